@@ -1,0 +1,115 @@
+#include "federation/time_period.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace lmx {
+namespace {
+
+constexpr int kFirstYear = 1900;
+constexpr int kLastYear = 2199;
+
+// Parses exactly `digits` ASCII digits.
+bool ParseDigits(absl::string_view text, size_t digits, int* out) {
+  if (text.size() != digits) return false;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return absl::SimpleAtoi(text, out);
+}
+
+bool ParseYear(absl::string_view text, int* year) {
+  return ParseDigits(text, 4, year) && *year >= kFirstYear && *year <= kLastYear;
+}
+
+bool IsLeapYear(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
+}
+
+}  // namespace
+
+absl::StatusOr<TimePeriod> TimePeriod::Parse(absl::string_view text) {
+  auto invalid = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text, "' is not a period (expected YYYY, YYYY-Qn or YYYY-MM, years ", kFirstYear,
+        "-", kLastYear, ")"));
+  };
+  int year = 0;
+  if (text.size() < 4 || !ParseYear(text.substr(0, 4), &year)) return invalid();
+  if (text.size() == 4) return TimePeriod(Frequency::kAnnual, year, 0);
+  if (text.size() != 7 || text[4] != '-') return invalid();
+  int index = 0;
+  if (text[5] == 'Q' || text[5] == 'q') {
+    if (!ParseDigits(text.substr(6), 1, &index) || index < 1 || index > 4) return invalid();
+    return TimePeriod(Frequency::kQuarterly, year, index);
+  }
+  if (!ParseDigits(text.substr(5), 2, &index) || index < 1 || index > 12) return invalid();
+  return TimePeriod(Frequency::kMonthly, year, index);
+}
+
+TimePeriod TimePeriod::Month(int year, int month) {
+  return TimePeriod(Frequency::kMonthly, year, month);
+}
+
+int TimePeriod::first_month() const {
+  switch (frequency_) {
+    case Frequency::kAnnual:
+      return year_ * 12;
+    case Frequency::kQuarterly:
+      return year_ * 12 + (index_ - 1) * 3;
+    case Frequency::kMonthly:
+      break;
+  }
+  return year_ * 12 + index_ - 1;
+}
+
+int TimePeriod::last_month() const {
+  switch (frequency_) {
+    case Frequency::kAnnual:
+      return year_ * 12 + 11;
+    case Frequency::kQuarterly:
+      return year_ * 12 + index_ * 3 - 1;
+    case Frequency::kMonthly:
+      break;
+  }
+  return first_month();
+}
+
+bool TimePeriod::Contains(const TimePeriod& other) const {
+  return first_month() <= other.first_month() && other.last_month() <= last_month();
+}
+
+std::string TimePeriod::ToString() const {
+  switch (frequency_) {
+    case Frequency::kAnnual:
+      return absl::StrCat(year_);
+    case Frequency::kQuarterly:
+      return absl::StrCat(year_, "-Q", index_);
+    case Frequency::kMonthly:
+      break;
+  }
+  return absl::StrFormat("%04d-%02d", year_, index_);
+}
+
+absl::StatusOr<Date> Date::Parse(absl::string_view text) {
+  Date date;
+  bool ok = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+            ParseYear(text.substr(0, 4), &date.year) &&
+            ParseDigits(text.substr(5, 2), 2, &date.month) && date.month >= 1 &&
+            date.month <= 12 && ParseDigits(text.substr(8, 2), 2, &date.day) && date.day >= 1 &&
+            date.day <= DaysInMonth(date.year, date.month);
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is not a calendar date (expected YYYY-MM-DD)"));
+  }
+  return date;
+}
+
+std::string Date::ToString() const { return absl::StrFormat("%04d-%02d-%02d", year, month, day); }
+
+}  // namespace lmx

@@ -1,0 +1,426 @@
+#include "node/ingest.h"
+
+#include <cmath>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "federation/time_period.h"
+#include "node/observation_codec.h"
+#include "node/status_macros.h"
+
+namespace lmx {
+
+using v1::Observation;
+
+// One column of a dataset's CSV: its name, whether a row needs it, and how
+// a (trimmed, non-empty) value goes into the observation.
+struct RowValidator::Column {
+  const char* name;
+  bool required;
+  absl::Status (*set)(const IngestContext& context, absl::string_view value, Observation* out);
+};
+
+namespace {
+
+absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentError(message); }
+
+absl::StatusOr<int64_t> WholeNumber(absl::string_view value, int64_t minimum) {
+  int64_t number = 0;
+  if (!absl::SimpleAtoi(value, &number) || value.front() == '+') {
+    return Invalid(absl::StrCat("'", value, "' is not a whole number"));
+  }
+  if (number < minimum) {
+    return Invalid(absl::StrCat("'", value, "' must be at least ", minimum));
+  }
+  return number;
+}
+
+absl::StatusOr<std::string> Period(absl::string_view value) {
+  ASSIGN_OR_RETURN(TimePeriod period, TimePeriod::Parse(value));
+  return period.ToString();
+}
+
+absl::StatusOr<std::string> Day(absl::string_view value) {
+  ASSIGN_OR_RETURN(Date date, Date::Parse(value));
+  return date.ToString();
+}
+
+// Looks `value` up in an enum's names, case-insensitively.
+template <typename Enum>
+absl::StatusOr<Enum> EnumValue(absl::string_view value,
+                               const std::vector<std::pair<const char*, Enum>>& names) {
+  std::string upper = absl::AsciiStrToUpper(value);
+  std::vector<std::string> valid;
+  for (const auto& [name, number] : names) {
+    if (upper == name) return number;
+    valid.push_back(name);
+  }
+  return Invalid(absl::StrCat("'", value, "' is not one of ", absl::StrJoin(valid, ", ")));
+}
+
+absl::Status RefArea(const IngestContext& context, absl::string_view value, Observation*) {
+  ASSIGN_OR_RETURN(std::string country, context.codelists->Country(value));
+  if (country != context.country) {
+    return Invalid(absl::StrCat("'", value, "' is not this node's country (", context.country,
+                                "); a node publishes only its own country's data"));
+  }
+  return absl::OkStatus();
+}
+
+// Each dataset's columns. `set` functions receive a trimmed, non-empty value.
+#define LMX_SET(message, body)                                                         \
+  [](const IngestContext& context, absl::string_view value, Observation* out) -> absl::Status { \
+    auto* m = out->mutable_##message();                                                \
+    (void)context;                                                                     \
+    (void)m;                                                                           \
+    body;                                                                              \
+    return absl::OkStatus();                                                           \
+  }
+
+const std::vector<RowValidator::Column>& ShortageColumns() {
+  static const auto* columns = new std::vector<RowValidator::Column>{
+      {"period", true, LMX_SET(shortage, ASSIGN_OR_RETURN(*m->mutable_period(), Period(value)))},
+      {"occupation", true,
+       LMX_SET(shortage,
+               ASSIGN_OR_RETURN(*m->mutable_occupation(), context.codelists->Occupation(value)))},
+      {"status", true,
+       LMX_SET(shortage, ASSIGN_OR_RETURN(auto status, EnumValue<v1::ShortageStatus>(
+                                                           value, {{"SHORTAGE", v1::SHORTAGE},
+                                                                   {"BALANCED", v1::BALANCED},
+                                                                   {"SURPLUS", v1::SURPLUS}}));
+               m->set_status(status))},
+      {"shortage_index", false, LMX_SET(shortage, {
+         double index = 0;
+         if (!absl::SimpleAtod(value, &index) || !std::isfinite(index)) {
+           return Invalid(absl::StrCat("'", value, "' is not a number"));
+         }
+         if (index < -1 || index > 1) {
+           return Invalid(absl::StrCat("'", value, "' is outside [-1, 1]"));
+         }
+         m->set_shortage_index(index);
+       })},
+      {"hard_to_fill", false,
+       LMX_SET(shortage, ASSIGN_OR_RETURN(auto n, WholeNumber(value, 0)); m->set_hard_to_fill(n))},
+      {"region", false,
+       LMX_SET(shortage, ASSIGN_OR_RETURN(*m->mutable_region(),
+                                          context.codelists->Region(value, context.country,
+                                                                    kAllowTotal | kAllowUnknown)))},
+      {"activity", false,
+       LMX_SET(shortage, ASSIGN_OR_RETURN(*m->mutable_activity(),
+                                          Codelists::Activity(value, kAllowTotal | kAllowUnknown)))},
+      {"ref_area", false, RefArea},
+  };
+  return *columns;
+}
+
+const std::vector<RowValidator::Column>& VacancyColumns() {
+  static const auto* columns = new std::vector<RowValidator::Column>{
+      {"vacancy_id", true, LMX_SET(vacancy, {
+         if (value.size() > 128) return Invalid("is longer than 128 characters");
+         for (char c : value) {
+           if (static_cast<unsigned char>(c) < 0x20) return Invalid("contains a control character");
+         }
+         m->set_vacancy_id(std::string(value));
+       })},
+      {"posted", true, LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_posted(), Day(value)))},
+      {"occupation", true,
+       LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_occupation(),
+                                         context.codelists->Occupation(value, kAllowUnknown)))},
+      {"closes", false, LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_closes(), Day(value)))},
+      {"positions", false,
+       LMX_SET(vacancy, ASSIGN_OR_RETURN(auto n, WholeNumber(value, 1)); m->set_positions(n))},
+      {"education", false,
+       LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_education(),
+                                         Codelists::Education(value, kAllowUnknown | kAllowNotApplicable)))},
+      {"skills", false, LMX_SET(vacancy, {
+         for (absl::string_view skill : absl::StrSplit(value, '|')) {
+           skill = absl::StripAsciiWhitespace(skill);
+           if (!skill.empty()) m->add_skills(std::string(skill));
+         }
+       })},
+      {"title", false, LMX_SET(vacancy, m->set_title(std::string(value)))},
+      {"status", false,
+       LMX_SET(vacancy, ASSIGN_OR_RETURN(auto status, EnumValue<v1::VacancyStatus>(
+                                                          value, {{"OPEN", v1::OPEN},
+                                                                  {"FILLED", v1::FILLED},
+                                                                  {"CANCELLED", v1::CANCELLED}}));
+               m->set_status(status))},
+      {"activity", false,
+       LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_activity(),
+                                         Codelists::Activity(value, kAllowUnknown)))},
+      {"region", false,
+       LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_region(),
+                                         context.codelists->Region(value, context.country,
+                                                                   kAllowUnknown)))},
+      {"ref_area", false, RefArea},
+  };
+  return *columns;
+}
+
+const std::vector<RowValidator::Column>& FlowColumns() {
+  static const auto* columns = new std::vector<RowValidator::Column>{
+      {"period", true, LMX_SET(flow, ASSIGN_OR_RETURN(*m->mutable_period(), Period(value)))},
+      {"direction", true,
+       LMX_SET(flow, ASSIGN_OR_RETURN(auto direction, EnumValue<v1::FlowDirection>(
+                                                          value, {{"INFLOW", v1::INFLOW},
+                                                                  {"OUTFLOW", v1::OUTFLOW},
+                                                                  {"RETURN", v1::RETURN}}));
+               m->set_direction(direction))},
+      {"counterpart", true, LMX_SET(flow, {
+         ASSIGN_OR_RETURN(*m->mutable_counterpart(),
+                          context.codelists->Country(value, kAllowUnknown));
+         if (m->counterpart() == context.country) {
+           return Invalid(absl::StrCat("'", value, "' is the node's own country"));
+         }
+       })},
+      {"count", true,
+       LMX_SET(flow, ASSIGN_OR_RETURN(auto n, WholeNumber(value, 0)); m->set_count(n))},
+      {"occupation", false,
+       LMX_SET(flow, ASSIGN_OR_RETURN(*m->mutable_occupation(),
+                                      context.codelists->Occupation(
+                                          value, kAllowTotal | kAllowUnknown | kAllowNotApplicable)))},
+      {"sex", false,
+       LMX_SET(flow, ASSIGN_OR_RETURN(*m->mutable_sex(),
+                                      Codelists::Sex(value, kAllowTotal | kAllowUnknown)))},
+      {"age", false,
+       LMX_SET(flow, ASSIGN_OR_RETURN(*m->mutable_age(),
+                                      Codelists::Age(value, kAllowTotal | kAllowUnknown)))},
+      {"channel", false,
+       LMX_SET(flow, ASSIGN_OR_RETURN(*m->mutable_channel(),
+                                      Codelists::Channel(value, kAllowTotal | kAllowUnknown)))},
+      {"ref_area", false, RefArea},
+  };
+  return *columns;
+}
+
+#undef LMX_SET
+
+const std::vector<RowValidator::Column>* ColumnsOf(v1::Dataset dataset) {
+  switch (dataset) {
+    case v1::DATASET_SHORTAGE:
+      return &ShortageColumns();
+    case v1::DATASET_VACANCY:
+      return &VacancyColumns();
+    case v1::DATASET_FLOW:
+      return &FlowColumns();
+    default:
+      return nullptr;
+  }
+}
+
+// Starts an observation of `dataset` with the values of absent columns.
+void SetDefaults(v1::Dataset dataset, const std::string& country, Observation* out) {
+  switch (dataset) {
+    case v1::DATASET_SHORTAGE: {
+      auto* s = out->mutable_shortage();
+      s->set_country(country);
+      s->set_region(std::string(kTotal));
+      s->set_activity(std::string(kTotal));
+      break;
+    }
+    case v1::DATASET_VACANCY: {
+      auto* v = out->mutable_vacancy();
+      v->set_country(country);
+      v->set_positions(1);
+      v->set_education(std::string(kUnknown));
+      v->set_status(v1::OPEN);
+      v->set_activity(std::string(kUnknown));
+      v->set_region(std::string(kUnknown));
+      break;
+    }
+    case v1::DATASET_FLOW: {
+      auto* f = out->mutable_flow();
+      f->set_country(country);
+      f->set_occupation(std::string(kTotal));
+      f->set_sex(std::string(kTotal));
+      f->set_age(std::string(kTotal));
+      f->set_channel(std::string(kTotal));
+      f->set_conf_status(v1::F);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// Rules that involve more than one field.
+absl::Status CrossFieldCheck(const Observation& observation, std::string* column) {
+  if (observation.has_vacancy() && !observation.vacancy().closes().empty() &&
+      observation.vacancy().closes() < observation.vacancy().posted()) {
+    *column = "closes";
+    return Invalid(absl::StrCat("'", observation.vacancy().closes(), "' is before posted (",
+                                observation.vacancy().posted(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+v1::RowError MakeError(uint64_t line, absl::string_view column, absl::string_view reason) {
+  v1::RowError error;
+  error.set_line(line);
+  error.set_column(std::string(column));
+  error.set_reason(std::string(reason));
+  return error;
+}
+
+}  // namespace
+
+RowValidator::RowValidator(const IngestContext& context, v1::Dataset dataset,
+                           const std::vector<std::string>& columns, uint64_t header_line,
+                           std::vector<v1::RowError>* errors)
+    : context_(context), dataset_(dataset) {
+  auto fail = [&](absl::string_view reason) {
+    errors->push_back(MakeError(header_line, "header", reason));
+    header_ok_ = false;
+  };
+  const auto* spec = ColumnsOf(dataset);
+  if (spec == nullptr) {
+    fail("dataset must be shortages, vacancies or flows");
+    return;
+  }
+  std::vector<std::string> valid;
+  for (const Column& column : *spec) valid.push_back(column.name);
+  std::vector<bool> present(spec->size(), false);
+  for (const std::string& raw : columns) {
+    std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(raw));
+    names_.push_back(name);
+    const Column* match = nullptr;
+    for (size_t i = 0; i < spec->size(); ++i) {
+      if (name != (*spec)[i].name) continue;
+      if (present[i]) fail(absl::StrCat("column '", name, "' appears twice"));
+      present[i] = true;
+      match = &(*spec)[i];
+    }
+    if (match == nullptr) {
+      fail(absl::StrCat("unknown column '", raw, "' (expected ", absl::StrJoin(valid, ", "), ")"));
+    }
+    columns_.push_back(match);
+  }
+  for (size_t i = 0; i < spec->size(); ++i) {
+    if ((*spec)[i].required && !present[i]) {
+      fail(absl::StrCat("required column '", (*spec)[i].name, "' is missing"));
+    }
+  }
+}
+
+bool RowValidator::Validate(uint64_t line, const std::vector<std::string>& fields,
+                            Observation* observation, std::vector<v1::RowError>* errors) const {
+  size_t before = errors->size();
+  if (fields.size() != columns_.size()) {
+    errors->push_back(MakeError(line, "row",
+                                absl::StrCat("has ", fields.size(), " fields, the header has ",
+                                             columns_.size())));
+    return false;
+  }
+  observation->Clear();
+  SetDefaults(dataset_, context_.country, observation);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const Column* column = columns_[i];
+    if (column == nullptr) continue;
+    // Titles keep their spaces; codes and numbers are trimmed.
+    absl::string_view value = fields[i];
+    if (std::string_view(column->name) != "title") value = absl::StripAsciiWhitespace(value);
+    if (value.empty()) {
+      if (column->required) errors->push_back(MakeError(line, column->name, "is required"));
+      continue;
+    }
+    absl::Status status = column->set(context_, value, observation);
+    if (!status.ok()) errors->push_back(MakeError(line, column->name, status.message()));
+  }
+  if (errors->size() != before) return false;
+  std::string column;
+  absl::Status status = CrossFieldCheck(*observation, &column);
+  if (!status.ok()) errors->push_back(MakeError(line, column, status.message()));
+  return status.ok();
+}
+
+PublishSession::PublishSession(const IngestContext& context, const v1::PublishHeader& header)
+    : context_(context),
+      header_(header),
+      validator_(context, header.dataset(),
+                 std::vector<std::string>(header.columns().begin(), header.columns().end()),
+                 header.header_line() == 0 ? 1 : header.header_line(), &header_errors_) {
+  for (auto& error : header_errors_) {
+    if (row_errors_.size() < kMaxListedErrors) row_errors_.push_back(error);
+  }
+  if (validator_.header_ok() && !header.dry_run()) {
+    auto batch = context.store->Begin(context.country);
+    if (batch.ok()) {
+      batch_ = std::move(*batch);
+    } else {
+      store_error_ = batch.status();
+    }
+  }
+}
+
+void PublishSession::Reject(uint64_t line, std::vector<v1::RowError>& errors) {
+  response_.set_rejected(response_.rejected() + 1);
+  for (auto& error : errors) {
+    if (row_errors_.size() < kMaxListedErrors) {
+      row_errors_.push_back(std::move(error));
+    } else {
+      response_.set_errors_omitted(response_.errors_omitted() + 1);
+    }
+  }
+}
+
+void PublishSession::AddRow(const v1::Row& row) {
+  std::vector<v1::RowError> errors;
+  if (!validator_.header_ok()) {
+    // Nothing in a file with a broken header can be read; only the header
+    // errors are reported.
+    response_.set_rejected(response_.rejected() + 1);
+    return;
+  }
+  if (row.has_malformed()) {
+    errors.push_back(row.malformed());
+    errors.back().set_line(row.line());
+    return Reject(row.line(), errors);
+  }
+  Observation observation;
+  std::vector<std::string> fields(row.fields().begin(), row.fields().end());
+  if (!validator_.Validate(row.line(), fields, &observation, &errors)) {
+    return Reject(row.line(), errors);
+  }
+  std::string key = ObservationKey(observation);
+  auto [it, inserted] = seen_.try_emplace(absl::Hash<std::string>{}(key), row.line());
+  if (!inserted) {
+    errors.push_back(MakeError(row.line(), "row",
+                               absl::StrCat("repeats the key of line ", it->second,
+                                            " (one observation per key and file)")));
+    return Reject(row.line(), errors);
+  }
+  response_.set_accepted(response_.accepted() + 1);
+  // Once a row is rejected without --partial nothing will be written, so
+  // there is no point spooling more.
+  bool will_write = header_.partial() || response_.rejected() == 0;
+  if (batch_ != nullptr && will_write && store_error_.ok()) {
+    store_error_ = batch_->Put(key, EncodeObservation(observation));
+  }
+}
+
+absl::StatusOr<v1::PublishResponse> PublishSession::Finish() {
+  RETURN_IF_ERROR(store_error_);
+  v1::PublishResponse response = response_;
+  for (auto& error : row_errors_) *response.add_errors() = error;
+  bool write = batch_ != nullptr && response.accepted() > 0 &&
+               (header_.partial() || response.rejected() == 0) && header_errors_.empty();
+  if (!write) return response;
+  BatchInfo meta;
+  meta.dataset = header_.dataset();
+  meta.source = header_.source();
+  meta.rows = response.accepted();
+  ASSIGN_OR_RETURN(BatchInfo info, batch_->Commit(meta));
+  response.set_written(true);
+  response.set_version(info.version);
+  response.mutable_published_at()->set_seconds(absl::ToUnixSeconds(info.published_at));
+  response.mutable_published_at()->set_nanos(
+      static_cast<int32_t>(absl::ToUnixNanos(info.published_at) % 1000000000));
+  return response;
+}
+
+}  // namespace lmx

@@ -1,0 +1,95 @@
+// Ingest: turns a ministry's CSV rows into validated observations and writes
+// them to the store as one atomic batch.
+//
+// A PublishSession takes the header, then rows in file order. Every row is
+// checked against the codelists, value ranges and cross-field rules, and
+// duplicate keys inside the file are caught. Every error of every row is
+// kept as `line, column, reason`. Finish() writes all rows, or with
+// `partial` only the good ones, or nothing when any row was rejected.
+//
+//   PublishSession session(context, header);
+//   for (...) session.AddRow(line, fields);
+//   absl::StatusOr<v1::PublishResponse> result = session.Finish();
+#ifndef LMX_NODE_INGEST_H_
+#define LMX_NODE_INGEST_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "federation/codelists.h"
+#include "lmx/v1/publish.pb.h"
+#include "node/store.h"
+
+namespace lmx {
+
+// What every publish on a node shares.
+struct IngestContext {
+  std::string country;  // the node's own country, ISO 3166-1 alpha-3
+  std::shared_ptr<const Codelists> codelists;
+  Store* store = nullptr;
+};
+
+// The errors listed in a response; the rest are only counted.
+inline constexpr size_t kMaxListedErrors = 10000;
+
+// Validates one row against a dataset's columns. Exposed for tests and for
+// `--dry_run`; PublishSession is the usual entry point.
+class RowValidator {
+ public:
+  // Maps the header to the dataset's columns. Unknown, repeated or missing
+  // required columns are reported in `errors` (column "header").
+  RowValidator(const IngestContext& context, v1::Dataset dataset,
+               const std::vector<std::string>& columns, uint64_t header_line,
+               std::vector<v1::RowError>* errors);
+
+  bool header_ok() const { return header_ok_; }
+
+  // Fills `observation` from the row's fields, or appends one error per bad
+  // field to `errors` and returns false.
+  bool Validate(uint64_t line, const std::vector<std::string>& fields,
+                v1::Observation* observation, std::vector<v1::RowError>* errors) const;
+
+  struct Column;  // internal
+
+ private:
+  const IngestContext& context_;
+  v1::Dataset dataset_;
+  std::vector<const Column*> columns_;  // per header position; null for ignored
+  std::vector<std::string> names_;
+  bool header_ok_ = true;
+};
+
+class PublishSession {
+ public:
+  PublishSession(const IngestContext& context, const v1::PublishHeader& header);
+
+  // Adds the next row of the file.
+  void AddRow(const v1::Row& row);
+
+  // Writes the batch (unless dry run or rejected) and says what happened.
+  // Fails only when the store fails; rejected rows are in the response.
+  absl::StatusOr<v1::PublishResponse> Finish();
+
+ private:
+  void Reject(uint64_t line, std::vector<v1::RowError>& errors);
+
+  const IngestContext& context_;
+  v1::PublishHeader header_;
+  std::vector<v1::RowError> header_errors_;
+  RowValidator validator_;
+  std::unique_ptr<Store::Batch> batch_;
+  absl::Status store_error_;
+  // Hash of each accepted key -> line; catches duplicate keys in the file
+  // without keeping the keys themselves.
+  absl::flat_hash_map<uint64_t, uint64_t> seen_;
+  v1::PublishResponse response_;
+  std::vector<v1::RowError> row_errors_;
+};
+
+}  // namespace lmx
+
+#endif  // LMX_NODE_INGEST_H_

@@ -1,0 +1,117 @@
+// lmx-node: one country's node. Opens the store, loads the codelists and
+// serves the publish and query services, gRPC health and reflection.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "federation/codelists.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "node/query_engine.h"
+#include "node/service.h"
+#include "node/store.h"
+
+ABSL_FLAG(std::string, country, "", "the node's country, ISO 3166-1 alpha-3 (e.g. KEN)");
+ABSL_FLAG(std::string, data_dir, "", "directory of the node's store; created if missing");
+ABSL_FLAG(std::string, listen, "127.0.0.1:7401", "gRPC address; port 0 picks a free port");
+ABSL_FLAG(std::string, peers, "", "COUNTRY=HOST:PORT,... of the other nodes in the region");
+ABSL_FLAG(std::string, http_listen, "", "address of the HTTP/SDMX endpoint (not yet served)");
+ABSL_FLAG(std::string, iso_codes_dir, std::string(lmx::kDefaultIsoCodesDir),
+          "where Debian's iso-codes package keeps its JSON files");
+ABSL_FLAG(std::string, ready_file, "",
+          "once serving, write the bound address to this file (for scripts and tests)");
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::cerr << "lmx-node: " << message << "\n";
+  return 1;
+}
+
+// Without credentials the node serves loopback only (SPEC §5).
+bool IsLoopback(const std::string& address) {
+  std::string host = address.substr(0, address.rfind(':'));
+  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "lmx-node --country=KEN --data_dir=DIR [--listen=127.0.0.1:7401] [--peers=...]");
+  absl::ParseCommandLine(argc, argv);
+
+  // Signals are taken by a dedicated thread, so block them before any other
+  // thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto codelists = lmx::Codelists::Load(absl::GetFlag(FLAGS_iso_codes_dir));
+  if (!codelists.ok()) return Fail(std::string(codelists.status().message()));
+  if (absl::GetFlag(FLAGS_country).empty()) return Fail("--country is required");
+  auto country = (*codelists)->Country(absl::GetFlag(FLAGS_country));
+  if (!country.ok()) return Fail(absl::StrCat("--country: ", country.status().message()));
+  if (absl::GetFlag(FLAGS_data_dir).empty()) return Fail("--data_dir is required");
+  std::string listen = absl::GetFlag(FLAGS_listen);
+  if (!IsLoopback(listen)) {
+    return Fail(absl::StrCat("--listen=", listen,
+                             " is not a loopback address; serving beyond loopback needs TLS, "
+                             "which this build does not configure yet"));
+  }
+  if (!absl::GetFlag(FLAGS_peers).empty() || !absl::GetFlag(FLAGS_http_listen).empty()) {
+    std::cerr << "lmx-node: --peers and --http_listen are accepted but not used yet: this node "
+                 "serves its own country only\n";
+  }
+
+  auto store = lmx::Store::Open(absl::GetFlag(FLAGS_data_dir));
+  if (!store.ok()) return Fail(std::string(store.status().message()));
+
+  lmx::IngestContext ingest{*country, *codelists, store->get()};
+  lmx::QueryEngine engine(store->get(), *codelists);
+  lmx::PublishServiceImpl publish_service(ingest);
+  lmx::QueryServiceImpl query_service(*country, &engine);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&publish_service);
+  builder.RegisterService(&query_service);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) return Fail(absl::StrCat("cannot listen on ", listen));
+
+  std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+  std::cerr << "lmx-node: " << *country << " serving on " << bound
+            << " (no credentials configured: loopback only, plaintext)\n";
+  if (std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
+    // Written then renamed, so a watcher never reads half an address.
+    std::string partial = ready + ".tmp";
+    std::ofstream(partial) << bound << "\n";
+    std::rename(partial.c_str(), ready.c_str());
+  }
+
+  std::thread stopper([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::cerr << "lmx-node: stopping\n";
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  });
+  server->Wait();
+  stopper.join();
+  return 0;
+}

@@ -1,0 +1,468 @@
+#include "node/query_engine.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "federation/time_period.h"
+#include "node/observation_codec.h"
+#include "node/status_macros.h"
+
+namespace lmx {
+
+using v1::Observation;
+
+struct QueryEngine::Plan {
+  v1::Dataset dataset = v1::DATASET_UNSPECIFIED;
+  std::shared_ptr<const BatchCatalog> catalog;
+  VersionLimits limits;
+  std::vector<std::string> countries;  // sorted
+  std::string occupation;              // empty: any
+  std::optional<int> first_month;      // period window, inclusive
+  std::optional<int> last_month;
+};
+
+namespace {
+
+absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentError(message); }
+
+// The dimensions of each dataset, in the order `lmx query` shows them.
+const std::map<v1::Dataset, std::vector<std::string>>& DimensionTable() {
+  static const auto* table = new std::map<v1::Dataset, std::vector<std::string>>{
+      {v1::DATASET_SHORTAGE, {"country", "period", "occupation", "region", "activity"}},
+      {v1::DATASET_VACANCY, {"country", "period", "occupation", "region", "activity", "education"}},
+      {v1::DATASET_FLOW,
+       {"country", "period", "direction", "counterpart", "occupation", "sex", "age", "channel"}},
+  };
+  return *table;
+}
+
+// The value of a dimension of an observation, at a roll-up level.
+std::string DimensionValue(const Observation& o, const v1::Grouping& g) {
+  const std::string& d = g.dimension();
+  if (o.has_shortage()) {
+    const auto& s = o.shortage();
+    if (d == "country") return s.country();
+    if (d == "period") return s.period();
+    if (d == "occupation") return Codelists::RollUpOccupation(s.occupation(), g.level());
+    if (d == "region") return s.region();
+    if (d == "activity") return Codelists::RollUpActivity(s.activity(), g.level());
+  } else if (o.has_vacancy()) {
+    const auto& v = o.vacancy();
+    if (d == "country") return v.country();
+    if (d == "period") return v.posted().substr(0, 7);
+    if (d == "occupation") return Codelists::RollUpOccupation(v.occupation(), g.level());
+    if (d == "region") return v.region();
+    if (d == "activity") return Codelists::RollUpActivity(v.activity(), g.level());
+    if (d == "education") return v.education();
+  } else if (o.has_flow()) {
+    const auto& f = o.flow();
+    if (d == "country") return f.country();
+    if (d == "period") return f.period();
+    if (d == "direction") return v1::FlowDirection_Name(f.direction());
+    if (d == "counterpart") return f.counterpart();
+    if (d == "occupation") return Codelists::RollUpOccupation(f.occupation(), g.level());
+    if (d == "sex") return f.sex();
+    if (d == "age") return f.age();
+    if (d == "channel") return f.channel();
+  }
+  return "";
+}
+
+const std::string& CountryOf(const Observation& o) {
+  if (o.has_shortage()) return o.shortage().country();
+  if (o.has_vacancy()) return o.vacancy().country();
+  return o.flow().country();
+}
+
+const std::string& OccupationOf(const Observation& o) {
+  if (o.has_shortage()) return o.shortage().occupation();
+  if (o.has_vacancy()) return o.vacancy().occupation();
+  return o.flow().occupation();
+}
+
+// The period an observation refers to; a vacancy's is its month of posting.
+std::optional<TimePeriod> PeriodOf(const Observation& o) {
+  std::string text = o.has_shortage() ? o.shortage().period()
+                     : o.has_flow()   ? o.flow().period()
+                                      : o.vacancy().posted().substr(0, 7);
+  auto period = TimePeriod::Parse(text);
+  if (!period.ok()) return std::nullopt;
+  return *period;
+}
+
+v1::Provenance* MutableProvenance(Observation* o) {
+  if (o->has_shortage()) return o->mutable_shortage()->mutable_provenance();
+  if (o->has_vacancy()) return o->mutable_vacancy()->mutable_provenance();
+  return o->mutable_flow()->mutable_provenance();
+}
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
+  int64_t nanos = absl::ToUnixNanos(time);
+  out->set_seconds(nanos / 1000000000);
+  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+}
+
+absl::StatusOr<VersionLimits> ResolveAsOf(const BatchCatalog& catalog, absl::string_view as_of) {
+  if (as_of.empty()) return catalog.Latest();
+  uint64_t version = 0;
+  if (absl::SimpleAtoi(as_of, &version)) return catalog.AsOfVersion(version);
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, as_of, &time, &error)) return catalog.AsOf(time);
+  // A bare date means the end of that day (UTC): "as it stood on that date".
+  if (auto date = Date::Parse(as_of); date.ok()) {
+    time = absl::FromCivil(absl::CivilDay(date->year, date->month, date->day) + 1,
+                           absl::UTCTimeZone()) - absl::Nanoseconds(1);
+    return catalog.AsOf(time);
+  }
+  return Invalid(absl::StrCat("as_of: '", as_of,
+                              "' is not a version number, a date (YYYY-MM-DD) or an RFC 3339 "
+                              "date-time"));
+}
+
+// Measures of one aggregate row.
+struct Accumulator {
+  int64_t first = 0;   // count / vacancies / observations
+  int64_t second = 0;  // positions / hard_to_fill
+  double index_sum = 0;
+  int64_t index_count = 0;
+  std::set<std::string> countries;
+};
+
+v1::ShortageStatus StatusFromIndex(double index) {
+  if (index >= kShortageThreshold) return v1::SHORTAGE;
+  if (index <= -kShortageThreshold) return v1::SURPLUS;
+  return v1::BALANCED;
+}
+
+// Combines the shortage observations of narrower codes: the mean index
+// decides the status when any has an index, else the most common status
+// (ties go to BALANCED).
+void CombineNarrower(const std::vector<const v1::Shortage*>& parts, v1::ShortageViewRow* row) {
+  double sum = 0;
+  int indexed = 0;
+  int64_t hard_to_fill = 0;
+  bool any_hard_to_fill = false;
+  std::map<v1::ShortageStatus, int> votes;
+  for (const auto* part : parts) {
+    if (part->has_shortage_index()) sum += part->shortage_index(), ++indexed;
+    if (part->has_hard_to_fill()) hard_to_fill += part->hard_to_fill(), any_hard_to_fill = true;
+    ++votes[part->status()];
+    row->add_observed_occupations(part->occupation());
+  }
+  if (any_hard_to_fill) row->set_hard_to_fill(hard_to_fill);
+  if (indexed > 0) {
+    row->set_shortage_index(sum / indexed);
+    row->set_status(StatusFromIndex(sum / indexed));
+    return;
+  }
+  v1::ShortageStatus best = v1::BALANCED;
+  int best_votes = 0;
+  bool tie = false;
+  for (const auto& [status, count] : votes) {
+    if (count > best_votes) {
+      best = status, best_votes = count, tie = false;
+    } else if (count == best_votes) {
+      tie = true;
+    }
+  }
+  row->set_status(tie ? v1::BALANCED : best);
+}
+
+}  // namespace
+
+std::vector<std::string> AggregateDimensions(v1::Dataset dataset) {
+  auto it = DimensionTable().find(dataset);
+  return it == DimensionTable().end() ? std::vector<std::string>{} : it->second;
+}
+
+absl::StatusOr<v1::Grouping> ParseGrouping(v1::Dataset dataset, absl::string_view text) {
+  std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
+  v1::Grouping grouping;
+  grouping.set_dimension(std::string(parts[0]));
+  auto dimensions = AggregateDimensions(dataset);
+  if (std::find(dimensions.begin(), dimensions.end(), grouping.dimension()) == dimensions.end()) {
+    return Invalid(absl::StrCat("--by: '", parts[0], "' is not a dimension of this dataset (",
+                                absl::StrJoin(dimensions, ", "), ")"));
+  }
+  if (parts.size() > 2) return Invalid(absl::StrCat("--by: '", text, "' has more than one level"));
+  if (parts.size() == 2) {
+    int level = 0;
+    int max_level = grouping.dimension() == "occupation" ? 4
+                    : grouping.dimension() == "activity" ? 1
+                                                          : 0;
+    if (!absl::SimpleAtoi(parts[1], &level) || level < 1 || level > max_level) {
+      return Invalid(max_level == 0
+                         ? absl::StrCat("--by: '", grouping.dimension(), "' has no levels")
+                         : absl::StrCat("--by: level of '", grouping.dimension(),
+                                        "' must be 1 to ", max_level));
+    }
+    grouping.set_level(level);
+  }
+  return grouping;
+}
+
+absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
+                                                        const v1::Filter& filter) const {
+  if (AggregateDimensions(dataset).empty()) {
+    return Invalid("dataset must be shortages, vacancies or flows");
+  }
+  Plan plan;
+  plan.dataset = dataset;
+  plan.catalog = store_->Catalog();
+  ASSIGN_OR_RETURN(plan.limits, ResolveAsOf(*plan.catalog, filter.as_of()));
+  for (const std::string& country : filter.countries()) {
+    auto code = codelists_->Country(country);
+    if (!code.ok()) return Invalid(absl::StrCat("country: ", code.status().message()));
+    plan.countries.push_back(*code);
+  }
+  if (plan.countries.empty()) {
+    for (const auto& [origin, version] : plan.limits) plan.countries.push_back(origin);
+  }
+  std::sort(plan.countries.begin(), plan.countries.end());
+  plan.countries.erase(std::unique(plan.countries.begin(), plan.countries.end()),
+                       plan.countries.end());
+  if (!filter.occupation().empty()) {
+    auto code = codelists_->Occupation(filter.occupation(),
+                                       kAllowTotal | kAllowUnknown | kAllowNotApplicable);
+    if (!code.ok()) return Invalid(absl::StrCat("occupation: ", code.status().message()));
+    plan.occupation = *code;
+  }
+  auto window = [&](absl::string_view name, absl::string_view text,
+                    bool start) -> absl::Status {
+    if (text.empty()) return absl::OkStatus();
+    auto period = TimePeriod::Parse(text);
+    if (!period.ok()) return Invalid(absl::StrCat(name, ": ", period.status().message()));
+    if (start) {
+      plan.first_month = std::max(plan.first_month.value_or(0), period->first_month());
+    } else {
+      plan.last_month = std::min(plan.last_month.value_or(1 << 30), period->last_month());
+    }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(window("period", filter.period(), true));
+  RETURN_IF_ERROR(window("period", filter.period(), false));
+  RETURN_IF_ERROR(window("from", filter.from(), true));
+  RETURN_IF_ERROR(window("to", filter.to(), false));
+  return plan;
+}
+
+absl::Status QueryEngine::Scan(const Plan& plan,
+                               const std::function<bool(const Observation&)>& emit) const {
+  bool more = true;
+  absl::Status decode_error;
+  for (const std::string& country : plan.countries) {
+    KeyRange range = DatasetRange(plan.dataset, country, plan.first_month, plan.last_month);
+    RETURN_IF_ERROR(store_->Scan(
+        range.begin, range.end, plan.limits, [&](const StoredValue& stored) {
+          auto observation = DecodeObservation(stored.value);
+          if (!observation.ok()) {
+            decode_error = observation.status();
+            return false;
+          }
+          if (!plan.occupation.empty() &&
+              !absl::StartsWith(OccupationOf(*observation), plan.occupation)) {
+            return true;
+          }
+          if (plan.first_month || plan.last_month) {
+            auto period = PeriodOf(*observation);
+            if (!period || period->first_month() < plan.first_month.value_or(0) ||
+                period->last_month() > plan.last_month.value_or(1 << 30)) {
+              return true;
+            }
+          }
+          v1::Provenance* provenance = MutableProvenance(&*observation);
+          provenance->set_origin(std::string(stored.origin));
+          provenance->set_version(stored.version);
+          if (const BatchInfo* batch = plan.catalog->Find(stored.origin, stored.version)) {
+            SetTimestamp(batch->published_at, provenance->mutable_published_at());
+          }
+          more = emit(*observation);
+          return more;
+        }));
+    RETURN_IF_ERROR(decode_error);
+    if (!more) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status QueryEngine::Query(const v1::QueryRequest& request,
+                                const std::function<bool(const Observation&)>& emit) const {
+  ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter()));
+  return Scan(plan, emit);
+}
+
+absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateRequest& request) const {
+  ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter()));
+  std::vector<v1::Grouping> by;
+  for (const auto& grouping : request.by()) {
+    std::string text = grouping.dimension();
+    if (grouping.level() != 0) absl::StrAppend(&text, ":", grouping.level());
+    ASSIGN_OR_RETURN(v1::Grouping checked, ParseGrouping(request.dataset(), text));
+    by.push_back(checked);
+  }
+
+  // Vacancies are aggregated as VACANCY_AGG: by month of posting, cancelled
+  // vacancies left out.
+  std::map<std::vector<std::string>, Accumulator> groups;
+  std::vector<std::string> keys(by.size());
+  RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
+    if (o.has_vacancy() && o.vacancy().status() == v1::CANCELLED) return true;
+    for (size_t i = 0; i < by.size(); ++i) keys[i] = DimensionValue(o, by[i]);
+    Accumulator& acc = groups[keys];
+    acc.countries.insert(CountryOf(o));
+    if (o.has_flow()) {
+      acc.first += o.flow().count();
+    } else if (o.has_vacancy()) {
+      acc.first += 1;
+      acc.second += o.vacancy().positions();
+    } else if (o.has_shortage()) {
+      acc.first += 1;
+      acc.second += o.shortage().hard_to_fill();
+      if (o.shortage().has_shortage_index()) {
+        acc.index_sum += o.shortage().shortage_index();
+        ++acc.index_count;
+      }
+    }
+    return true;
+  }));
+
+  AggregateResult result;
+  for (const auto& grouping : by) result.columns.push_back(grouping.dimension());
+  switch (request.dataset()) {
+    case v1::DATASET_FLOW:
+      result.columns.push_back("count");
+      break;
+    case v1::DATASET_VACANCY:
+      result.columns.insert(result.columns.end(), {"vacancies", "positions"});
+      break;
+    default:
+      result.columns.insert(result.columns.end(), {"observations", "mean_index", "hard_to_fill"});
+  }
+  result.columns.push_back("countries");
+  for (const auto& [group_keys, acc] : groups) {
+    v1::AggregateRow row;
+    for (const auto& key : group_keys) row.add_keys(key);
+    row.add_measures()->set_integer(acc.first);
+    if (request.dataset() == v1::DATASET_VACANCY) row.add_measures()->set_integer(acc.second);
+    if (request.dataset() == v1::DATASET_SHORTAGE) {
+      auto* mean = row.add_measures();
+      if (acc.index_count > 0) mean->set_real(acc.index_sum / acc.index_count);
+      row.add_measures()->set_integer(acc.second);
+    }
+    row.set_countries(static_cast<int64_t>(acc.countries.size()));
+    result.rows.push_back(std::move(row));
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<v1::ShortageViewRow>> QueryEngine::Shortages(
+    const v1::ShortageViewRequest& request) const {
+  if (request.occupation().empty()) return Invalid("occupation: is required");
+  auto occupation = codelists_->Occupation(request.occupation());
+  if (!occupation.ok()) return Invalid(absl::StrCat("occupation: ", occupation.status().message()));
+  v1::Filter filter;
+  filter.set_period(request.period());
+  filter.set_as_of(request.as_of());
+  ASSIGN_OR_RETURN(Plan plan, MakePlan(v1::DATASET_SHORTAGE, filter));
+
+  // National observations (all regions, all activities) on the occupation,
+  // a code above it or a code below it, by country.
+  struct Candidate {
+    v1::Shortage shortage;
+    TimePeriod period;
+  };
+  std::map<std::string, std::vector<Candidate>> by_country;
+  RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
+    const v1::Shortage& s = o.shortage();
+    if (s.region() != kTotal || s.activity() != kTotal) return true;
+    if (!absl::StartsWith(*occupation, s.occupation()) &&
+        !absl::StartsWith(s.occupation(), *occupation)) {
+      return true;
+    }
+    by_country[s.country()].push_back({s, *TimePeriod::Parse(s.period())});
+    return true;
+  }));
+
+  std::vector<v1::ShortageViewRow> rows;
+  for (auto& [country, candidates] : by_country) {
+    // The latest period: the one ending last, the most specific on a tie.
+    const TimePeriod* latest = &candidates.front().period;
+    for (const auto& c : candidates) {
+      if (c.period.last_month() > latest->last_month() ||
+          (c.period.last_month() == latest->last_month() &&
+           c.period.frequency() > latest->frequency())) {
+        latest = &c.period;
+      }
+    }
+    const v1::Shortage* exact = nullptr;
+    const v1::Shortage* broader = nullptr;
+    std::vector<const v1::Shortage*> narrower;
+    for (const auto& c : candidates) {
+      if (!(c.period == *latest)) continue;
+      const std::string& code = c.shortage.occupation();
+      if (code == *occupation) {
+        exact = &c.shortage;
+      } else if (code.size() < occupation->size()) {
+        if (broader == nullptr || code.size() > broader->occupation().size()) broader = &c.shortage;
+      } else {
+        narrower.push_back(&c.shortage);
+      }
+    }
+    v1::ShortageViewRow row;
+    row.set_country(country);
+    row.set_occupation(*occupation);
+    row.set_period(latest->ToString());
+    const v1::Shortage* single = exact != nullptr ? exact : narrower.empty() ? broader : nullptr;
+    if (single != nullptr) {
+      row.set_basis(exact != nullptr ? v1::EXACT : v1::BROADER);
+      row.set_status(single->status());
+      if (single->has_shortage_index()) row.set_shortage_index(single->shortage_index());
+      if (single->has_hard_to_fill()) row.set_hard_to_fill(single->hard_to_fill());
+      row.add_observed_occupations(single->occupation());
+      *row.mutable_published_at() = single->provenance().published_at();
+      row.set_version(single->provenance().version());
+    } else {
+      row.set_basis(v1::NARROWER);
+      CombineNarrower(narrower, &row);
+      for (const auto* part : narrower) {
+        if (part->provenance().version() > row.version()) {
+          row.set_version(part->provenance().version());
+          *row.mutable_published_at() = part->provenance().published_at();
+        }
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+absl::StatusOr<std::vector<v1::OriginState>> QueryEngine::Origins(absl::string_view as_of) const {
+  auto catalog = store_->Catalog();
+  ASSIGN_OR_RETURN(VersionLimits limits, ResolveAsOf(*catalog, as_of));
+  std::vector<v1::OriginState> origins;
+  for (const auto& [origin, version] : limits) {
+    v1::OriginState state;
+    state.set_origin(origin);
+    state.set_version(version);
+    if (const BatchInfo* batch = catalog->Find(origin, version)) {
+      SetTimestamp(batch->published_at, state.mutable_published_at());
+    }
+    origins.push_back(std::move(state));
+  }
+  std::sort(origins.begin(), origins.end(),
+            [](const auto& a, const auto& b) { return a.origin() < b.origin(); });
+  return origins;
+}
+
+}  // namespace lmx

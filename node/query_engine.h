@@ -1,0 +1,72 @@
+// Answers every read from the node's own store: observation queries,
+// aggregates with ISCO/ISIC roll-up, and the employer's shortage view.
+//
+// Reads never leave the node. Each answer is taken at one set of per-origin
+// versions (the latest, or `as_of`), so a publish that commits during a
+// query is either wholly in the answer or wholly out of it.
+//
+//   QueryEngine engine(store, codelists);
+//   engine.Query(request, [](const v1::Observation& o) { ...; return true; });
+#ifndef LMX_NODE_QUERY_ENGINE_H_
+#define LMX_NODE_QUERY_ENGINE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "federation/codelists.h"
+#include "lmx/v1/query.pb.h"
+#include "node/store.h"
+
+namespace lmx {
+
+// Shortage index at or above which a combined status is SHORTAGE; at or
+// below its negative, SURPLUS; BALANCED in between.
+inline constexpr double kShortageThreshold = 0.1;
+
+// The aggregate dimensions a dataset offers, for usage checks in the CLI.
+std::vector<std::string> AggregateDimensions(v1::Dataset dataset);
+
+// Parses "occupation:1" into a grouping and checks it against the dataset.
+absl::StatusOr<v1::Grouping> ParseGrouping(v1::Dataset dataset, absl::string_view text);
+
+struct AggregateResult {
+  std::vector<std::string> columns;
+  std::vector<v1::AggregateRow> rows;  // sorted by keys
+};
+
+class QueryEngine {
+ public:
+  QueryEngine(const Store* store, std::shared_ptr<const Codelists> codelists)
+      : store_(store), codelists_(std::move(codelists)) {}
+
+  // Calls `emit` for every matching observation, with its provenance filled
+  // in, until it returns false. Bad filters are INVALID_ARGUMENT.
+  absl::Status Query(const v1::QueryRequest& request,
+                     const std::function<bool(const v1::Observation&)>& emit) const;
+
+  absl::StatusOr<AggregateResult> Aggregate(const v1::AggregateRequest& request) const;
+
+  // One row per country holding data on the occupation or a code above or
+  // below it, sorted by country.
+  absl::StatusOr<std::vector<v1::ShortageViewRow>> Shortages(
+      const v1::ShortageViewRequest& request) const;
+
+  // The freshness of every origin at `as_of` (empty: now).
+  absl::StatusOr<std::vector<v1::OriginState>> Origins(absl::string_view as_of) const;
+
+ private:
+  struct Plan;
+  absl::StatusOr<Plan> MakePlan(v1::Dataset dataset, const v1::Filter& filter) const;
+  absl::Status Scan(const Plan& plan,
+                    const std::function<bool(const v1::Observation&)>& emit) const;
+
+  const Store* store_;
+  std::shared_ptr<const Codelists> codelists_;
+};
+
+}  // namespace lmx
+
+#endif  // LMX_NODE_QUERY_ENGINE_H_

@@ -1,0 +1,506 @@
+#include "node/store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+#include "absl/base/internal/endian.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/util/time_util.h"
+#include "node/status_macros.h"
+#include "node/storage.pb.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/write_batch.h"
+
+namespace lmx {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kObservations[] = "observations";
+constexpr char kBatches[] = "batches";
+// A batch is kept in memory up to this size, then spooled to a file.
+constexpr size_t kSpoolThreshold = 16 << 20;
+// Rows of a spooled batch are applied in RocksDB write batches of this size.
+constexpr size_t kApplyChunk = 4 << 20;
+constexpr size_t kVersionBytes = 8;
+constexpr size_t kOriginBytes = 3;
+
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(what, ": ", status.ToString()));
+}
+
+absl::Status FromErrno(absl::string_view what, const std::string& path) {
+  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+// Versions are stored inverted so that the newest version of a key sorts
+// first and a forward scan meets it before the older ones.
+void AppendVersion(std::string* key, uint64_t version) {
+  char bytes[kVersionBytes];
+  absl::big_endian::Store64(bytes, ~version);
+  key->append(bytes, kVersionBytes);
+}
+
+uint64_t VersionOf(absl::string_view physical_key) {
+  return ~absl::big_endian::Load64(physical_key.data() + physical_key.size() - kVersionBytes);
+}
+
+std::string BatchKey(absl::string_view origin, uint64_t version) {
+  std::string key(origin);
+  char bytes[kVersionBytes];
+  absl::big_endian::Store64(bytes, version);
+  key.append(bytes, kVersionBytes);
+  return key;
+}
+
+// Spooled rows are length-prefixed key and value pairs.
+void AppendRecord(std::string* out, absl::string_view key, absl::string_view value) {
+  char header[8];
+  absl::little_endian::Store32(header, static_cast<uint32_t>(key.size()));
+  absl::little_endian::Store32(header + 4, static_cast<uint32_t>(value.size()));
+  out->append(header, sizeof header);
+  out->append(key.data(), key.size());
+  out->append(value.data(), value.size());
+}
+
+// Reads spooled records from a file, one at a time.
+class SpoolReader {
+ public:
+  explicit SpoolReader(FILE* file) : file_(file) {}
+  // Returns false at the end or on a truncated record.
+  bool Next(std::string* key, std::string* value) {
+    char header[8];
+    if (std::fread(header, 1, sizeof header, file_) != sizeof header) return false;
+    key->resize(absl::little_endian::Load32(header));
+    value->resize(absl::little_endian::Load32(header + 4));
+    return std::fread(key->data(), 1, key->size(), file_) == key->size() &&
+           std::fread(value->data(), 1, value->size(), file_) == value->size();
+  }
+
+ private:
+  FILE* file_;
+};
+
+absl::Status SyncPath(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return FromErrno("open", path);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return FromErrno("fsync", path);
+  return absl::OkStatus();
+}
+
+BatchInfo FromRecord(const internal::BatchRecord& record) {
+  BatchInfo info;
+  info.origin = record.origin();
+  info.version = record.version();
+  info.published_at = absl::FromUnixNanos(
+      google::protobuf::util::TimeUtil::TimestampToNanoseconds(record.published_at()));
+  info.dataset = record.dataset();
+  info.source = record.source();
+  info.rows = record.rows();
+  return info;
+}
+
+internal::BatchRecord ToRecord(const BatchInfo& info) {
+  internal::BatchRecord record;
+  record.set_origin(info.origin);
+  record.set_version(info.version);
+  *record.mutable_published_at() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(info.published_at));
+  record.set_dataset(info.dataset);
+  record.set_source(info.source);
+  record.set_rows(info.rows);
+  return record;
+}
+
+class RocksStore;
+
+class RocksBatch : public Store::Batch {
+ public:
+  RocksBatch(RocksStore* store, std::string origin, std::string spool_path)
+      : store_(store), origin_(std::move(origin)), spool_path_(std::move(spool_path)) {}
+  ~RocksBatch() override {
+    if (file_ != nullptr) std::fclose(file_);
+    if (!committed_) std::remove(spool_path_.c_str());
+  }
+
+  absl::Status Put(absl::string_view key, absl::string_view value) override;
+  absl::StatusOr<BatchInfo> Commit(const BatchInfo& meta) override;
+
+  const std::string& origin() const { return origin_; }
+  // In-memory rows, when the batch never spilled to a file.
+  const std::string& buffer() const { return buffer_; }
+  bool spilled() const { return file_ != nullptr; }
+  // Flushes and syncs the spool file, and renames it to `final_path`.
+  absl::Status SealSpool(const std::string& final_path);
+  FILE* spool_file() const { return file_; }
+
+ private:
+  absl::Status Spill();
+
+  RocksStore* store_;
+  std::string origin_;
+  std::string spool_path_;
+  std::string buffer_;
+  FILE* file_ = nullptr;
+  bool committed_ = false;
+};
+
+class RocksStore : public Store {
+ public:
+  RocksStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
+             std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : dir_(std::move(dir)),
+        spool_dir_(dir_ + "/spool"),
+        db_(std::move(db)),
+        handles_(std::move(handles)),
+        catalog_(std::make_shared<BatchCatalog>()) {}
+
+  ~RocksStore() override {
+    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  }
+
+  absl::Status Recover();
+
+  absl::StatusOr<std::unique_ptr<Batch>> Begin(absl::string_view origin) override {
+    if (origin.size() != kOriginBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("'", origin, "' is not a country code"));
+    }
+    std::string path;
+    {
+      absl::MutexLock lock(&mu_);
+      path = absl::StrCat(spool_dir_, "/", origin, "-", ++spool_counter_, ".tmp");
+    }
+    return std::unique_ptr<Batch>(new RocksBatch(this, std::string(origin), path));
+  }
+
+  std::shared_ptr<const BatchCatalog> Catalog() const override {
+    absl::MutexLock lock(&mu_);
+    return catalog_;
+  }
+
+  absl::Status Scan(absl::string_view begin, absl::string_view end, const VersionLimits& limits,
+                    const std::function<bool(const StoredValue&)>& visit) const override;
+
+  absl::StatusOr<BatchInfo> CommitBatch(RocksBatch* batch, const BatchInfo& meta);
+
+ private:
+  rocksdb::ColumnFamilyHandle* observations() const { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* batches() const { return handles_[2]; }
+
+  absl::Status LoadCatalog();
+  // Removes the rows of an uncommitted spooled batch that a crash left
+  // behind.
+  absl::Status UndoSpool(const std::string& path, uint64_t version);
+  // Adds every row in `records` (spool format) to `write` at `version`.
+  static void AddRows(absl::string_view records, uint64_t version,
+                      rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* write);
+
+  const std::string dir_;
+  const std::string spool_dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // Serialises commits, so versions of an origin are gap-free and in order.
+  std::mutex commit_mu_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const BatchCatalog> catalog_ ABSL_GUARDED_BY(mu_);
+  uint64_t spool_counter_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+absl::Status RocksBatch::Spill() {
+  file_ = std::fopen(spool_path_.c_str(), "wb");
+  if (file_ == nullptr) return FromErrno("create spool", spool_path_);
+  std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  return absl::OkStatus();
+}
+
+absl::Status RocksBatch::Put(absl::string_view key, absl::string_view value) {
+  if (committed_) return absl::FailedPreconditionError("batch already committed");
+  AppendRecord(&buffer_, key, value);
+  if (buffer_.size() < kSpoolThreshold) return absl::OkStatus();
+  if (file_ == nullptr) RETURN_IF_ERROR(Spill());
+  if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
+    return FromErrno("write spool", spool_path_);
+  }
+  buffer_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status RocksBatch::SealSpool(const std::string& final_path) {
+  if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
+    return FromErrno("write spool", spool_path_);
+  }
+  buffer_.clear();
+  if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0) {
+    return FromErrno("sync spool", spool_path_);
+  }
+  if (std::rename(spool_path_.c_str(), final_path.c_str()) != 0) {
+    return FromErrno("rename spool", spool_path_);
+  }
+  spool_path_ = final_path;
+  return SyncPath(fs::path(final_path).parent_path().string());
+}
+
+absl::StatusOr<BatchInfo> RocksBatch::Commit(const BatchInfo& meta) {
+  if (committed_) return absl::FailedPreconditionError("batch already committed");
+  ASSIGN_OR_RETURN(BatchInfo info, store_->CommitBatch(this, meta));
+  committed_ = true;
+  return info;
+}
+
+void RocksStore::AddRows(absl::string_view records, uint64_t version,
+                         rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* write) {
+  std::string key;
+  while (records.size() >= 8) {
+    uint32_t key_size = absl::little_endian::Load32(records.data());
+    uint32_t value_size = absl::little_endian::Load32(records.data() + 4);
+    key.assign(records.data() + 8, key_size);
+    AppendVersion(&key, version);
+    write->Put(family, key, rocksdb::Slice(records.data() + 8 + key_size, value_size));
+    records.remove_prefix(8 + key_size + value_size);
+  }
+}
+
+absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const BatchInfo& meta) {
+  std::lock_guard<std::mutex> commit_lock(commit_mu_);
+  BatchInfo info = meta;
+  info.origin = batch->origin();
+  auto latest = Catalog()->Latest();
+  auto it = latest.find(info.origin);
+  info.version = (it == latest.end() ? 0 : it->second) + 1;
+  info.published_at = absl::Now();
+
+  rocksdb::WriteBatch write;
+  if (batch->spilled()) {
+    // Large batch: applied in chunks that stay invisible until the batch
+    // record below is written. The sealed spool lets Open() undo them if
+    // the node dies before that.
+    std::string final_path = absl::StrCat(spool_dir_, "/", info.origin, "-", info.version, ".batch");
+    RETURN_IF_ERROR(batch->SealSpool(final_path));
+    FILE* file = std::fopen(final_path.c_str(), "rb");
+    if (file == nullptr) return FromErrno("open spool", final_path);
+    std::setvbuf(file, nullptr, _IOFBF, 1 << 20);
+    SpoolReader reader(file);
+    std::string key, value, records;
+    while (reader.Next(&key, &value)) {
+      AppendRecord(&records, key, value);
+      if (records.size() < kApplyChunk) continue;
+      AddRows(records, info.version, observations(), &write);
+      records.clear();
+      auto status = db_->Write(rocksdb::WriteOptions(), &write);
+      write.Clear();
+      if (!status.ok()) {
+        std::fclose(file);
+        return FromRocks(status, "apply batch");
+      }
+    }
+    std::fclose(file);
+    AddRows(records, info.version, observations(), &write);
+  } else {
+    AddRows(batch->buffer(), info.version, observations(), &write);
+  }
+  write.Put(batches(), BatchKey(info.origin, info.version), ToRecord(info).SerializeAsString());
+  // The one synced write of the batch: it makes the batch durable and, with
+  // its record, visible. Concurrent synced writes share an fsync (RocksDB
+  // group commit).
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  RETURN_IF_ERROR(FromRocks(db_->Write(sync, &write), "commit batch"));
+
+  auto next = std::make_shared<BatchCatalog>(*Catalog());
+  next->Add(info);
+  {
+    absl::MutexLock lock(&mu_);
+    catalog_ = std::move(next);
+  }
+  return info;
+}
+
+absl::Status RocksStore::Scan(absl::string_view begin, absl::string_view end,
+                              const VersionLimits& limits,
+                              const std::function<bool(const StoredValue&)>& visit) const {
+  rocksdb::ReadOptions options;
+  rocksdb::Slice upper(end.data(), end.size());
+  if (!end.empty()) options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, observations()));
+
+  std::string decided;  // logical key whose visible version was already found
+  bool have_decided = false;
+  std::string cached_origin;
+  uint64_t cached_limit = 0;
+  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
+    rocksdb::Slice physical = it->key();
+    if (physical.size() < 1 + kOriginBytes + kVersionBytes) continue;
+    absl::string_view logical(physical.data(), physical.size() - kVersionBytes);
+    if (have_decided && logical == decided) continue;
+    absl::string_view origin = logical.substr(1, kOriginBytes);
+    if (origin != cached_origin) {
+      cached_origin.assign(origin.data(), origin.size());
+      auto found = limits.find(cached_origin);
+      cached_limit = found == limits.end() ? 0 : found->second;
+    }
+    uint64_t version = VersionOf(absl::string_view(physical.data(), physical.size()));
+    if (version > cached_limit) continue;  // newer than the reader may see
+    decided.assign(logical.data(), logical.size());
+    have_decided = true;
+    StoredValue stored{logical, origin, version,
+                       absl::string_view(it->value().data(), it->value().size())};
+    if (!visit(stored)) break;
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+absl::Status RocksStore::LoadCatalog() {
+  auto catalog = std::make_shared<BatchCatalog>();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), batches()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    internal::BatchRecord record;
+    if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("corrupt batch record in ", dir_));
+    }
+    catalog->Add(FromRecord(record));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "load batches"));
+  absl::MutexLock lock(&mu_);
+  catalog_ = std::move(catalog);
+  return absl::OkStatus();
+}
+
+absl::Status RocksStore::UndoSpool(const std::string& path, uint64_t version) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return FromErrno("open spool", path);
+  SpoolReader reader(file);
+  rocksdb::WriteBatch write;
+  std::string key, value;
+  while (reader.Next(&key, &value)) {
+    AppendVersion(&key, version);
+    write.Delete(observations(), key);
+  }
+  std::fclose(file);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return FromRocks(db_->Write(sync, &write), "undo batch");
+}
+
+absl::Status RocksStore::Recover() {
+  RETURN_IF_ERROR(LoadCatalog());
+  std::error_code error;
+  fs::create_directories(spool_dir_, error);
+  if (error) return absl::InternalError(absl::StrCat("create ", spool_dir_, ": ", error.message()));
+  auto latest = Catalog()->Latest();
+  for (const auto& entry : fs::directory_iterator(spool_dir_)) {
+    std::string name = entry.path().filename().string();
+    std::string path = entry.path().string();
+    // "<origin>-<version>.batch" is a sealed spool; anything else is a
+    // batch that never reached its commit and was never applied.
+    std::vector<std::string> parts = absl::StrSplit(name, absl::ByAnyChar("-."));
+    uint64_t version = 0;
+    if (parts.size() == 3 && parts[2] == "batch" && absl::SimpleAtoi(parts[1], &version)) {
+      auto it = latest.find(parts[0]);
+      bool committed = it != latest.end() && it->second >= version;
+      if (!committed) RETURN_IF_ERROR(UndoSpool(path, version));
+    }
+    fs::remove(entry.path(), error);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+VersionLimits BatchCatalog::Latest() const {
+  VersionLimits limits;
+  for (const auto& [origin, batches] : origins_) limits[origin] = batches.back().version;
+  return limits;
+}
+
+VersionLimits BatchCatalog::AsOf(absl::Time time) const {
+  VersionLimits limits;
+  for (const auto& [origin, batches] : origins_) {
+    auto after = std::upper_bound(
+        batches.begin(), batches.end(), time,
+        [](absl::Time t, const BatchInfo& batch) { return t < batch.published_at; });
+    limits[origin] = after == batches.begin() ? 0 : std::prev(after)->version;
+  }
+  return limits;
+}
+
+VersionLimits BatchCatalog::AsOfVersion(uint64_t version) const {
+  VersionLimits limits;
+  for (const auto& [origin, batches] : origins_) {
+    limits[origin] = std::min(version, batches.back().version);
+  }
+  return limits;
+}
+
+const BatchInfo* BatchCatalog::Find(absl::string_view origin, uint64_t version) const {
+  auto it = origins_.find(origin);
+  if (it == origins_.end() || version == 0 || version > it->second.size()) return nullptr;
+  // Versions are gap-free from 1, so version v sits at index v - 1.
+  const BatchInfo& batch = it->second[version - 1];
+  return batch.version == version ? &batch : nullptr;
+}
+
+std::vector<BatchInfo> BatchCatalog::LatestBatches() const {
+  std::vector<BatchInfo> latest;
+  for (const auto& [origin, batches] : origins_) latest.push_back(batches.back());
+  std::sort(latest.begin(), latest.end(),
+            [](const BatchInfo& a, const BatchInfo& b) { return a.origin < b.origin; });
+  return latest;
+}
+
+void BatchCatalog::Add(BatchInfo batch) {
+  std::string origin = batch.origin;
+  origins_[origin].push_back(std::move(batch));
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) return absl::InternalError(absl::StrCat("create ", dir, ": ", error.message()));
+
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.max_background_jobs = 2;
+  options.keep_log_file_num = 3;
+  options.max_total_wal_size = 256 << 20;
+
+  rocksdb::ColumnFamilyOptions observation_options;
+  observation_options.write_buffer_size = 64 << 20;
+  observation_options.compression = rocksdb::kLZ4Compression;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 16 << 10;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  observation_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kObservations, observation_options},
+      {kBatches, rocksdb::ColumnFamilyOptions()},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir + "/db", families, &handles, &raw),
+                            absl::StrCat("open store in ", dir)));
+  auto store = std::make_unique<RocksStore>(dir, std::unique_ptr<rocksdb::DB>(raw),
+                                            std::move(handles));
+  RETURN_IF_ERROR(store->Recover());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace lmx

@@ -1,0 +1,112 @@
+// The node's durable, versioned observation store on RocksDB.
+//
+// The store maps logical keys to values, keeping every version. A logical
+// key starts with one dataset byte and the three-letter origin country (see
+// docs/storage.md); the rest is the caller's. Each origin writes in batches:
+// a batch gets the origin's next version number when it commits, all its
+// rows become visible at once, and an acknowledged commit survives a crash
+// (the WAL is synced before Commit returns, once per batch, not per row).
+// Readers see, for every logical key, the newest version at or below a
+// per-origin limit, which gives revisions and `--as_of` reads.
+//
+//   auto batch = store->Begin("KEN");
+//   (*batch)->Put(key, value);               // spooled, not yet visible
+//   auto info = (*batch)->Commit(meta);      // durable and visible
+//   store->Scan(begin, end, store->Catalog()->Latest(),
+//               [](const StoredValue& v) { ...; return true; });
+#ifndef LMX_NODE_STORE_H_
+#define LMX_NODE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace lmx {
+
+// What a committed batch was.
+struct BatchInfo {
+  std::string origin;
+  uint64_t version = 0;
+  absl::Time published_at;
+  int dataset = 0;  // lmx.v1.Dataset
+  std::string source;
+  uint64_t rows = 0;
+};
+
+// The newest version each origin may show; origins not listed show nothing.
+using VersionLimits = absl::flat_hash_map<std::string, uint64_t>;
+
+// One visible version of a logical key, valid only inside a Scan callback.
+struct StoredValue {
+  absl::string_view key;  // logical key
+  absl::string_view origin;
+  uint64_t version = 0;
+  absl::string_view value;
+};
+
+// The committed batches of every origin. Immutable: the store publishes a new
+// catalog with every commit, so a reader's catalog never changes under it.
+class BatchCatalog {
+ public:
+  // The latest committed version of every origin.
+  VersionLimits Latest() const;
+  // Per origin, the last batch published at or before `time`.
+  VersionLimits AsOf(absl::Time time) const;
+  // `version` for every origin, capped at its latest.
+  VersionLimits AsOfVersion(uint64_t version) const;
+  // The batch of `origin` with `version`, or null.
+  const BatchInfo* Find(absl::string_view origin, uint64_t version) const;
+  // The latest batch of every origin, sorted by origin.
+  std::vector<BatchInfo> LatestBatches() const;
+  // Adds a batch; versions of an origin must be added in increasing order.
+  void Add(BatchInfo batch);
+
+ private:
+  absl::flat_hash_map<std::string, std::vector<BatchInfo>> origins_;
+};
+
+class Store {
+ public:
+  // Writes of one batch. Put() spools rows (in memory, then to a file beside
+  // the database once large), so memory does not grow with the batch.
+  // Destroying an uncommitted batch discards it without a trace.
+  class Batch {
+   public:
+    virtual ~Batch() = default;
+    // Adds a row. A logical key may be put at most once per batch.
+    virtual absl::Status Put(absl::string_view key, absl::string_view value) = 0;
+    // Assigns the next version, applies the rows and syncs the commit.
+    // `meta` supplies dataset, source and rows; origin, version and time are
+    // filled in and returned.
+    virtual absl::StatusOr<BatchInfo> Commit(const BatchInfo& meta) = 0;
+  };
+
+  // Opens or creates the store in `dir`, undoing any batch a crash left half
+  // applied.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir);
+  virtual ~Store() = default;
+
+  // Starts a batch for `origin`, a three-letter code.
+  virtual absl::StatusOr<std::unique_ptr<Batch>> Begin(absl::string_view origin) = 0;
+
+  // The committed batches as of now.
+  virtual std::shared_ptr<const BatchCatalog> Catalog() const = 0;
+
+  // Calls `visit` for the visible version of every logical key in
+  // [begin, end) (an empty `end` means no upper bound), in key order, until
+  // it returns false.
+  virtual absl::Status Scan(absl::string_view begin, absl::string_view end,
+                            const VersionLimits& limits,
+                            const std::function<bool(const StoredValue&)>& visit) const = 0;
+};
+
+}  // namespace lmx
+
+#endif  // LMX_NODE_STORE_H_
