@@ -1,0 +1,464 @@
+// lmx: the command-line client of an lmx node (SPEC §3).
+//
+// Exit codes: 0 success, 1 rejected input or failed query, 2 usage error,
+// 3 cannot reach the node.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "client/node_client.h"
+#include "client/output.h"
+#include "node/query_engine.h"
+
+namespace lmx {
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+constexpr int kUnreachable = 3;
+
+constexpr char kUsageText[] = R"(usage: lmx [--node=HOST:PORT] [--token=T] <command> [flags]
+
+commands:
+  publish shortages|vacancies|flows FILE [--partial] [--dry_run] [--classification=ID]
+  query shortages|vacancies|flows [--country=] [--occupation=] [--period=|--from= --to=]
+                                  [--as_of=] [--format=table|csv|json]
+  aggregate shortages|vacancies|flows --by=DIM[:LEVEL],... [filters] [--format=]
+  shortages --occupation=CODE [--period=] [--as_of=] [--format=]
+  peers [--format=]
+
+--node defaults to $LMX_NODE, else 127.0.0.1:7401.
+exit codes: 0 success, 1 rejected input or failed query, 2 usage error, 3 node unreachable
+)";
+
+// A usage error: printed with a pointer to --help, exit code 2.
+struct UsageError {
+  std::string message;
+};
+
+// The command line: positional words and --flags (as --name=value, or
+// --name value for flags that take one).
+class Arguments {
+ public:
+  static constexpr const char* kSwitches[] = {"partial", "dry_run", "help"};
+
+  Arguments(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (!absl::StartsWith(arg, "--") || arg == "--") {
+        positional_.push_back(arg);
+        continue;
+      }
+      arg = arg.substr(2);
+      size_t equals = arg.find('=');
+      if (equals != std::string::npos) {
+        flags_[arg.substr(0, equals)] = arg.substr(equals + 1);
+      } else if (IsSwitch(arg)) {
+        flags_[arg] = "true";
+      } else if (i + 1 < argc) {
+        flags_[arg] = argv[++i];
+      } else {
+        throw UsageError{absl::StrCat("--", arg, " needs a value")};
+      }
+    }
+  }
+
+  const std::vector<std::string>& positional() const { return positional_; }
+  bool Has(const std::string& name) const { return flags_.count(name) > 0; }
+  std::string Get(const std::string& name, const std::string& fallback = "") const {
+    auto it = flags_.find(name);
+    return it == flags_.end() ? fallback : it->second;
+  }
+  // Fails on any flag outside `allowed` (and the global ones).
+  void Allow(const std::set<std::string>& allowed) const {
+    static const std::set<std::string> kGlobal = {"node", "token", "timeout", "help"};
+    for (const auto& [name, value] : flags_) {
+      if (!allowed.count(name) && !kGlobal.count(name)) {
+        throw UsageError{absl::StrCat("unknown flag --", name, " for this command")};
+      }
+    }
+  }
+
+ private:
+  static bool IsSwitch(const std::string& name) {
+    for (const char* s : kSwitches) {
+      if (name == s) return true;
+    }
+    return false;
+  }
+
+  std::vector<std::string> positional_;
+  std::map<std::string, std::string> flags_;
+};
+
+v1::Dataset ParseDataset(const Arguments& args, size_t index) {
+  static const std::map<std::string, v1::Dataset> kDatasets = {
+      {"shortages", v1::DATASET_SHORTAGE},
+      {"vacancies", v1::DATASET_VACANCY},
+      {"flows", v1::DATASET_FLOW},
+  };
+  if (args.positional().size() <= index) {
+    throw UsageError{"name a dataset: shortages, vacancies or flows"};
+  }
+  auto it = kDatasets.find(args.positional()[index]);
+  if (it == kDatasets.end()) {
+    throw UsageError{absl::StrCat("'", args.positional()[index],
+                                  "' is not a dataset (shortages, vacancies or flows)")};
+  }
+  return it->second;
+}
+
+Format ParseFormatFlag(const Arguments& args) {
+  auto format = ParseFormat(args.Get("format", "table"));
+  if (!format.ok()) throw UsageError{std::string(format.status().message())};
+  return *format;
+}
+
+// Exit code and message for a failed call.
+int Report(const absl::Status& status) {
+  std::cerr << "lmx: " << status.message() << "\n";
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+      return kUnreachable;
+    case absl::StatusCode::kInvalidArgument:
+      return kUsage;
+    default:
+      return kFailed;
+  }
+}
+
+std::string FormatTime(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) return "";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(time.seconds()),
+                          absl::UTCTimeZone());
+}
+
+// Says how fresh each origin's contribution is (table output only, on
+// stderr, so CSV and JSON stay clean).
+void ReportFreshness(Format format,
+                     const google::protobuf::RepeatedPtrField<v1::OriginState>& origins) {
+  if (format != Format::kTable || origins.empty()) return;
+  std::vector<std::string> parts;
+  for (const auto& origin : origins) {
+    parts.push_back(absl::StrCat(origin.origin(), " v", origin.version(), " (",
+                                 FormatTime(origin.published_at()), ")"));
+  }
+  std::cerr << "data as of: " << absl::StrJoin(parts, ", ") << "\n";
+}
+
+std::unique_ptr<NodeClient> ConnectOrExit(const Arguments& args) {
+  const char* env = std::getenv("LMX_NODE");
+  std::string address = args.Get("node", env != nullptr && *env ? env : "127.0.0.1:7401");
+  absl::Duration timeout = absl::Minutes(60);
+  if (args.Has("timeout") && !absl::ParseDuration(args.Get("timeout"), &timeout)) {
+    throw UsageError{"--timeout takes a duration such as 30s or 10m"};
+  }
+  auto client = NodeClient::Connect(address, absl::Seconds(5), timeout);
+  if (!client.ok()) {
+    std::cerr << "lmx: " << client.status().message() << "\n";
+    std::exit(kUnreachable);
+  }
+  return std::move(*client);
+}
+
+// A progress bar on stderr, only when stderr is a terminal.
+class ProgressBar {
+ public:
+  ProgressBar() : enabled_(isatty(STDERR_FILENO) == 1) {}
+  void Update(uint64_t done, uint64_t total) {
+    if (!enabled_ || total == 0) return;
+    absl::Time now = absl::Now();
+    if (now - last_ < absl::Milliseconds(100) && done < total) return;
+    last_ = now;
+    constexpr int kWidth = 30;
+    int filled = static_cast<int>(kWidth * done / total);
+    std::cerr << "\r[" << std::string(filled, '#') << std::string(kWidth - filled, ' ') << "] "
+              << (100 * done / total) << "% " << done / (1 << 20) << " / " << total / (1 << 20)
+              << " MiB" << std::flush;
+    shown_ = true;
+  }
+  void Clear() {
+    if (shown_) std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  absl::Time last_ = absl::InfinitePast();
+};
+
+int Publish(const Arguments& args) {
+  args.Allow({"partial", "dry_run", "classification"});
+  v1::Dataset dataset = ParseDataset(args, 1);
+  if (args.positional().size() != 3) throw UsageError{"publish takes a dataset and one FILE"};
+  const std::string& path = args.positional()[2];
+  auto reader = CsvReader::Open(path);
+  if (!reader.ok()) {
+    std::cerr << "lmx: " << reader.status().message() << "\n";
+    return kFailed;
+  }
+  auto client = ConnectOrExit(args);
+  ProgressBar progress;
+  PublishOptions options;
+  options.dataset = dataset;
+  options.source = path;
+  options.partial = args.Has("partial");
+  options.dry_run = args.Has("dry_run");
+  options.classification = args.Get("classification");
+  options.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  auto result = client->Publish(**reader, options);
+  progress.Clear();
+  if (!result.ok()) {
+    std::cerr << "lmx: " << result.status().message() << "\n";
+    return result.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kFailed;
+  }
+  for (const auto& error : result->errors()) {
+    std::cerr << path << ":" << error.line() << ": " << error.column() << ": " << error.reason()
+              << "\n";
+  }
+  if (result->errors_omitted() > 0) {
+    std::cerr << path << ": " << result->errors_omitted() << " more errors not listed\n";
+  }
+  bool held_back = !result->written() && !options.dry_run && result->rejected() > 0;
+  uint64_t accepted = held_back ? 0 : result->accepted();
+  std::cout << "accepted " << accepted << ", rejected " << result->rejected() << "\n";
+  if (held_back && result->accepted() > 0) {
+    std::cerr << path << ": nothing was written; " << result->accepted()
+              << " valid rows held back because of the rejected rows (fix them, or publish "
+                 "with --partial)\n";
+  }
+  if (options.dry_run) std::cerr << path << ": dry run, nothing was written\n";
+  if (result->written()) {
+    std::cerr << path << ": written as version " << result->version() << "\n";
+  }
+  return result->rejected() > 0 ? kFailed : kOk;
+}
+
+v1::Filter ParseFilter(const Arguments& args) {
+  v1::Filter filter;
+  for (absl::string_view country : absl::StrSplit(args.Get("country"), ',', absl::SkipEmpty())) {
+    filter.add_countries(std::string(country));
+  }
+  filter.set_occupation(args.Get("occupation"));
+  filter.set_period(args.Get("period"));
+  filter.set_from(args.Get("from"));
+  filter.set_to(args.Get("to"));
+  filter.set_as_of(args.Get("as_of"));
+  if (!filter.period().empty() && (!filter.from().empty() || !filter.to().empty())) {
+    throw UsageError{"use --period or --from/--to, not both"};
+  }
+  return filter;
+}
+
+const std::set<std::string> kFilterFlags = {"country", "occupation", "period", "from",
+                                             "to",      "as_of",      "format"};
+
+Cell Optional(bool present, double value) { return present ? Cell::Real(value) : Cell::Null(); }
+Cell OptionalInt(bool present, int64_t value) {
+  return present ? Cell::Integer(value) : Cell::Null();
+}
+
+// The columns and cells of `lmx query` for each dataset.
+std::vector<std::string> QueryColumns(v1::Dataset dataset) {
+  switch (dataset) {
+    case v1::DATASET_SHORTAGE:
+      return {"country", "period", "occupation", "region", "activity", "status",
+              "shortage_index", "hard_to_fill", "version", "published_at"};
+    case v1::DATASET_VACANCY:
+      return {"country", "vacancy_id", "posted", "closes", "occupation", "activity", "region",
+              "positions", "education", "skills", "title", "status", "version", "published_at"};
+    default:
+      return {"country", "occupation", "period", "direction", "counterpart", "sex", "age",
+              "channel", "count", "conf_status", "version", "published_at"};
+  }
+}
+
+std::vector<Cell> QueryCells(const v1::Observation& o) {
+  auto provenance = [](const v1::Provenance& p, std::vector<Cell>* cells) {
+    cells->push_back(Cell::Integer(static_cast<int64_t>(p.version())));
+    cells->push_back(Cell::Text(FormatTime(p.published_at())));
+  };
+  std::vector<Cell> cells;
+  if (o.has_shortage()) {
+    const auto& s = o.shortage();
+    cells = {Cell::Text(s.country()), Cell::Text(s.period()), Cell::Text(s.occupation()),
+             Cell::Text(s.region()), Cell::Text(s.activity()),
+             Cell::Text(v1::ShortageStatus_Name(s.status())),
+             Optional(s.has_shortage_index(), s.shortage_index()),
+             OptionalInt(s.has_hard_to_fill(), s.hard_to_fill())};
+    provenance(s.provenance(), &cells);
+  } else if (o.has_vacancy()) {
+    const auto& v = o.vacancy();
+    cells = {Cell::Text(v.country()), Cell::Text(v.vacancy_id()), Cell::Text(v.posted()),
+             Cell::Text(v.closes()), Cell::Text(v.occupation()), Cell::Text(v.activity()),
+             Cell::Text(v.region()), Cell::Integer(v.positions()), Cell::Text(v.education()),
+             Cell::Text(absl::StrJoin(v.skills(), "|")), Cell::Text(v.title()),
+             Cell::Text(v1::VacancyStatus_Name(v.status()))};
+    provenance(v.provenance(), &cells);
+  } else {
+    const auto& f = o.flow();
+    cells = {Cell::Text(f.country()), Cell::Text(f.occupation()), Cell::Text(f.period()),
+             Cell::Text(v1::FlowDirection_Name(f.direction())), Cell::Text(f.counterpart()),
+             Cell::Text(f.sex()), Cell::Text(f.age()), Cell::Text(f.channel()),
+             Cell::Integer(f.count()), Cell::Text(v1::ConfStatus_Name(f.conf_status()))};
+    provenance(f.provenance(), &cells);
+  }
+  return cells;
+}
+
+int Query(const Arguments& args) {
+  args.Allow(kFilterFlags);
+  v1::QueryRequest request;
+  request.set_dataset(ParseDataset(args, 1));
+  *request.mutable_filter() = ParseFilter(args);
+  Format format = ParseFormatFlag(args);
+  auto client = ConnectOrExit(args);
+  auto out = TableWriter::Create(format, std::cout);
+  bool begun = false;
+  google::protobuf::RepeatedPtrField<v1::OriginState> origins;
+  auto status = client->Query(request, [&](const v1::QueryResponse& response) {
+    if (!begun) {
+      out->Begin(QueryColumns(request.dataset()));
+      origins = response.origins();
+      begun = true;
+    }
+    for (const auto& observation : response.observations()) out->Row(QueryCells(observation));
+  });
+  if (!status.ok()) return Report(status);
+  if (!begun) out->Begin(QueryColumns(request.dataset()));
+  out->End();
+  ReportFreshness(format, origins);
+  return kOk;
+}
+
+int Aggregate(const Arguments& args) {
+  std::set<std::string> allowed = kFilterFlags;
+  allowed.insert("by");
+  args.Allow(allowed);
+  v1::AggregateRequest request;
+  request.set_dataset(ParseDataset(args, 1));
+  if (args.Get("by").empty()) throw UsageError{"aggregate needs --by=DIM[:LEVEL],..."};
+  for (absl::string_view by : absl::StrSplit(args.Get("by"), ',', absl::SkipEmpty())) {
+    auto grouping = ParseGrouping(request.dataset(), by);
+    if (!grouping.ok()) throw UsageError{std::string(grouping.status().message())};
+    *request.add_by() = *grouping;
+  }
+  *request.mutable_filter() = ParseFilter(args);
+  Format format = ParseFormatFlag(args);
+  auto client = ConnectOrExit(args);
+  auto out = TableWriter::Create(format, std::cout);
+  bool begun = false;
+  google::protobuf::RepeatedPtrField<v1::OriginState> origins;
+  auto status = client->Aggregate(request, [&](const v1::AggregateResponse& response) {
+    if (!begun) {
+      out->Begin({response.columns().begin(), response.columns().end()});
+      origins = response.origins();
+      begun = true;
+    }
+    for (const auto& row : response.rows()) {
+      std::vector<Cell> cells;
+      for (const auto& key : row.keys()) cells.push_back(Cell::Text(key));
+      for (const auto& value : row.measures()) {
+        cells.push_back(value.has_integer() ? Cell::Integer(value.integer())
+                        : value.has_real()  ? Cell::Real(value.real())
+                                            : Cell::Null());
+      }
+      cells.push_back(Cell::Integer(row.countries()));
+      out->Row(cells);
+    }
+  });
+  if (!status.ok()) return Report(status);
+  out->End();
+  ReportFreshness(format, origins);
+  return kOk;
+}
+
+int Shortages(const Arguments& args) {
+  args.Allow({"occupation", "period", "as_of", "format"});
+  if (args.Get("occupation").empty()) throw UsageError{"shortages needs --occupation=CODE"};
+  v1::ShortageViewRequest request;
+  request.set_occupation(args.Get("occupation"));
+  request.set_period(args.Get("period"));
+  request.set_as_of(args.Get("as_of"));
+  Format format = ParseFormatFlag(args);
+  auto client = ConnectOrExit(args);
+  auto out = TableWriter::Create(format, std::cout);
+  out->Begin({"country", "occupation", "period", "status", "shortage_index", "hard_to_fill",
+              "basis", "observed_occupations", "published_at"});
+  google::protobuf::RepeatedPtrField<v1::OriginState> origins;
+  auto status = client->Shortages(request, [&](const v1::ShortageViewResponse& response) {
+    if (origins.empty()) origins = response.origins();
+    for (const auto& row : response.rows()) {
+      out->Row({Cell::Text(row.country()), Cell::Text(row.occupation()), Cell::Text(row.period()),
+                Cell::Text(v1::ShortageStatus_Name(row.status())),
+                Optional(row.has_shortage_index(), row.shortage_index()),
+                OptionalInt(row.has_hard_to_fill(), row.hard_to_fill()),
+                Cell::Text(v1::ShortageBasis_Name(row.basis())),
+                Cell::Text(absl::StrJoin(row.observed_occupations(), "|")),
+                Cell::Text(FormatTime(row.published_at()))});
+    }
+  });
+  if (!status.ok()) return Report(status);
+  out->End();
+  ReportFreshness(format, origins);
+  return kOk;
+}
+
+int Peers(const Arguments& args) {
+  args.Allow({"format"});
+  Format format = ParseFormatFlag(args);
+  auto client = ConnectOrExit(args);
+  auto described = client->Describe();
+  if (!described.ok()) return Report(described.status());
+  auto out = TableWriter::Create(format, std::cout);
+  out->Begin({"origin", "version", "published_at", "role"});
+  for (const auto& origin : described->origins()) {
+    out->Row({Cell::Text(origin.origin()), Cell::Integer(static_cast<int64_t>(origin.version())),
+              Cell::Text(FormatTime(origin.published_at())),
+              Cell::Text(origin.origin() == described->country() ? "self" : "peer")});
+  }
+  out->End();
+  return kOk;
+}
+
+int Run(int argc, char** argv) {
+  Arguments args(argc, argv);
+  if (args.Has("help") || args.positional().empty()) {
+    (args.Has("help") ? std::cout : std::cerr) << kUsageText;
+    return args.Has("help") ? kOk : kUsage;
+  }
+  static const std::map<std::string, std::function<int(const Arguments&)>> kCommands = {
+      {"publish", Publish}, {"query", Query},         {"aggregate", Aggregate},
+      {"shortages", Shortages}, {"peers", Peers},
+  };
+  auto command = kCommands.find(args.positional()[0]);
+  if (command == kCommands.end()) {
+    throw UsageError{absl::StrCat("unknown command '", args.positional()[0], "'")};
+  }
+  return command->second(args);
+}
+
+}  // namespace
+}  // namespace lmx
+
+int main(int argc, char** argv) {
+  try {
+    return lmx::Run(argc, argv);
+  } catch (const lmx::UsageError& error) {
+    std::cerr << "lmx: " << error.message << "\n(lmx --help lists the commands)\n";
+    return lmx::kUsage;
+  }
+}

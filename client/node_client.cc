@@ -1,0 +1,169 @@
+#include "client/node_client.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "google/rpc/status.pb.h"
+
+namespace lmx {
+namespace {
+
+// Rows per publish message and the byte size at which a message is sent
+// early, to keep messages well under gRPC's limits.
+constexpr int kRowsPerMessage = 2000;
+constexpr size_t kBytesPerMessage = 1 << 20;
+
+std::chrono::system_clock::time_point Deadline(absl::Duration timeout) {
+  return std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout);
+}
+
+// Reads a server stream to its end, handing each message to `receive`.
+template <typename Response>
+absl::Status Drain(grpc::ClientReader<Response>* reader,
+                   const std::function<void(const Response&)>& receive) {
+  Response response;
+  while (reader->Read(&response)) receive(response);
+  return FromGrpcStatus(reader->Finish());
+}
+
+}  // namespace
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+NodeClient::NodeClient(std::shared_ptr<grpc::Channel> channel, absl::Duration call_timeout)
+    : channel_(std::move(channel)),
+      publish_(v1::PublishService::NewStub(channel_)),
+      query_(v1::QueryService::NewStub(channel_)),
+      call_timeout_(call_timeout) {}
+
+absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::string& address,
+                                                                 absl::Duration connect_timeout,
+                                                                 absl::Duration call_timeout) {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(64 << 20);
+  auto channel =
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  if (!channel->WaitForConnected(Deadline(connect_timeout))) {
+    return absl::UnavailableError(absl::StrCat("cannot reach node at ", address));
+  }
+  return std::unique_ptr<NodeClient>(new NodeClient(std::move(channel), call_timeout));
+}
+
+void NodeClient::SetDeadline(grpc::ClientContext* context) const {
+  context->set_deadline(Deadline(call_timeout_));
+}
+
+absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
+                                                        const PublishOptions& options) {
+  CsvRecord record;
+  if (!reader.Next(&record)) {
+    if (!reader.status().ok()) {
+      return absl::DataLossError(absl::StrCat(options.source, ": ", reader.status().message()));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.source, ": the file is empty; expected a header row"));
+  }
+  if (!record.error.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.source, ":", record.line, ": header: ", record.error));
+  }
+
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::PublishResponse response;
+  auto writer = publish_->Publish(&context, &response);
+
+  v1::PublishRequest request;
+  auto* header = request.mutable_header();
+  header->set_dataset(options.dataset);
+  header->set_source(options.source);
+  header->set_header_line(record.line);
+  header->set_partial(options.partial);
+  header->set_dry_run(options.dry_run);
+  header->set_classification(options.classification);
+  for (auto& column : record.fields) header->add_columns(std::move(column));
+  bool open = writer->Write(request);
+
+  request.Clear();
+  size_t bytes = 0;
+  auto flush = [&] {
+    if (open && request.has_rows()) open = writer->Write(request);
+    request.Clear();
+    bytes = 0;
+    if (options.progress) options.progress(reader.bytes_read(), reader.size());
+  };
+  while (open && reader.Next(&record)) {
+    auto* row = request.mutable_rows()->add_rows();
+    row->set_line(record.line);
+    if (!record.error.empty()) {
+      auto* malformed = row->mutable_malformed();
+      malformed->set_column(record.error_field >= 0 &&
+                                    record.error_field < header->columns_size()
+                                ? header->columns(record.error_field)
+                                : "row");
+      malformed->set_reason(record.error);
+    } else {
+      for (auto& field : record.fields) {
+        bytes += field.size() + 2;
+        row->add_fields(std::move(field));
+      }
+    }
+    if (request.rows().rows_size() >= kRowsPerMessage || bytes >= kBytesPerMessage) flush();
+  }
+  flush();
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  if (!reader.status().ok()) {
+    return absl::DataLossError(absl::StrCat(options.source, ": ", reader.status().message()));
+  }
+  if (status.ok()) return response;
+  // A rejected batch carries its PublishResponse in the status details.
+  google::rpc::Status details;
+  if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT &&
+      details.ParseFromString(status.error_details())) {
+    for (const auto& any : details.details()) {
+      if (any.UnpackTo(&response)) return response;
+    }
+  }
+  return FromGrpcStatus(status);
+}
+
+absl::Status NodeClient::Query(const v1::QueryRequest& request,
+                               const std::function<void(const v1::QueryResponse&)>& receive) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  auto reader = query_->Query(&context, request);
+  return Drain(reader.get(), receive);
+}
+
+absl::Status NodeClient::Aggregate(
+    const v1::AggregateRequest& request,
+    const std::function<void(const v1::AggregateResponse&)>& receive) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  auto reader = query_->Aggregate(&context, request);
+  return Drain(reader.get(), receive);
+}
+
+absl::Status NodeClient::Shortages(
+    const v1::ShortageViewRequest& request,
+    const std::function<void(const v1::ShortageViewResponse&)>& receive) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  auto reader = query_->Shortages(&context, request);
+  return Drain(reader.get(), receive);
+}
+
+absl::StatusOr<v1::DescribeResponse> NodeClient::Describe() {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::DescribeResponse response;
+  auto status = query_->Describe(&context, v1::DescribeRequest(), &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+}  // namespace lmx

@@ -1,0 +1,202 @@
+#include "client/output.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace lmx {
+namespace {
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted.push_back('"');
+    quoted.push_back(c);
+  }
+  quoted.push_back('"');
+  return quoted;
+}
+
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+// Display width of UTF-8 text, counted in code points.
+size_t Width(const std::string& text) {
+  return std::count_if(text.begin(), text.end(),
+                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+}
+
+class CsvWriter : public TableWriter {
+ public:
+  explicit CsvWriter(std::ostream& out) : out_(out) {}
+  void Begin(const std::vector<std::string>& columns) override {
+    for (size_t i = 0; i < columns.size(); ++i) out_ << (i ? "," : "") << CsvField(columns[i]);
+    out_ << "\n";
+  }
+  void Row(const std::vector<Cell>& cells) override {
+    for (size_t i = 0; i < cells.size(); ++i) {
+      out_ << (i ? "," : "") << CsvField(cells[i].ToString());
+    }
+    out_ << "\n";
+  }
+  void End() override { out_.flush(); }
+
+ private:
+  std::ostream& out_;
+};
+
+class JsonWriter : public TableWriter {
+ public:
+  explicit JsonWriter(std::ostream& out) : out_(out) {}
+  void Begin(const std::vector<std::string>& columns) override {
+    columns_ = columns;
+    out_ << "[";
+  }
+  void Row(const std::vector<Cell>& cells) override {
+    out_ << (rows_++ ? ",\n " : "\n ") << "{";
+    for (size_t i = 0; i < cells.size() && i < columns_.size(); ++i) {
+      out_ << (i ? ", " : "") << JsonString(columns_[i]) << ": ";
+      const Cell& cell = cells[i];
+      switch (cell.kind) {
+        case Cell::Kind::kNull: out_ << "null"; break;
+        case Cell::Kind::kText: out_ << JsonString(cell.text); break;
+        default: out_ << cell.ToString();
+      }
+    }
+    out_ << "}";
+  }
+  void End() override {
+    out_ << (rows_ ? "\n]\n" : "]\n");
+    out_.flush();
+  }
+
+ private:
+  std::ostream& out_;
+  std::vector<std::string> columns_;
+  size_t rows_ = 0;
+};
+
+class AlignedWriter : public TableWriter {
+ public:
+  explicit AlignedWriter(std::ostream& out) : out_(out) {}
+  void Begin(const std::vector<std::string>& columns) override {
+    rows_.push_back(columns);
+    numeric_.assign(columns.size(), false);
+  }
+  void Row(const std::vector<Cell>& cells) override {
+    std::vector<std::string> row;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      row.push_back(cells[i].ToString());
+      if (i < numeric_.size() && (cells[i].kind == Cell::Kind::kInteger ||
+                                  cells[i].kind == Cell::Kind::kReal)) {
+        numeric_[i] = true;
+      }
+    }
+    rows_.push_back(std::move(row));
+  }
+  void End() override {
+    if (rows_.empty()) return;
+    std::vector<size_t> widths(rows_.front().size(), 0);
+    for (const auto& row : rows_) {
+      for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+        widths[i] = std::max(widths[i], Width(row[i]));
+      }
+    }
+    for (size_t r = 0; r < rows_.size(); ++r) {
+      std::string line;
+      for (size_t i = 0; i < rows_[r].size() && i < widths.size(); ++i) {
+        std::string pad(widths[i] - Width(rows_[r][i]), ' ');
+        if (i) line += "  ";
+        line += numeric_[i] && r > 0 ? pad + rows_[r][i] : rows_[r][i] + pad;
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out_ << line << "\n";
+      if (r == 0) {
+        std::string rule;
+        for (size_t i = 0; i < widths.size(); ++i) rule += (i ? "  " : "") + std::string(widths[i], '-');
+        out_ << rule << "\n";
+      }
+    }
+    out_ << "(" << rows_.size() - 1 << (rows_.size() == 2 ? " row)\n" : " rows)\n");
+    out_.flush();
+  }
+
+ private:
+  std::ostream& out_;
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<bool> numeric_;
+};
+
+}  // namespace
+
+absl::StatusOr<Format> ParseFormat(absl::string_view text) {
+  if (text == "table") return Format::kTable;
+  if (text == "csv") return Format::kCsv;
+  if (text == "json") return Format::kJson;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--format: '", text, "' is not one of table, csv, json"));
+}
+
+Cell Cell::Text(std::string text) {
+  Cell cell;
+  cell.kind = Kind::kText;
+  cell.text = std::move(text);
+  return cell;
+}
+
+Cell Cell::Integer(int64_t value) {
+  Cell cell;
+  cell.kind = Kind::kInteger;
+  cell.integer = value;
+  return cell;
+}
+
+Cell Cell::Real(double value) {
+  Cell cell;
+  cell.kind = Kind::kReal;
+  cell.real = value;
+  return cell;
+}
+
+std::string Cell::ToString() const {
+  switch (kind) {
+    case Kind::kNull: return "";
+    case Kind::kText: return text;
+    case Kind::kInteger: return absl::StrCat(integer);
+    case Kind::kReal: break;
+  }
+  double rounded = std::round(real * 10000) / 10000;
+  return absl::StrCat(rounded == 0 ? 0.0 : rounded);  // no "-0"
+}
+
+std::unique_ptr<TableWriter> TableWriter::Create(Format format, std::ostream& out) {
+  switch (format) {
+    case Format::kCsv: return std::make_unique<CsvWriter>(out);
+    case Format::kJson: return std::make_unique<JsonWriter>(out);
+    case Format::kTable: break;
+  }
+  return std::make_unique<AlignedWriter>(out);
+}
+
+}  // namespace lmx
