@@ -46,8 +46,15 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::strin
   arguments.SetMaxReceiveMessageSize(64 << 20);
   auto channel =
       grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
-  if (!channel->WaitForConnected(Deadline(connect_timeout))) {
-    return absl::UnavailableError(absl::StrCat("cannot reach node at ", address));
+  // A refused connection shows as TRANSIENT_FAILURE at once; only a silent
+  // address waits for the whole connect timeout.
+  auto deadline = Deadline(connect_timeout);
+  for (auto state = channel->GetState(true); state != GRPC_CHANNEL_READY;
+       state = channel->GetState(true)) {
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN ||
+        !channel->WaitForStateChange(state, deadline)) {
+      return absl::UnavailableError(absl::StrCat("cannot reach node at ", address));
+    }
   }
   return std::unique_ptr<NodeClient>(new NodeClient(std::move(channel), call_timeout));
 }

@@ -1,0 +1,266 @@
+// End-to-end: the real lmx-node binary on loopback, driven by the real lmx
+// binary, with data generated here.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "tests/node_process.h"
+
+namespace lmx::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// ISCO-08 unit groups, read from the project's own copy.
+std::vector<std::string> UnitGroups() {
+  std::vector<std::string> codes;
+  std::istringstream csv(ReadFile(LMX_SOURCE_DIR "/federation/classifications/isco08.csv"));
+  std::string line;
+  while (std::getline(csv, line)) {
+    std::vector<std::string> fields = absl::StrSplit(line, ',');
+    if (fields.size() > 1 && fields[1] == "4") codes.push_back(fields[0]);
+  }
+  return codes;
+}
+
+// Parses `lmx ... --format=csv` output into rows of fields (no quoting is
+// needed for the values these tests produce).
+std::vector<std::vector<std::string>> CsvRows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    rows.push_back(absl::StrSplit(line, ','));
+  }
+  return rows;
+}
+
+class NodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("node");
+    node_ = std::make_unique<NodeProcess>("KEN", dir_ + "/data");
+    std::string error;
+    ASSERT_TRUE(node_->Start(&error)) << error;
+  }
+
+  CliResult Lmx(std::vector<std::string> args) {
+    args.insert(args.begin(), "--node=" + node_->address());
+    return RunLmx(args);
+  }
+
+  std::string File(const std::string& name, const std::string& text) {
+    std::string path = dir_ + "/" + name;
+    WriteFile(path, text);
+    return path;
+  }
+
+  void Restart() {
+    std::string error;
+    node_ = std::make_unique<NodeProcess>("KEN", dir_ + "/data");
+    ASSERT_TRUE(node_->Start(&error)) << error;
+  }
+
+  std::string dir_;
+  std::unique_ptr<NodeProcess> node_;
+};
+
+TEST_F(NodeTest, ThousandsOfRowsOfEachDatasetPublishAndFlowsAggregateToTheFileSums) {
+  std::mt19937 random(7);
+  auto groups = UnitGroups();
+  ASSERT_EQ(groups.size(), 436u);
+
+  std::string flows = "occupation,count,period,direction,counterpart,sex\r\n";
+  std::map<std::string, int64_t> sums;  // ISCO major group -> count
+  std::set<std::string> keys;
+  const char* counterparts[] = {"UGA", "TZA", "SAU", "ARE", "GBR"};
+  while (keys.size() < 3000) {
+    std::string occupation = groups[random() % groups.size()];
+    std::string period = absl::StrCat("2025-", random() % 2 ? "Q" : "0", 1 + random() % 4);
+    std::string counterpart = counterparts[random() % 5];
+    std::string sex = random() % 2 ? "F" : "M";
+    std::string key = absl::StrCat(occupation, period, counterpart, sex);
+    if (!keys.insert(key).second) continue;
+    int64_t count = random() % 500;
+    sums[occupation.substr(0, 1)] += count;
+    absl::StrAppend(&flows, occupation, ",", count, ",", period, ",OUTFLOW,", counterpart, ",",
+                    sex, "\r\n");
+  }
+  std::string shortages = "\xEF\xBB\xBFperiod,occupation,status,shortage_index\n";
+  for (const char* period : {"2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2025", "2024"}) {
+    for (const auto& code : groups) absl::StrAppend(&shortages, period, ",", code, ",SHORTAGE,0.5\n");
+  }
+  std::string vacancies = "vacancy_id,posted,occupation,title,positions\n";
+  for (int i = 0; i < 2500; ++i) {
+    absl::StrAppend(&vacancies, "V", i, ",2025-03-", 10 + i % 18, ",", groups[i % groups.size()],
+                    ",\"Mhandisi, \"\"senior\"\" / مهندس\",", 1 + i % 3, "\n");
+  }
+
+  for (const auto& [dataset, text, rows] :
+       std::vector<std::tuple<std::string, std::string, int>>{
+           {"flows", flows, 3000}, {"shortages", shortages, 6 * 436}, {"vacancies", vacancies, 2500}}) {
+    CliResult published = Lmx({"publish", dataset, File(dataset + ".csv", text)});
+    EXPECT_EQ(published.exit_code, 0) << published.err;
+    EXPECT_EQ(published.out, absl::StrCat("accepted ", rows, ", rejected 0\n"));
+  }
+
+  CliResult aggregate = Lmx({"aggregate", "flows", "--by=occupation:1", "--format=csv"});
+  ASSERT_EQ(aggregate.exit_code, 0) << aggregate.err;
+  auto rows = CsvRows(aggregate.out);
+  ASSERT_FALSE(rows.empty());
+  EXPECT_THAT(rows[0], ::testing::ElementsAre("occupation", "count", "countries"));
+  std::map<std::string, int64_t> reported;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].size(), 3u);
+    int64_t count = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(rows[i][1], &count));
+    reported[rows[i][0]] = count;
+  }
+  EXPECT_EQ(reported, sums);
+
+  CliResult vacancy_query = Lmx({"query", "vacancies", "--format=json", "--occupation=" + groups[0]});
+  ASSERT_EQ(vacancy_query.exit_code, 0) << vacancy_query.err;
+  EXPECT_THAT(vacancy_query.out, HasSubstr(R"(Mhandisi, \"senior\" / مهندس)"));
+}
+
+TEST_F(NodeTest, AFileWithAnyBadRowWritesNothingAndReportsEveryBadRow) {
+  std::string path = File("flows.csv",
+                          "period,direction,counterpart,count,occupation\n"
+                          "2025-Q1,OUTFLOW,UGA,10,2512\n"
+                          "2025-Q5,OUTFLOW,UGA,10,2512\n"
+                          "2025-Q1,OUTFLOW,UGA,-1,9999\n"
+                          "2025-Q1,INFLOW,TZA,4,2512\n");
+  CliResult result = Lmx({"publish", "flows", path});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out, "accepted 0, rejected 2\n");
+  EXPECT_THAT(result.err, HasSubstr(path + ":3: period: '2025-Q5'"));
+  EXPECT_THAT(result.err, HasSubstr(path + ":4: count: '-1'"));
+  EXPECT_THAT(result.err, HasSubstr(path + ":4: occupation: '9999' is not an ISCO-08 code"));
+
+  CliResult query = Lmx({"query", "flows", "--format=csv"});
+  ASSERT_EQ(query.exit_code, 0) << query.err;
+  EXPECT_EQ(CsvRows(query.out).size(), 1u) << query.out;  // header only
+}
+
+TEST_F(NodeTest, PartialWritesExactlyTheGoodRows) {
+  std::string path = File("shortages.csv",
+                          "occupation,period,status,ref_area\n"
+                          "2512,2025-Q1,SHORTAGE,KEN\n"
+                          "2512,2025-Q2,SHORTAGE,UGA\n"
+                          "2513,2025-Q1,SURPLUS,KEN\n"
+                          "2514,2025-Q1,MAYBE,KEN\n");
+  CliResult result = Lmx({"publish", "shortages", path, "--partial"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out, "accepted 2, rejected 2\n");
+  EXPECT_THAT(result.err, HasSubstr(path + ":3: ref_area: 'UGA' is not this node's country"));
+  EXPECT_THAT(result.err, HasSubstr(path + ":5: status: 'MAYBE'"));
+
+  CliResult query = Lmx({"query", "shortages", "--format=csv"});
+  auto rows = CsvRows(query.out);
+  ASSERT_EQ(rows.size(), 3u) << query.out;
+  EXPECT_EQ(rows[1][2], "2512");
+  EXPECT_EQ(rows[2][2], "2513");
+}
+
+TEST_F(NodeTest, RepublishingAKeyRevisesItAndEarlierVersionsStayReadable) {
+  std::string header = "period,direction,counterpart,count\n";
+  ASSERT_EQ(Lmx({"publish", "flows", File("v1.csv", header + "2025,OUTFLOW,UGA,10\n")}).exit_code, 0);
+  ASSERT_EQ(Lmx({"publish", "flows", File("v2.csv", header + "2025,OUTFLOW,UGA,25\n")}).exit_code, 0);
+
+  auto latest = CsvRows(Lmx({"aggregate", "flows", "--by=country", "--format=csv"}).out);
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[1][1], "25");  // revised, not added to
+
+  auto old = CsvRows(Lmx({"query", "flows", "--as_of=1", "--format=csv"}).out);
+  ASSERT_EQ(old.size(), 2u);
+  EXPECT_EQ(old[1][8], "10");
+  EXPECT_EQ(old[1][10], "1");  // version
+}
+
+TEST_F(NodeTest, AnAcknowledgedPublishSurvivesKillNine) {
+  std::string path = File("flows.csv", "period,direction,counterpart,count\n2025,INFLOW,TZA,42\n");
+  CliResult published = Lmx({"publish", "flows", path});
+  ASSERT_EQ(published.exit_code, 0) << published.err;
+
+  int status = node_->Stop(SIGKILL);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  Restart();
+
+  auto rows = CsvRows(Lmx({"query", "flows", "--format=csv"}).out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1][8], "42");
+}
+
+TEST_F(NodeTest, ServesGrpcHealth) {
+  auto channel = grpc::CreateChannel(node_->address(), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::ByteBuffer request;  // HealthCheckRequest{} encodes as no bytes
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ByteBuffer response;
+  std::mutex mu;
+  std::condition_variable done;
+  bool finished = false;
+  grpc::Status status;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                 &response, [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = s;
+                   finished = true;
+                   done.notify_one();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(done.wait_for(lock, std::chrono::seconds(15), [&] { return finished; }));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
+}
+
+TEST_F(NodeTest, BadArgumentsAreUsageErrors) {
+  EXPECT_EQ(Lmx({"query", "widgets"}).exit_code, 2);
+  EXPECT_EQ(Lmx({"aggregate", "flows", "--by=education"}).exit_code, 2);
+  EXPECT_EQ(Lmx({"aggregate", "flows", "--by=occupation:7"}).exit_code, 2);
+  EXPECT_EQ(Lmx({"query", "flows", "--bogus=1"}).exit_code, 2);
+  CliResult bad_period = Lmx({"query", "flows", "--period=2025-13"});
+  EXPECT_EQ(bad_period.exit_code, 2);
+  EXPECT_THAT(bad_period.err, HasSubstr("'2025-13' is not a period"));
+}
+
+TEST(NodeProcessTest, AnUnreachableNodeExitsThree) {
+  // Port 1 on loopback is never an lmx node.
+  CliResult result = RunLmx({"--node=127.0.0.1:1", "query", "flows"});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_THAT(result.err, HasSubstr("cannot reach node"));
+}
+
+TEST(NodeProcessTest, TheNodeRefusesANonLoopbackAddressWithoutTls) {
+  std::string dir = MakeTempDir("refuse");
+  CliResult result = RunProgram(LMX_NODE_BINARY, {"--country=KEN", "--data_dir=" + dir,
+                                                  "--listen=0.0.0.0:0"});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.err, HasSubstr("not a loopback address"));
+}
+
+}  // namespace
+}  // namespace lmx::testing

@@ -1,0 +1,57 @@
+// Test harness: real `lmx-node` processes on loopback and real `lmx` runs.
+//
+// A NodeProcess starts the node binary with `--listen=127.0.0.1:0` and waits,
+// with a deadline, for the address it writes to its ready file, so tests
+// never guess ports or sleep.
+#ifndef LMX_TESTS_NODE_PROCESS_H_
+#define LMX_TESTS_NODE_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace lmx::testing {
+
+// A fresh directory under the test's temp dir.
+std::string MakeTempDir(const std::string& name);
+void WriteFile(const std::string& path, const std::string& text);
+std::string ReadFile(const std::string& path);
+
+class NodeProcess {
+ public:
+  NodeProcess(std::string country, std::string data_dir);
+  ~NodeProcess();  // SIGKILLs the node if it still runs
+  NodeProcess(const NodeProcess&) = delete;
+  NodeProcess& operator=(const NodeProcess&) = delete;
+
+  // Starts the node and waits until it serves; false (with the node's
+  // stderr in `error`) when it exits or times out first.
+  bool Start(std::string* error, const std::vector<std::string>& extra_flags = {});
+  // Sends `signal` and reaps the process; returns its wait status.
+  int Stop(int signal);
+
+  const std::string& address() const { return address_; }
+
+ private:
+  std::string country_;
+  std::string data_dir_;
+  std::string address_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+};
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the `lmx` binary with `args`, capturing its output.
+CliResult RunLmx(const std::vector<std::string>& args);
+// Runs any program; used to start lmx-node in the foreground for usage checks.
+CliResult RunProgram(const std::string& program, const std::vector<std::string>& args);
+
+}  // namespace lmx::testing
+
+#endif  // LMX_TESTS_NODE_PROCESS_H_
