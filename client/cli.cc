@@ -44,10 +44,25 @@ commands:
 exit codes: 0 success, 1 rejected input or failed query, 2 usage error, 3 node unreachable
 )";
 
-// A usage error: printed with a pointer to --help, exit code 2.
-struct UsageError {
-  std::string message;
-};
+// A usage error is an INVALID_ARGUMENT status; Report() turns it into exit
+// code 2 with a pointer to --help.
+absl::Status UsageError(absl::string_view message) {
+  return absl::InvalidArgumentError(message);
+}
+
+// Binds `lhs` to the value of a StatusOr, or returns the failure's exit code.
+#define ASSIGN_OR_EXIT(lhs, expr) ASSIGN_OR_EXIT_IMPL(LMX_CLI_CONCAT(result_, __LINE__), lhs, expr)
+#define LMX_CLI_CONCAT_INNER(a, b) a##b
+#define LMX_CLI_CONCAT(a, b) LMX_CLI_CONCAT_INNER(a, b)
+#define ASSIGN_OR_EXIT_IMPL(result, lhs, expr) \
+  auto result = (expr);                        \
+  if (!result.ok()) return Report(result.status()); \
+  lhs = std::move(result).value()
+#define RETURN_IF_USAGE_ERROR(expr)                   \
+  do {                                                \
+    absl::Status status_ = (expr);                    \
+    if (!status_.ok()) return Report(status_);        \
+  } while (false)
 
 // The command line: positional words and --flags (as --name=value, or
 // --name value for flags that take one).
@@ -55,25 +70,27 @@ class Arguments {
  public:
   static constexpr const char* kSwitches[] = {"partial", "dry_run", "help"};
 
-  Arguments(int argc, char** argv) {
+  static absl::StatusOr<Arguments> Parse(int argc, char** argv) {
+    Arguments args;
     for (int i = 1; i < argc; ++i) {
       std::string arg = argv[i];
       if (!absl::StartsWith(arg, "--") || arg == "--") {
-        positional_.push_back(arg);
+        args.positional_.push_back(arg);
         continue;
       }
       arg = arg.substr(2);
       size_t equals = arg.find('=');
       if (equals != std::string::npos) {
-        flags_[arg.substr(0, equals)] = arg.substr(equals + 1);
+        args.flags_[arg.substr(0, equals)] = arg.substr(equals + 1);
       } else if (IsSwitch(arg)) {
-        flags_[arg] = "true";
+        args.flags_[arg] = "true";
       } else if (i + 1 < argc) {
-        flags_[arg] = argv[++i];
+        args.flags_[arg] = argv[++i];
       } else {
-        throw UsageError{absl::StrCat("--", arg, " needs a value")};
+        return UsageError(absl::StrCat("--", arg, " needs a value"));
       }
     }
+    return args;
   }
 
   const std::vector<std::string>& positional() const { return positional_; }
@@ -83,13 +100,14 @@ class Arguments {
     return it == flags_.end() ? fallback : it->second;
   }
   // Fails on any flag outside `allowed` (and the global ones).
-  void Allow(const std::set<std::string>& allowed) const {
+  absl::Status Allow(const std::set<std::string>& allowed) const {
     static const std::set<std::string> kGlobal = {"node", "token", "timeout", "help"};
     for (const auto& [name, value] : flags_) {
       if (!allowed.count(name) && !kGlobal.count(name)) {
-        throw UsageError{absl::StrCat("unknown flag --", name, " for this command")};
+        return UsageError(absl::StrCat("unknown flag --", name, " for this command"));
       }
     }
+    return absl::OkStatus();
   }
 
  private:
@@ -104,27 +122,25 @@ class Arguments {
   std::map<std::string, std::string> flags_;
 };
 
-v1::Dataset ParseDataset(const Arguments& args, size_t index) {
+absl::StatusOr<v1::Dataset> ParseDataset(const Arguments& args, size_t index) {
   static const std::map<std::string, v1::Dataset> kDatasets = {
       {"shortages", v1::DATASET_SHORTAGE},
       {"vacancies", v1::DATASET_VACANCY},
       {"flows", v1::DATASET_FLOW},
   };
   if (args.positional().size() <= index) {
-    throw UsageError{"name a dataset: shortages, vacancies or flows"};
+    return UsageError("name a dataset: shortages, vacancies or flows");
   }
   auto it = kDatasets.find(args.positional()[index]);
   if (it == kDatasets.end()) {
-    throw UsageError{absl::StrCat("'", args.positional()[index],
-                                  "' is not a dataset (shortages, vacancies or flows)")};
+    return UsageError(absl::StrCat("'", args.positional()[index],
+                                   "' is not a dataset (shortages, vacancies or flows)"));
   }
   return it->second;
 }
 
-Format ParseFormatFlag(const Arguments& args) {
-  auto format = ParseFormat(args.Get("format", "table"));
-  if (!format.ok()) throw UsageError{std::string(format.status().message())};
-  return *format;
+absl::StatusOr<Format> ParseFormatFlag(const Arguments& args) {
+  return ParseFormat(args.Get("format", "table"));
 }
 
 // Exit code and message for a failed call.
@@ -134,6 +150,7 @@ int Report(const absl::Status& status) {
     case absl::StatusCode::kUnavailable:
       return kUnreachable;
     case absl::StatusCode::kInvalidArgument:
+      std::cerr << "(lmx --help lists the commands)\n";
       return kUsage;
     default:
       return kFailed;
@@ -159,19 +176,14 @@ void ReportFreshness(Format format,
   std::cerr << "data as of: " << absl::StrJoin(parts, ", ") << "\n";
 }
 
-std::unique_ptr<NodeClient> ConnectOrExit(const Arguments& args) {
+absl::StatusOr<std::unique_ptr<NodeClient>> Connect(const Arguments& args) {
   const char* env = std::getenv("LMX_NODE");
   std::string address = args.Get("node", env != nullptr && *env ? env : "127.0.0.1:7401");
   absl::Duration timeout = absl::Minutes(60);
   if (args.Has("timeout") && !absl::ParseDuration(args.Get("timeout"), &timeout)) {
-    throw UsageError{"--timeout takes a duration such as 30s or 10m"};
+    return UsageError("--timeout takes a duration such as 30s or 10m");
   }
-  auto client = NodeClient::Connect(address, absl::Seconds(5), timeout);
-  if (!client.ok()) {
-    std::cerr << "lmx: " << client.status().message() << "\n";
-    std::exit(kUnreachable);
-  }
-  return std::move(*client);
+  return NodeClient::Connect(address, absl::Seconds(5), timeout);
 }
 
 // A progress bar on stderr, only when stderr is a terminal.
@@ -201,16 +213,16 @@ class ProgressBar {
 };
 
 int Publish(const Arguments& args) {
-  args.Allow({"partial", "dry_run", "classification"});
-  v1::Dataset dataset = ParseDataset(args, 1);
-  if (args.positional().size() != 3) throw UsageError{"publish takes a dataset and one FILE"};
+  RETURN_IF_USAGE_ERROR(args.Allow({"partial", "dry_run", "classification"}));
+  ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
+  if (args.positional().size() != 3) return Report(UsageError("publish takes a dataset and one FILE"));
   const std::string& path = args.positional()[2];
   auto reader = CsvReader::Open(path);
   if (!reader.ok()) {
     std::cerr << "lmx: " << reader.status().message() << "\n";
     return kFailed;
   }
-  auto client = ConnectOrExit(args);
+  ASSIGN_OR_EXIT(auto client, Connect(args));
   ProgressBar progress;
   PublishOptions options;
   options.dataset = dataset;
@@ -247,7 +259,7 @@ int Publish(const Arguments& args) {
   return result->rejected() > 0 ? kFailed : kOk;
 }
 
-v1::Filter ParseFilter(const Arguments& args) {
+absl::StatusOr<v1::Filter> ParseFilter(const Arguments& args) {
   v1::Filter filter;
   for (absl::string_view country : absl::StrSplit(args.Get("country"), ',', absl::SkipEmpty())) {
     filter.add_countries(std::string(country));
@@ -258,7 +270,7 @@ v1::Filter ParseFilter(const Arguments& args) {
   filter.set_to(args.Get("to"));
   filter.set_as_of(args.Get("as_of"));
   if (!filter.period().empty() && (!filter.from().empty() || !filter.to().empty())) {
-    throw UsageError{"use --period or --from/--to, not both"};
+    return UsageError("use --period or --from/--to, not both");
   }
   return filter;
 }
@@ -320,12 +332,13 @@ std::vector<Cell> QueryCells(const v1::Observation& o) {
 }
 
 int Query(const Arguments& args) {
-  args.Allow(kFilterFlags);
+  RETURN_IF_USAGE_ERROR(args.Allow(kFilterFlags));
   v1::QueryRequest request;
-  request.set_dataset(ParseDataset(args, 1));
-  *request.mutable_filter() = ParseFilter(args);
-  Format format = ParseFormatFlag(args);
-  auto client = ConnectOrExit(args);
+  ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
+  request.set_dataset(dataset);
+  ASSIGN_OR_EXIT(*request.mutable_filter(), ParseFilter(args));
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
   auto out = TableWriter::Create(format, std::cout);
   bool begun = false;
   google::protobuf::RepeatedPtrField<v1::OriginState> origins;
@@ -347,18 +360,17 @@ int Query(const Arguments& args) {
 int Aggregate(const Arguments& args) {
   std::set<std::string> allowed = kFilterFlags;
   allowed.insert("by");
-  args.Allow(allowed);
+  RETURN_IF_USAGE_ERROR(args.Allow(allowed));
   v1::AggregateRequest request;
-  request.set_dataset(ParseDataset(args, 1));
-  if (args.Get("by").empty()) throw UsageError{"aggregate needs --by=DIM[:LEVEL],..."};
+  ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
+  request.set_dataset(dataset);
+  if (args.Get("by").empty()) return Report(UsageError("aggregate needs --by=DIM[:LEVEL],..."));
   for (absl::string_view by : absl::StrSplit(args.Get("by"), ',', absl::SkipEmpty())) {
-    auto grouping = ParseGrouping(request.dataset(), by);
-    if (!grouping.ok()) throw UsageError{std::string(grouping.status().message())};
-    *request.add_by() = *grouping;
+    ASSIGN_OR_EXIT(*request.add_by(), ParseGrouping(request.dataset(), by));
   }
-  *request.mutable_filter() = ParseFilter(args);
-  Format format = ParseFormatFlag(args);
-  auto client = ConnectOrExit(args);
+  ASSIGN_OR_EXIT(*request.mutable_filter(), ParseFilter(args));
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
   auto out = TableWriter::Create(format, std::cout);
   bool begun = false;
   google::protobuf::RepeatedPtrField<v1::OriginState> origins;
@@ -387,14 +399,16 @@ int Aggregate(const Arguments& args) {
 }
 
 int Shortages(const Arguments& args) {
-  args.Allow({"occupation", "period", "as_of", "format"});
-  if (args.Get("occupation").empty()) throw UsageError{"shortages needs --occupation=CODE"};
+  RETURN_IF_USAGE_ERROR(args.Allow({"occupation", "period", "as_of", "format"}));
+  if (args.Get("occupation").empty()) {
+    return Report(UsageError("shortages needs --occupation=CODE"));
+  }
   v1::ShortageViewRequest request;
   request.set_occupation(args.Get("occupation"));
   request.set_period(args.Get("period"));
   request.set_as_of(args.Get("as_of"));
-  Format format = ParseFormatFlag(args);
-  auto client = ConnectOrExit(args);
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
   auto out = TableWriter::Create(format, std::cout);
   out->Begin({"country", "occupation", "period", "status", "shortage_index", "hard_to_fill",
               "basis", "observed_occupations", "published_at"});
@@ -418,9 +432,9 @@ int Shortages(const Arguments& args) {
 }
 
 int Peers(const Arguments& args) {
-  args.Allow({"format"});
-  Format format = ParseFormatFlag(args);
-  auto client = ConnectOrExit(args);
+  RETURN_IF_USAGE_ERROR(args.Allow({"format"}));
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
   auto described = client->Describe();
   if (!described.ok()) return Report(described.status());
   auto out = TableWriter::Create(format, std::cout);
@@ -435,7 +449,7 @@ int Peers(const Arguments& args) {
 }
 
 int Run(int argc, char** argv) {
-  Arguments args(argc, argv);
+  ASSIGN_OR_EXIT(Arguments args, Arguments::Parse(argc, argv));
   if (args.Has("help") || args.positional().empty()) {
     (args.Has("help") ? std::cout : std::cerr) << kUsageText;
     return args.Has("help") ? kOk : kUsage;
@@ -446,7 +460,7 @@ int Run(int argc, char** argv) {
   };
   auto command = kCommands.find(args.positional()[0]);
   if (command == kCommands.end()) {
-    throw UsageError{absl::StrCat("unknown command '", args.positional()[0], "'")};
+    return Report(UsageError(absl::StrCat("unknown command '", args.positional()[0], "'")));
   }
   return command->second(args);
 }
@@ -454,11 +468,4 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace lmx
 
-int main(int argc, char** argv) {
-  try {
-    return lmx::Run(argc, argv);
-  } catch (const lmx::UsageError& error) {
-    std::cerr << "lmx: " << error.message << "\n(lmx --help lists the commands)\n";
-    return lmx::kUsage;
-  }
-}
+int main(int argc, char** argv) { return lmx::Run(argc, argv); }

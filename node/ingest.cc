@@ -344,10 +344,19 @@ PublishSession::PublishSession(const IngestContext& context, const v1::PublishHe
       validator_(context, header.dataset(),
                  std::vector<std::string>(header.columns().begin(), header.columns().end()),
                  header.header_line() == 0 ? 1 : header.header_line(), &header_errors_) {
+  if (!header.classification().empty()) {
+    // National classifications arrive with the classification registry;
+    // until then a mapped publish must not pass for an ISCO-08 one.
+    header_errors_.push_back(MakeError(
+        header.header_line() == 0 ? 1 : header.header_line(), "header",
+        absl::StrCat("classification '", header.classification(),
+                     "' is not known to this node (publish ISCO-08 codes without "
+                     "--classification)")));
+  }
   for (auto& error : header_errors_) {
     if (row_errors_.size() < kMaxListedErrors) row_errors_.push_back(error);
   }
-  if (validator_.header_ok() && !header.dry_run()) {
+  if (header_errors_.empty() && !header.dry_run()) {
     auto batch = context.store->Begin(context.country);
     if (batch.ok()) {
       batch_ = std::move(*batch);
@@ -370,7 +379,7 @@ void PublishSession::Reject(uint64_t line, std::vector<v1::RowError>& errors) {
 
 void PublishSession::AddRow(const v1::Row& row) {
   std::vector<v1::RowError> errors;
-  if (!validator_.header_ok()) {
+  if (!header_errors_.empty()) {
     // Nothing in a file with a broken header can be read; only the header
     // errors are reported.
     response_.set_rejected(response_.rejected() + 1);
