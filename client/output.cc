@@ -186,8 +186,10 @@ std::string Cell::ToString() const {
     case Kind::kInteger: return absl::StrCat(integer);
     case Kind::kReal: break;
   }
-  double rounded = std::round(real * 10000) / 10000;
-  return absl::StrCat(rounded == 0 ? 0.0 : rounded);  // no "-0"
+  std::string text = absl::StrFormat("%.4f", real);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text == "-0" ? "0" : text;
 }
 
 std::unique_ptr<TableWriter> TableWriter::Create(Format format, std::ostream& out) {

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace lmx {
@@ -70,13 +71,12 @@ int CsvReader::Get() {
 bool CsvReader::Next(CsvRecord* record) {
   if (!started_) {
     started_ = true;
-    // A UTF-8 byte order mark is tolerated at the very start.
-    static constexpr unsigned char kBom[] = {0xEF, 0xBB, 0xBF};
-    if (Peek() == kBom[0]) {
-      for (unsigned char expected : kBom) {
-        if (Peek() != expected) break;
-        Get();
-      }
+    // A UTF-8 byte order mark is tolerated at the very start; a partial one
+    // is left in place, to be reported as invalid UTF-8.
+    Peek();
+    if (absl::StartsWith(window_, "\xEF\xBB\xBF")) {
+      window_.remove_prefix(3);
+      consumed_ += 3;
     }
   }
   for (;;) {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -37,6 +39,11 @@ constexpr size_t kSpoolThreshold = 16 << 20;
 constexpr size_t kApplyChunk = 4 << 20;
 constexpr size_t kVersionBytes = 8;
 constexpr size_t kOriginBytes = 3;
+
+// Fault injection for crash tests: when this environment variable is set,
+// the node kills itself right after applying the first chunk of a spooled
+// batch, before the batch commits.
+constexpr char kCrashDuringApply[] = "LMX_FAULT_CRASH_DURING_APPLY";
 
 absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
   if (status.ok()) return absl::OkStatus();
@@ -136,7 +143,7 @@ class RocksBatch : public Store::Batch {
       : store_(store), origin_(std::move(origin)), spool_path_(std::move(spool_path)) {}
   ~RocksBatch() override {
     if (file_ != nullptr) std::fclose(file_);
-    if (!committed_) std::remove(spool_path_.c_str());
+    if (!spool_path_.empty()) std::remove(spool_path_.c_str());
   }
 
   absl::Status Put(absl::string_view key, absl::string_view value) override;
@@ -184,6 +191,7 @@ class RocksStore : public Store {
     std::string path;
     {
       absl::MutexLock lock(&mu_);
+      if (!broken_.ok()) return broken_;
       path = absl::StrCat(spool_dir_, "/", origin, "-", ++spool_counter_, ".tmp");
     }
     return std::unique_ptr<Batch>(new RocksBatch(this, std::string(origin), path));
@@ -207,6 +215,10 @@ class RocksStore : public Store {
   // Removes the rows of an uncommitted spooled batch that a crash left
   // behind.
   absl::Status UndoSpool(const std::string& path, uint64_t version);
+  // Applies a sealed spool at `version` in unsynced chunks, then hands the
+  // last chunk to `commit`, which adds the batch record and writes it.
+  absl::Status ApplySpool(const std::string& path, uint64_t version,
+                          const std::function<absl::Status(rocksdb::WriteBatch*)>& commit);
   // Adds every row in `records` (spool format) to `write` at `version`.
   static void AddRows(absl::string_view records, uint64_t version,
                       rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* write);
@@ -220,6 +232,8 @@ class RocksStore : public Store {
   mutable absl::Mutex mu_;
   std::shared_ptr<const BatchCatalog> catalog_ ABSL_GUARDED_BY(mu_);
   uint64_t spool_counter_ ABSL_GUARDED_BY(mu_) = 0;
+  // Set when a failed batch could not be undone; refuses further writes.
+  absl::Status broken_ ABSL_GUARDED_BY(mu_);
 };
 
 absl::Status RocksBatch::Spill() {
@@ -252,7 +266,9 @@ absl::Status RocksBatch::SealSpool(const std::string& final_path) {
   if (std::rename(spool_path_.c_str(), final_path.c_str()) != 0) {
     return FromErrno("rename spool", spool_path_);
   }
-  spool_path_ = final_path;
+  // From here the store owns the spool: it removes it once the batch is
+  // committed or undone, and keeps it for Open() when neither worked.
+  spool_path_.clear();
   return SyncPath(fs::path(final_path).parent_path().string());
 }
 
@@ -278,6 +294,10 @@ void RocksStore::AddRows(absl::string_view records, uint64_t version,
 
 absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const BatchInfo& meta) {
   std::lock_guard<std::mutex> commit_lock(commit_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    if (!broken_.ok()) return broken_;
+  }
   BatchInfo info = meta;
   info.origin = batch->origin();
   auto latest = Catalog()->Latest();
@@ -285,42 +305,41 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
   info.version = (it == latest.end() ? 0 : it->second) + 1;
   info.published_at = absl::Now();
 
-  rocksdb::WriteBatch write;
-  if (batch->spilled()) {
-    // Large batch: applied in chunks that stay invisible until the batch
-    // record below is written. The sealed spool lets Open() undo them if
-    // the node dies before that.
-    std::string final_path = absl::StrCat(spool_dir_, "/", info.origin, "-", info.version, ".batch");
-    RETURN_IF_ERROR(batch->SealSpool(final_path));
-    FILE* file = std::fopen(final_path.c_str(), "rb");
-    if (file == nullptr) return FromErrno("open spool", final_path);
-    std::setvbuf(file, nullptr, _IOFBF, 1 << 20);
-    SpoolReader reader(file);
-    std::string key, value, records;
-    while (reader.Next(&key, &value)) {
-      AppendRecord(&records, key, value);
-      if (records.size() < kApplyChunk) continue;
-      AddRows(records, info.version, observations(), &write);
-      records.clear();
-      auto status = db_->Write(rocksdb::WriteOptions(), &write);
-      write.Clear();
-      if (!status.ok()) {
-        std::fclose(file);
-        return FromRocks(status, "apply batch");
-      }
-    }
-    std::fclose(file);
-    AddRows(records, info.version, observations(), &write);
-  } else {
-    AddRows(batch->buffer(), info.version, observations(), &write);
-  }
-  write.Put(batches(), BatchKey(info.origin, info.version), ToRecord(info).SerializeAsString());
-  // The one synced write of the batch: it makes the batch durable and, with
-  // its record, visible. Concurrent synced writes share an fsync (RocksDB
-  // group commit).
+  std::string record = ToRecord(info).SerializeAsString();
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  RETURN_IF_ERROR(FromRocks(db_->Write(sync, &write), "commit batch"));
+  if (!batch->spilled()) {
+    // The one synced write of the batch: it makes the batch durable and,
+    // with its record, visible. Concurrent synced writes share an fsync
+    // (RocksDB group commit).
+    rocksdb::WriteBatch write;
+    AddRows(batch->buffer(), info.version, observations(), &write);
+    write.Put(batches(), BatchKey(info.origin, info.version), record);
+    RETURN_IF_ERROR(FromRocks(db_->Write(sync, &write), "commit batch"));
+  } else {
+    // Large batch: applied in chunks that stay invisible until its record
+    // is written. The sealed spool is what undoes the chunks if that never
+    // happens, here or, after a crash, in Open().
+    std::string spool = absl::StrCat(spool_dir_, "/", info.origin, "-", info.version, ".batch");
+    RETURN_IF_ERROR(batch->SealSpool(spool));
+    absl::Status status = ApplySpool(spool, info.version, [&](rocksdb::WriteBatch* last) {
+      last->Put(batches(), BatchKey(info.origin, info.version), record);
+      return FromRocks(db_->Write(sync, last), "commit batch");
+    });
+    if (!status.ok()) {
+      absl::Status undone = UndoSpool(spool, info.version);
+      if (!undone.ok()) {
+        // Version v now has orphan rows the next batch would adopt: refuse
+        // to write until a restart has undone them from the spool.
+        absl::MutexLock lock(&mu_);
+        broken_ = absl::InternalError(absl::StrCat(
+            "the store must be restarted to undo a failed batch: ", undone.message()));
+        return status;
+      }
+    }
+    std::remove(spool.c_str());
+    RETURN_IF_ERROR(status);
+  }
 
   auto next = std::make_shared<BatchCatalog>(*Catalog());
   next->Add(info);
@@ -329,6 +348,31 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     catalog_ = std::move(next);
   }
   return info;
+}
+
+absl::Status RocksStore::ApplySpool(
+    const std::string& path, uint64_t version,
+    const std::function<absl::Status(rocksdb::WriteBatch*)>& commit) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return FromErrno("open spool", path);
+  std::setvbuf(file, nullptr, _IOFBF, 1 << 20);
+  SpoolReader reader(file);
+  rocksdb::WriteBatch write;
+  std::string key, value, records;
+  absl::Status status;
+  while (status.ok() && reader.Next(&key, &value)) {
+    AppendRecord(&records, key, value);
+    if (records.size() < kApplyChunk) continue;
+    AddRows(records, version, observations(), &write);
+    records.clear();
+    status = FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "apply batch");
+    write.Clear();
+    if (std::getenv(kCrashDuringApply) != nullptr) std::raise(SIGKILL);
+  }
+  std::fclose(file);
+  if (!status.ok()) return status;
+  AddRows(records, version, observations(), &write);
+  return commit(&write);
 }
 
 absl::Status RocksStore::Scan(absl::string_view begin, absl::string_view end,

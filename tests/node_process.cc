@@ -25,7 +25,12 @@ namespace {
 std::atomic<int> counter{0};
 
 pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
-            const std::string& out_path, const std::string& err_path) {
+            const std::string& out_path, const std::string& err_path,
+            const std::vector<std::string>& environment = {}) {
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  for (const auto& entry : environment) env.push_back(const_cast<char*>(entry.c_str()));
+  env.push_back(nullptr);
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(program.c_str()));
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
@@ -38,7 +43,7 @@ pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  if (posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+  if (posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), env.data()) != 0) pid = -1;
   posix_spawn_file_actions_destroy(&actions);
   return pid;
 }
@@ -71,14 +76,15 @@ NodeProcess::~NodeProcess() {
   if (pid_ > 0) Stop(SIGKILL);
 }
 
-bool NodeProcess::Start(std::string* error, const std::vector<std::string>& extra_flags) {
+bool NodeProcess::Start(std::string* error, const std::vector<std::string>& extra_flags,
+                        const std::vector<std::string>& environment) {
   std::string ready = data_dir_ + ".ready";
   log_path_ = data_dir_ + ".log";
   std::filesystem::remove(ready);
   std::vector<std::string> args = {"--country=" + country_, "--data_dir=" + data_dir_,
                                    "--listen=127.0.0.1:0", "--ready_file=" + ready};
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
-  pid_ = Spawn(LMX_NODE_BINARY, args, "/dev/null", log_path_);
+  pid_ = Spawn(LMX_NODE_BINARY, args, "/dev/null", log_path_, environment);
   if (pid_ < 0) {
     *error = "cannot spawn " LMX_NODE_BINARY;
     return false;
@@ -100,6 +106,14 @@ bool NodeProcess::Start(std::string* error, const std::vector<std::string>& extr
   }
   *error = "lmx-node did not become ready within 30 s: " + ReadFile(log_path_);
   return false;
+}
+
+int NodeProcess::Wait() {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
 }
 
 int NodeProcess::Stop(int signal) {

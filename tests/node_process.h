@@ -27,9 +27,13 @@ class NodeProcess {
 
   // Starts the node and waits until it serves; false (with the node's
   // stderr in `error`) when it exits or times out first.
-  bool Start(std::string* error, const std::vector<std::string>& extra_flags = {});
+  // `environment` entries (NAME=VALUE) are added to the node's environment.
+  bool Start(std::string* error, const std::vector<std::string>& extra_flags = {},
+             const std::vector<std::string>& environment = {});
   // Sends `signal` and reaps the process; returns its wait status.
   int Stop(int signal);
+  // Waits for the node to exit by itself; returns its wait status.
+  int Wait();
 
   const std::string& address() const { return address_; }
 

@@ -1,0 +1,442 @@
+#include "node/ingest.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "node/observation_codec.h"
+#include "tests/scoped_temp_dir.h"
+
+namespace lmx {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+const std::vector<std::string> kFlowColumns = {"period",     "direction", "counterpart",
+                                               "occupation", "sex",       "count"};
+
+v1::Row MakeRow(uint64_t line, std::vector<std::string> fields) {
+  v1::Row row;
+  row.set_line(line);
+  for (auto& field : fields) row.add_fields(std::move(field));
+  return row;
+}
+
+v1::PublishHeader Header(v1::Dataset dataset, const std::vector<std::string>& columns,
+                         bool partial = false, bool dry_run = false) {
+  v1::PublishHeader header;
+  header.set_dataset(dataset);
+  header.set_source("ministry.csv");
+  for (const auto& column : columns) header.add_columns(column);
+  header.set_header_line(1);
+  header.set_partial(partial);
+  header.set_dry_run(dry_run);
+  return header;
+}
+
+// "line:column" of every error, for compact expectations.
+std::vector<std::string> Where(const std::vector<v1::RowError>& errors) {
+  std::vector<std::string> where;
+  for (const auto& error : errors) where.push_back(absl::StrCat(error.line(), ":", error.column()));
+  return where;
+}
+
+std::vector<std::string> Where(const v1::PublishResponse& response) {
+  return Where(std::vector<v1::RowError>(response.errors().begin(), response.errors().end()));
+}
+
+class IngestTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto loaded = Codelists::Load();
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    codelists_ = new std::shared_ptr<const Codelists>(*loaded);
+  }
+  static void TearDownTestSuite() {
+    delete codelists_;
+    codelists_ = nullptr;
+  }
+
+  void SetUp() override {
+    auto store = Store::Open(dir_.path() + "/store");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    context_.country = "KEN";
+    context_.codelists = *codelists_;
+    context_.store = store_.get();
+  }
+
+  v1::PublishResponse Publish(const v1::PublishHeader& header, const std::vector<v1::Row>& rows) {
+    PublishSession session(context_, header);
+    for (const auto& row : rows) session.AddRow(row);
+    auto response = session.Finish();
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? *response : v1::PublishResponse();
+  }
+
+  // Validates one row of a file with `columns` through RowValidator.
+  std::vector<v1::RowError> ValidateRow(v1::Dataset dataset,
+                                        const std::vector<std::string>& columns,
+                                        const std::vector<std::string>& fields,
+                                        v1::Observation* observation = nullptr) {
+    std::vector<v1::RowError> errors;
+    RowValidator validator(context_, dataset, columns, 1, &errors);
+    EXPECT_TRUE(validator.header_ok()) << ::testing::PrintToString(Where(errors));
+    v1::Observation scratch;
+    bool ok = validator.Validate(7, fields, observation ? observation : &scratch, &errors);
+    EXPECT_EQ(ok, errors.empty());
+    return errors;
+  }
+
+  std::vector<v1::RowError> HeaderErrors(v1::Dataset dataset,
+                                         const std::vector<std::string>& columns) {
+    std::vector<v1::RowError> errors;
+    RowValidator validator(context_, dataset, columns, 3, &errors);
+    EXPECT_EQ(validator.header_ok(), errors.empty());
+    return errors;
+  }
+
+  // Every visible observation of `dataset`, with its version.
+  std::vector<std::pair<v1::Observation, uint64_t>> Stored(v1::Dataset dataset,
+                                                           const VersionLimits& limits) {
+    std::vector<std::pair<v1::Observation, uint64_t>> stored;
+    KeyRange range = DatasetRange(dataset, "KEN");
+    absl::Status status = store_->Scan(range.begin, range.end, limits, [&](const StoredValue& v) {
+      auto observation = DecodeObservation(v.value);
+      EXPECT_TRUE(observation.ok());
+      stored.emplace_back(*observation, v.version);
+      return true;
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    return stored;
+  }
+  std::vector<std::pair<v1::Observation, uint64_t>> StoredFlows() {
+    return Stored(v1::DATASET_FLOW, store_->Catalog()->Latest());
+  }
+  // Counts of every visible flow, which the tests make unique per row.
+  std::vector<int64_t> StoredFlowCounts() {
+    std::vector<int64_t> counts;
+    for (const auto& [observation, version] : StoredFlows()) {
+      counts.push_back(observation.flow().count());
+    }
+    return counts;
+  }
+  // Nothing at all in the store: no batch and no row at any version.
+  void ExpectStoreEmpty() {
+    EXPECT_THAT(store_->Catalog()->Latest(), IsEmpty());
+    int rows = 0;
+    EXPECT_TRUE(store_
+                    ->Scan("", "", {{"KEN", 1u << 30}},
+                           [&](const StoredValue&) {
+                             ++rows;
+                             return true;
+                           })
+                    .ok());
+    EXPECT_EQ(rows, 0);
+  }
+
+  std::vector<v1::Row> GoodFlows() {
+    return {
+        MakeRow(2, {"2025-Q3", "OUTFLOW", "SAU", "2512", "F", "10"}),
+        MakeRow(3, {"2025-Q3", "OUTFLOW", "ARE", "7112", "M", "20"}),
+        MakeRow(4, {"2025-07", "RETURN", "QAT", "_T", "_T", "30"}),
+    };
+  }
+
+  static std::shared_ptr<const Codelists>* codelists_;
+  ScopedTempDir dir_;
+  std::unique_ptr<Store> store_;
+  IngestContext context_;
+};
+
+std::shared_ptr<const Codelists>* IngestTest::codelists_ = nullptr;
+
+TEST_F(IngestTest, AGoodFileIsWrittenAsOneVersion) {
+  auto response = Publish(Header(v1::DATASET_FLOW, kFlowColumns), GoodFlows());
+  EXPECT_EQ(response.accepted(), 3u);
+  EXPECT_EQ(response.rejected(), 0u);
+  EXPECT_THAT(response.errors(), IsEmpty());
+  EXPECT_TRUE(response.written());
+  EXPECT_EQ(response.version(), 1u);
+  EXPECT_GT(response.published_at().seconds(), 0);
+  EXPECT_THAT(StoredFlowCounts(), UnorderedElementsAre(10, 20, 30));
+  const BatchInfo* batch = store_->Catalog()->Find("KEN", 1);
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->source, "ministry.csv");
+  EXPECT_EQ(batch->rows, 3u);
+  EXPECT_EQ(batch->dataset, v1::DATASET_FLOW);
+}
+
+TEST_F(IngestTest, CodesAreStoredInTheirCanonicalSpelling) {
+  Publish(Header(v1::DATASET_FLOW, kFlowColumns),
+          {MakeRow(2, {" 2025-q3 ", "outflow", "sa", "2512", "f", " 12 "})});
+  auto stored = StoredFlows();
+  ASSERT_EQ(stored.size(), 1u);
+  const v1::Flow& flow = stored[0].first.flow();
+  EXPECT_EQ(flow.country(), "KEN");
+  EXPECT_EQ(flow.period(), "2025-Q3");
+  EXPECT_EQ(flow.direction(), v1::OUTFLOW);
+  EXPECT_EQ(flow.counterpart(), "SAU");
+  EXPECT_EQ(flow.sex(), "F");
+  EXPECT_EQ(flow.count(), 12);
+  // Columns the file leaves out take the totals.
+  EXPECT_EQ(flow.age(), "_T");
+  EXPECT_EQ(flow.channel(), "_T");
+}
+
+TEST_F(IngestTest, ColumnsMayComeInAnyOrderAndCase) {
+  auto response =
+      Publish(Header(v1::DATASET_FLOW, {" Count", "COUNTERPART", "Direction", "period "}),
+              {MakeRow(2, {"5", "UGA", "INFLOW", "2025"})});
+  EXPECT_EQ(response.accepted(), 1u);
+  EXPECT_THAT(StoredFlowCounts(), ElementsAre(5));
+}
+
+TEST_F(IngestTest, EveryBadFieldOfARowIsReportedWithLineAndColumn) {
+  auto errors = ValidateRow(v1::DATASET_FLOW, kFlowColumns,
+                            {"2025-13", "SIDEWAYS", "XXX", "9999", "X", "-4"});
+  EXPECT_THAT(Where(errors), ElementsAre("7:period", "7:direction", "7:counterpart", "7:occupation",
+                                         "7:sex", "7:count"));
+  // Each reason names the value that was wrong.
+  const std::vector<std::string> values = {"2025-13", "SIDEWAYS", "XXX", "9999", "X", "-4"};
+  for (size_t i = 0; i < errors.size() && i < values.size(); ++i) {
+    EXPECT_THAT(errors[i].reason(), HasSubstr("'" + values[i] + "'")) << errors[i].column();
+  }
+}
+
+TEST_F(IngestTest, AMissingRequiredValueIsReported) {
+  auto errors = ValidateRow(v1::DATASET_FLOW, kFlowColumns, {"2025", "", "UGA", "", "", " "});
+  EXPECT_THAT(Where(errors), ElementsAre("7:direction", "7:count"));
+  EXPECT_THAT(errors[0].reason(), HasSubstr("required"));
+}
+
+TEST_F(IngestTest, ARowWithTheWrongNumberOfFieldsIsRejected) {
+  auto errors = ValidateRow(v1::DATASET_FLOW, kFlowColumns, {"2025", "INFLOW", "UGA"});
+  EXPECT_THAT(Where(errors), ElementsAre("7:row"));
+  EXPECT_THAT(errors[0].reason(), HasSubstr("3 fields"));
+}
+
+TEST_F(IngestTest, AMissingRequiredColumnIsAHeaderError) {
+  auto errors = HeaderErrors(v1::DATASET_FLOW, {"period", "direction", "counterpart"});
+  EXPECT_THAT(Where(errors), ElementsAre("3:header"));
+  EXPECT_THAT(errors[0].reason(), HasSubstr("'count'"));
+}
+
+TEST_F(IngestTest, AnUnknownColumnIsAHeaderError) {
+  auto errors =
+      HeaderErrors(v1::DATASET_FLOW, {"period", "direction", "counterpart", "count", "Colour"});
+  EXPECT_THAT(Where(errors), ElementsAre("3:header"));
+  EXPECT_THAT(errors[0].reason(), HasSubstr("'Colour'"));
+}
+
+TEST_F(IngestTest, ARepeatedColumnIsAHeaderError) {
+  auto errors =
+      HeaderErrors(v1::DATASET_FLOW, {"period", "direction", "counterpart", "count", "COUNT"});
+  EXPECT_THAT(Where(errors), ElementsAre("3:header"));
+  EXPECT_THAT(errors[0].reason(), HasSubstr("'count'"));
+}
+
+TEST_F(IngestTest, AFileWithABadHeaderWritesNothingAndReportsOnlyTheHeader) {
+  auto header = Header(v1::DATASET_FLOW, {"period", "direction", "counterpart"});
+  header.set_partial(true);
+  auto response = Publish(header, {MakeRow(2, {"2025", "INFLOW", "UGA"})});
+  EXPECT_FALSE(response.written());
+  EXPECT_EQ(response.accepted(), 0u);
+  EXPECT_EQ(response.rejected(), 1u);
+  EXPECT_THAT(Where(response), ElementsAre("1:header"));
+  ExpectStoreEmpty();
+}
+
+TEST_F(IngestTest, AnUnknownClassificationIsRefusedAsAHeaderError) {
+  auto header = Header(v1::DATASET_FLOW, kFlowColumns, /*partial=*/true);
+  header.set_classification("SOC2010");
+  auto response = Publish(header, GoodFlows());
+  EXPECT_FALSE(response.written());
+  EXPECT_EQ(response.accepted(), 0u);
+  ASSERT_THAT(Where(response), ElementsAre("1:header"));
+  EXPECT_THAT(response.errors(0).reason(), HasSubstr("'SOC2010'"));
+  ExpectStoreEmpty();
+}
+
+TEST_F(IngestTest, RefAreaMustBeTheNodesOwnCountry) {
+  std::vector<std::string> columns = kFlowColumns;
+  columns.push_back("ref_area");
+  EXPECT_THAT(
+      ValidateRow(v1::DATASET_FLOW, columns, {"2025", "INFLOW", "UGA", "2512", "F", "1", "ke"}),
+      IsEmpty());
+  auto errors =
+      ValidateRow(v1::DATASET_FLOW, columns, {"2025", "INFLOW", "SAU", "2512", "F", "1", "UGA"});
+  EXPECT_THAT(Where(errors), ElementsAre("7:ref_area"));
+  EXPECT_THAT(errors[0].reason(), HasSubstr("'UGA'"));
+  EXPECT_THAT(errors[0].reason(), HasSubstr("KEN"));
+}
+
+TEST_F(IngestTest, AFlowsCounterpartCannotBeTheNodesOwnCountry) {
+  auto errors =
+      ValidateRow(v1::DATASET_FLOW, kFlowColumns, {"2025", "INFLOW", "KE", "_T", "F", "1"});
+  EXPECT_THAT(Where(errors), ElementsAre("7:counterpart"));
+}
+
+TEST_F(IngestTest, AVacancyThatClosesBeforeItWasPostedIsRejected) {
+  const std::vector<std::string> columns = {"vacancy_id", "posted", "occupation", "closes"};
+  EXPECT_THAT(
+      ValidateRow(v1::DATASET_VACANCY, columns, {"V-1", "2025-07-14", "2512", "2025-07-14"}),
+      IsEmpty());
+  auto errors =
+      ValidateRow(v1::DATASET_VACANCY, columns, {"V-1", "2025-07-14", "2512", "2025-07-13"});
+  EXPECT_THAT(Where(errors), ElementsAre("7:closes"));
+  EXPECT_THAT(errors[0].reason(), HasSubstr("2025-07-13"));
+}
+
+TEST_F(IngestTest, AVacancyTakesDefaultsForColumnsItLeavesOut) {
+  v1::Observation observation;
+  EXPECT_THAT(
+      ValidateRow(v1::DATASET_VACANCY, {"vacancy_id", "posted", "occupation", "title", "skills"},
+                  {"V-9", "2025-07-14", "_u", "  Nurse  ", "triage| care ||"}, &observation),
+      IsEmpty());
+  const v1::Vacancy& vacancy = observation.vacancy();
+  EXPECT_EQ(vacancy.country(), "KEN");
+  EXPECT_EQ(vacancy.occupation(), "_U");
+  EXPECT_EQ(vacancy.positions(), 1);
+  EXPECT_EQ(vacancy.status(), v1::OPEN);
+  EXPECT_EQ(vacancy.education(), "_U");
+  EXPECT_EQ(vacancy.title(), "  Nurse  ");
+  EXPECT_THAT(vacancy.skills(), ElementsAre("triage", "care"));
+}
+
+TEST_F(IngestTest, AShortageIndexMustBeANumberInMinusOneToOne) {
+  const std::vector<std::string> columns = {"period", "occupation", "status", "shortage_index"};
+  for (const char* good : {"-1", "1", "0", "0.25", "-0.999"}) {
+    EXPECT_THAT(ValidateRow(v1::DATASET_SHORTAGE, columns, {"2025", "2512", "SHORTAGE", good}),
+                IsEmpty())
+        << good;
+  }
+  for (const char* bad : {"1.5", "-1.01", "abc", "nan", "inf", "1e3"}) {
+    auto errors = ValidateRow(v1::DATASET_SHORTAGE, columns, {"2025", "2512", "SHORTAGE", bad});
+    EXPECT_THAT(Where(errors), ElementsAre("7:shortage_index")) << bad;
+  }
+}
+
+TEST_F(IngestTest, AShortageRegionMustBeInTheNodesCountry) {
+  const std::vector<std::string> columns = {"period", "occupation", "status", "region"};
+  EXPECT_THAT(ValidateRow(v1::DATASET_SHORTAGE, columns, {"2025", "2512", "SHORTAGE", "KE-30"}),
+              IsEmpty());
+  EXPECT_THAT(
+      Where(ValidateRow(v1::DATASET_SHORTAGE, columns, {"2025", "2512", "SHORTAGE", "UG-101"})),
+      ElementsAre("7:region"));
+}
+
+TEST_F(IngestTest, ADuplicateKeyInAFileNamesBothLines) {
+  // The same key in different spellings is still the same key.
+  auto response = Publish(Header(v1::DATASET_FLOW, kFlowColumns, /*partial=*/true),
+                          {MakeRow(2, {"2025-Q3", "OUTFLOW", "SAU", "2512", "F", "10"}),
+                           MakeRow(3, {"2025-Q3", "OUTFLOW", "ARE", "2512", "F", "20"}),
+                           MakeRow(5, {"2025-q3", "outflow", "sa", "2512", "f", "11"})});
+  EXPECT_EQ(response.accepted(), 2u);
+  EXPECT_EQ(response.rejected(), 1u);
+  ASSERT_THAT(Where(response), ElementsAre("5:row"));
+  EXPECT_THAT(response.errors(0).reason(), HasSubstr("line 2"));
+  EXPECT_THAT(StoredFlowCounts(), UnorderedElementsAre(10, 20));
+}
+
+TEST_F(IngestTest, WithoutPartialOneBadRowMeansNothingIsWritten) {
+  auto rows = GoodFlows();
+  rows.insert(rows.begin() + 1, MakeRow(9, {"2025-Q3", "OUTFLOW", "SAU", "9999", "F", "1"}));
+  auto response = Publish(Header(v1::DATASET_FLOW, kFlowColumns), rows);
+  EXPECT_EQ(response.accepted(), 3u);
+  EXPECT_EQ(response.rejected(), 1u);
+  EXPECT_THAT(Where(response), ElementsAre("9:occupation"));
+  EXPECT_FALSE(response.written());
+  EXPECT_EQ(response.version(), 0u);
+  ExpectStoreEmpty();
+}
+
+TEST_F(IngestTest, WithPartialExactlyTheGoodRowsAreWritten) {
+  auto rows = GoodFlows();
+  rows.insert(rows.begin() + 1, MakeRow(9, {"2025-Q3", "OUTFLOW", "SAU", "9999", "F", "1"}));
+  rows.push_back(MakeRow(11, {"2025", "INFLOW", "UGA", "2512", "F", "-1"}));
+  auto response = Publish(Header(v1::DATASET_FLOW, kFlowColumns, /*partial=*/true), rows);
+  EXPECT_EQ(response.accepted(), 3u);
+  EXPECT_EQ(response.rejected(), 2u);
+  EXPECT_THAT(Where(response), ElementsAre("9:occupation", "11:count"));
+  EXPECT_TRUE(response.written());
+  EXPECT_EQ(response.version(), 1u);
+  EXPECT_THAT(StoredFlowCounts(), UnorderedElementsAre(10, 20, 30));
+  EXPECT_EQ(store_->Catalog()->Find("KEN", 1)->rows, 3u);
+}
+
+TEST_F(IngestTest, ADryRunValidatesButWritesNothing) {
+  auto response =
+      Publish(Header(v1::DATASET_FLOW, kFlowColumns, false, /*dry_run=*/true), GoodFlows());
+  EXPECT_EQ(response.accepted(), 3u);
+  EXPECT_FALSE(response.written());
+  ExpectStoreEmpty();
+
+  auto bad = GoodFlows();
+  bad.push_back(MakeRow(5, {"2025", "INFLOW", "UGA", "2512", "F", "x"}));
+  response = Publish(Header(v1::DATASET_FLOW, kFlowColumns, true, /*dry_run=*/true), bad);
+  EXPECT_EQ(response.rejected(), 1u);
+  EXPECT_THAT(Where(response), ElementsAre("5:count"));
+  EXPECT_FALSE(response.written());
+  ExpectStoreEmpty();
+}
+
+TEST_F(IngestTest, ARowTheClientCouldNotReadIsRejectedWithItsError) {
+  auto rows = GoodFlows();
+  v1::Row broken;
+  broken.set_line(6);
+  broken.mutable_malformed()->set_column("row");
+  broken.mutable_malformed()->set_reason("unterminated quoted field");
+  rows.push_back(broken);
+  auto response = Publish(Header(v1::DATASET_FLOW, kFlowColumns, /*partial=*/true), rows);
+  EXPECT_EQ(response.accepted(), 3u);
+  EXPECT_EQ(response.rejected(), 1u);
+  ASSERT_THAT(Where(response), ElementsAre("6:row"));
+  EXPECT_EQ(response.errors(0).reason(), "unterminated quoted field");
+}
+
+TEST_F(IngestTest, RepublishingAKeyCreatesANewVersion) {
+  auto first = Publish(Header(v1::DATASET_FLOW, kFlowColumns),
+                       {MakeRow(2, {"2025-Q3", "OUTFLOW", "SAU", "2512", "F", "10"})});
+  auto second = Publish(Header(v1::DATASET_FLOW, kFlowColumns),
+                        {MakeRow(2, {"2025-Q3", "OUTFLOW", "SAU", "2512", "F", "12"})});
+  EXPECT_EQ(first.version(), 1u);
+  EXPECT_EQ(second.version(), 2u);
+
+  auto latest = StoredFlows();
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0].first.flow().count(), 12);
+  EXPECT_EQ(latest[0].second, 2u);
+
+  auto earlier = Stored(v1::DATASET_FLOW, store_->Catalog()->AsOfVersion(1));
+  ASSERT_EQ(earlier.size(), 1u);
+  EXPECT_EQ(earlier[0].first.flow().count(), 10);
+}
+
+TEST_F(IngestTest, ErrorsPastTheListingLimitAreCounted) {
+  std::vector<v1::Row> rows;
+  const size_t bad_rows = kMaxListedErrors + 5;
+  for (size_t i = 0; i < bad_rows; ++i) {
+    rows.push_back(MakeRow(2 + i, {"2025", "INFLOW", "UGA", "2512", "F", "-1"}));
+  }
+  auto response = Publish(Header(v1::DATASET_FLOW, kFlowColumns), rows);
+  EXPECT_EQ(response.rejected(), bad_rows);
+  EXPECT_EQ(static_cast<size_t>(response.errors_size()), kMaxListedErrors);
+  EXPECT_EQ(response.errors_omitted(), 5u);
+  EXPECT_EQ(response.errors(0).line(), 2u);
+  ExpectStoreEmpty();
+}
+
+TEST_F(IngestTest, ADatasetThatCannotBePublishedIsAHeaderError) {
+  auto errors = HeaderErrors(v1::DATASET_VACANCY_AGG, {"period"});
+  EXPECT_THAT(Where(errors), ElementsAre("3:header"));
+}
+
+}  // namespace
+}  // namespace lmx

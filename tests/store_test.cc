@@ -1,0 +1,370 @@
+#include "node/store.h"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/scoped_temp_dir.h"
+
+namespace lmx {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+
+// A logical key of the flow dataset (byte 3) for `origin`.
+std::string Key(absl::string_view origin, absl::string_view rest) {
+  return absl::StrCat(std::string(1, '\x03'), origin, rest);
+}
+
+struct Visible {
+  uint64_t version;
+  std::string value;
+  bool operator==(const Visible& other) const {
+    return version == other.version && value == other.value;
+  }
+};
+
+void PrintTo(const Visible& v, std::ostream* os) { *os << "v" << v.version << "=" << v.value; }
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    store_.reset();
+    auto store = Store::Open(dir_.path() + "/store");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+
+  // Commits `rows` for `origin` as one batch and returns its version.
+  uint64_t Commit(absl::string_view origin,
+                  const std::vector<std::pair<std::string, std::string>>& rows,
+                  const std::string& source = "flows.csv") {
+    auto batch = store_->Begin(origin);
+    EXPECT_TRUE(batch.ok()) << batch.status();
+    if (!batch.ok()) return 0;
+    for (const auto& [key, value] : rows) {
+      absl::Status put = (*batch)->Put(key, value);
+      EXPECT_TRUE(put.ok()) << put;
+    }
+    BatchInfo meta;
+    meta.dataset = 3;
+    meta.source = source;
+    meta.rows = rows.size();
+    auto info = (*batch)->Commit(meta);
+    EXPECT_TRUE(info.ok()) << info.status();
+    return info.ok() ? info->version : 0;
+  }
+
+  // Every visible logical key with its version and value.
+  std::map<std::string, Visible> Read(const VersionLimits& limits, absl::string_view begin = "",
+                                      absl::string_view end = "") {
+    std::map<std::string, Visible> seen;
+    absl::Status status = store_->Scan(begin, end, limits, [&](const StoredValue& stored) {
+      EXPECT_EQ(stored.origin, stored.key.substr(1, 3));
+      bool fresh =
+          seen.emplace(std::string(stored.key), Visible{stored.version, std::string(stored.value)})
+              .second;
+      EXPECT_TRUE(fresh) << "key visited twice";
+      return true;
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    return seen;
+  }
+
+  std::map<std::string, Visible> ReadLatest() { return Read(store_->Catalog()->Latest()); }
+
+  ScopedTempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, ACommittedBatchIsVisibleToReaders) {
+  EXPECT_EQ(Commit("KEN", {{Key("KEN", "a"), "1"}, {Key("KEN", "b"), "2"}}), 1u);
+  EXPECT_THAT(ReadLatest(), ElementsAre(Pair(Key("KEN", "a"), Visible{1, "1"}),
+                                        Pair(Key("KEN", "b"), Visible{1, "2"})));
+}
+
+TEST_F(StoreTest, RowsAreInvisibleUntilTheirBatchCommits) {
+  auto batch = store_->Begin("KEN");
+  ASSERT_TRUE(batch.ok());
+  ASSERT_TRUE((*batch)->Put(Key("KEN", "a"), "1").ok());
+  VersionLimits generous = {{"KEN", 1000}};
+  EXPECT_THAT(Read(generous), IsEmpty());
+  EXPECT_THAT(store_->Catalog()->Latest(), IsEmpty());
+  ASSERT_TRUE((*batch)->Commit(BatchInfo()).ok());
+  EXPECT_EQ(ReadLatest().size(), 1u);
+}
+
+TEST_F(StoreTest, ADestroyedBatchLeavesNoTrace) {
+  {
+    auto batch = store_->Begin("KEN");
+    ASSERT_TRUE(batch.ok());
+    ASSERT_TRUE((*batch)->Put(Key("KEN", "abandoned"), "x").ok());
+  }
+  EXPECT_THAT(store_->Catalog()->Latest(), IsEmpty());
+  EXPECT_THAT(Read({{"KEN", 1000}}), IsEmpty());
+
+  // The next batch still gets version 1 and shows only its own rows.
+  EXPECT_EQ(Commit("KEN", {{Key("KEN", "kept"), "y"}}), 1u);
+  EXPECT_THAT(Read({{"KEN", 1000}}), ElementsAre(Pair(Key("KEN", "kept"), Visible{1, "y"})));
+  Open();
+  EXPECT_THAT(Read({{"KEN", 1000}}), ElementsAre(Pair(Key("KEN", "kept"), Visible{1, "y"})));
+}
+
+TEST_F(StoreTest, VersionsOfAnOriginStartAtOneWithoutGaps) {
+  for (uint64_t expected = 1; expected <= 4; ++expected) {
+    EXPECT_EQ(Commit("KEN", {{Key("KEN", absl::StrCat("row", expected)), "v"}}), expected);
+  }
+  auto catalog = store_->Catalog();
+  EXPECT_THAT(catalog->Latest(), ElementsAre(Pair("KEN", 4u)));
+  for (uint64_t version = 1; version <= 4; ++version) {
+    const BatchInfo* batch = catalog->Find("KEN", version);
+    ASSERT_NE(batch, nullptr) << version;
+    EXPECT_EQ(batch->version, version);
+    EXPECT_EQ(batch->origin, "KEN");
+  }
+  EXPECT_EQ(catalog->Find("KEN", 0), nullptr);
+  EXPECT_EQ(catalog->Find("KEN", 5), nullptr);
+  EXPECT_EQ(catalog->Find("UGA", 1), nullptr);
+}
+
+TEST_F(StoreTest, TwoOriginsHaveIndependentVersions) {
+  EXPECT_EQ(Commit("KEN", {{Key("KEN", "a"), "k1"}}), 1u);
+  EXPECT_EQ(Commit("KEN", {{Key("KEN", "a"), "k2"}}), 2u);
+  EXPECT_EQ(Commit("UGA", {{Key("UGA", "a"), "u1"}}), 1u);
+  EXPECT_EQ(Commit("KEN", {{Key("KEN", "a"), "k3"}}), 3u);
+  EXPECT_EQ(Commit("UGA", {{Key("UGA", "a"), "u2"}}), 2u);
+
+  auto catalog = store_->Catalog();
+  EXPECT_THAT(catalog->Latest(), ::testing::UnorderedElementsAre(Pair("KEN", 3u), Pair("UGA", 2u)));
+  EXPECT_THAT(ReadLatest(), ElementsAre(Pair(Key("KEN", "a"), Visible{3, "k3"}),
+                                        Pair(Key("UGA", "a"), Visible{2, "u2"})));
+  auto latest = catalog->LatestBatches();
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[0].origin, "KEN");
+  EXPECT_EQ(latest[0].version, 3u);
+  EXPECT_EQ(latest[1].origin, "UGA");
+  EXPECT_EQ(latest[1].version, 2u);
+}
+
+TEST_F(StoreTest, ARevisionShowsTheNewestValueAndKeepsTheOldOne) {
+  Commit("KEN", {{Key("KEN", "a"), "old"}, {Key("KEN", "b"), "only in v1"}});
+  Commit("KEN", {{Key("KEN", "a"), "new"}});
+  auto catalog = store_->Catalog();
+
+  // One row per logical key: the newest version at or below the limit.
+  EXPECT_THAT(Read(catalog->Latest()),
+              ElementsAre(Pair(Key("KEN", "a"), Visible{2, "new"}),
+                          Pair(Key("KEN", "b"), Visible{1, "only in v1"})));
+  EXPECT_THAT(Read(catalog->AsOfVersion(1)),
+              ElementsAre(Pair(Key("KEN", "a"), Visible{1, "old"}),
+                          Pair(Key("KEN", "b"), Visible{1, "only in v1"})));
+  // A version past the latest is capped at the latest.
+  EXPECT_THAT(catalog->AsOfVersion(99), ElementsAre(Pair("KEN", 2u)));
+}
+
+TEST_F(StoreTest, AsOfATimeBeforeAnyBatchShowsNothing) {
+  absl::Time before = absl::Now() - absl::Seconds(1);
+  Commit("KEN", {{Key("KEN", "a"), "v1"}});
+  EXPECT_THAT(Read(store_->Catalog()->AsOf(before)), IsEmpty());
+  EXPECT_THAT(Read(store_->Catalog()->AsOf(absl::InfinitePast())), IsEmpty());
+}
+
+TEST_F(StoreTest, AsOfATimeShowsTheBatchesPublishedByThen) {
+  Commit("KEN", {{Key("KEN", "a"), "v1"}});
+  absl::Time first = store_->Catalog()->Find("KEN", 1)->published_at;
+  // Make sure the second batch gets a later timestamp.
+  absl::SleepFor(absl::Milliseconds(2));
+  Commit("KEN", {{Key("KEN", "a"), "v2"}});
+  auto catalog = store_->Catalog();
+  ASSERT_LT(first, catalog->Find("KEN", 2)->published_at);
+
+  EXPECT_THAT(catalog->AsOf(first), ElementsAre(Pair("KEN", 1u)));
+  EXPECT_THAT(Read(catalog->AsOf(first)), ElementsAre(Pair(Key("KEN", "a"), Visible{1, "v1"})));
+  EXPECT_THAT(Read(catalog->AsOf(absl::Now())),
+              ElementsAre(Pair(Key("KEN", "a"), Visible{2, "v2"})));
+}
+
+TEST_F(StoreTest, OriginsMissingFromTheLimitsShowNothing) {
+  Commit("KEN", {{Key("KEN", "a"), "k"}});
+  Commit("UGA", {{Key("UGA", "a"), "u"}});
+  EXPECT_THAT(Read({{"UGA", 1}}), ElementsAre(Pair(Key("UGA", "a"), Visible{1, "u"})));
+  EXPECT_THAT(Read({}), IsEmpty());
+}
+
+TEST_F(StoreTest, ReopeningTheStoreKeepsBatchesAndRows) {
+  Commit("KEN", {{Key("KEN", "a"), "1"}, {Key("KEN", "b"), "2"}}, "first.csv");
+  Commit("KEN", {{Key("KEN", "a"), "3"}}, "second.csv");
+  Commit("UGA", {{Key("UGA", "z"), "9"}}, "uganda.csv");
+  BatchInfo before = *store_->Catalog()->Find("KEN", 2);
+  auto rows_before = ReadLatest();
+
+  Open();
+  auto catalog = store_->Catalog();
+  EXPECT_THAT(catalog->Latest(), ::testing::UnorderedElementsAre(Pair("KEN", 2u), Pair("UGA", 1u)));
+  const BatchInfo* after = catalog->Find("KEN", 2);
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(after->source, "second.csv");
+  EXPECT_EQ(after->dataset, 3);
+  EXPECT_EQ(after->rows, 1u);
+  EXPECT_EQ(after->published_at, before.published_at);
+  EXPECT_EQ(catalog->Find("KEN", 1)->source, "first.csv");
+  EXPECT_EQ(ReadLatest(), rows_before);
+  EXPECT_THAT(Read(catalog->AsOfVersion(1)), ElementsAre(Pair(Key("KEN", "a"), Visible{1, "1"}),
+                                                         Pair(Key("KEN", "b"), Visible{1, "2"}),
+                                                         Pair(Key("UGA", "z"), Visible{1, "9"})));
+
+  // Versions continue after a reopen.
+  EXPECT_EQ(Commit("KEN", {{Key("KEN", "c"), "4"}}), 3u);
+}
+
+// A batch over 16 MiB spills to a spool file; it must still commit as one
+// version and survive a reopen whole.
+TEST_F(StoreTest, ALargeBatchCommitsAtomicallyAndSurvivesReopen) {
+  Commit("KEN", {{Key("KEN", "row000000"), "small v1"}});
+  auto catalog_before = store_->Catalog();
+
+  constexpr int kRows = 5000;
+  constexpr size_t kValueBytes = 4096;  // 5000 x 4 KiB = ~20 MiB
+  auto value_of = [](int i) {
+    std::string value = absl::StrFormat("value %06d ", i);
+    value.resize(kValueBytes, static_cast<char>('a' + i % 26));
+    return value;
+  };
+  auto batch = store_->Begin("KEN");
+  ASSERT_TRUE(batch.ok());
+  for (int i = 0; i < kRows; ++i) {
+    ASSERT_TRUE((*batch)->Put(Key("KEN", absl::StrFormat("row%06d", i)), value_of(i)).ok());
+  }
+  // The test is only meaningful if the batch really went to disk.
+  uintmax_t spooled = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    if (entry.is_regular_file() && entry.path().parent_path().filename() == "spool") {
+      spooled += entry.file_size();
+    }
+  }
+  EXPECT_GE(spooled, 16u << 20) << "the batch did not spill to a spool file";
+
+  BatchInfo meta;
+  meta.rows = kRows;
+  auto info = (*batch)->Commit(meta);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->version, 2u);
+
+  // A reader holding the catalog from before the commit sees none of it.
+  EXPECT_THAT(Read(catalog_before->Latest()),
+              ElementsAre(Pair(Key("KEN", "row000000"), Visible{1, "small v1"})));
+
+  auto check_all = [&] {
+    int count = 0;
+    absl::Status status =
+        store_->Scan("", "", store_->Catalog()->Latest(), [&](const StoredValue& stored) {
+          EXPECT_EQ(stored.key, Key("KEN", absl::StrFormat("row%06d", count)));
+          EXPECT_EQ(stored.version, 2u);
+          EXPECT_TRUE(stored.value == value_of(count)) << "row " << count;
+          ++count;
+          return true;
+        });
+    EXPECT_TRUE(status.ok()) << status;
+    EXPECT_EQ(count, kRows);
+  };
+  check_all();
+  batch->reset();
+  Open();
+  check_all();
+  EXPECT_EQ(Read(store_->Catalog()->AsOfVersion(1)).size(), 1u);
+}
+
+TEST_F(StoreTest, ACommittedLargeBatchLeavesNoSpoolFileBehind) {
+  {
+    auto batch = store_->Begin("KEN");
+    ASSERT_TRUE(batch.ok());
+    std::string value(1 << 20, 'x');
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE((*batch)->Put(Key("KEN", absl::StrCat("big", i)), value).ok());
+    }
+    ASSERT_TRUE((*batch)->Commit(BatchInfo()).ok());
+  }
+  uintmax_t left = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    if (entry.is_regular_file() && entry.path().parent_path().filename() == "spool") {
+      left += entry.file_size();
+    }
+  }
+  EXPECT_EQ(left, 0u) << "bytes of spool files left after the commit";
+  EXPECT_EQ(ReadLatest().size(), 20u);
+}
+
+TEST_F(StoreTest, ADestroyedLargeBatchLeavesNoTrace) {
+  {
+    auto batch = store_->Begin("KEN");
+    ASSERT_TRUE(batch.ok());
+    std::string value(1 << 20, 'x');
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE((*batch)->Put(Key("KEN", absl::StrCat("big", i)), value).ok());
+    }
+  }
+  Open();
+  EXPECT_THAT(store_->Catalog()->Latest(), IsEmpty());
+  EXPECT_THAT(Read({{"KEN", 1000}}), IsEmpty());
+  EXPECT_EQ(Commit("KEN", {{Key("KEN", "small"), "s"}}), 1u);
+  EXPECT_THAT(Read({{"KEN", 1000}}), ElementsAre(Pair(Key("KEN", "small"), Visible{1, "s"})));
+}
+
+TEST_F(StoreTest, ScanVisitsOnlyKeysInTheHalfOpenRange) {
+  Commit("KEN", {{Key("KEN", "a"), "1"},
+                 {Key("KEN", "b"), "2"},
+                 {Key("KEN", "c"), "3"},
+                 {Key("KEN", "d"), "4"}});
+  auto limits = store_->Catalog()->Latest();
+  EXPECT_THAT(
+      Read(limits, Key("KEN", "b"), Key("KEN", "d")),
+      ElementsAre(Pair(Key("KEN", "b"), Visible{1, "2"}), Pair(Key("KEN", "c"), Visible{1, "3"})));
+  EXPECT_THAT(
+      Read(limits, Key("KEN", "c"), ""),
+      ElementsAre(Pair(Key("KEN", "c"), Visible{1, "3"}), Pair(Key("KEN", "d"), Visible{1, "4"})));
+  EXPECT_THAT(Read(limits, Key("KEN", "b"), Key("KEN", "b")), IsEmpty());
+}
+
+TEST_F(StoreTest, ScanVisitsKeysInOrderAndStopsWhenVisitReturnsFalse) {
+  Commit("KEN", {{Key("KEN", "c"), "3"}, {Key("KEN", "a"), "1"}, {Key("KEN", "b"), "2"}});
+  Commit("KEN", {{Key("KEN", "a"), "1b"}});
+  std::vector<std::string> visited;
+  absl::Status status =
+      store_->Scan("", "", store_->Catalog()->Latest(), [&](const StoredValue& stored) {
+        visited.emplace_back(stored.value);
+        return visited.size() < 2;
+      });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(visited, ElementsAre("1b", "2"));
+}
+
+TEST_F(StoreTest, ABatchNeedsAThreeLetterOrigin) {
+  EXPECT_FALSE(store_->Begin("KE").ok());
+  EXPECT_FALSE(store_->Begin("KENY").ok());
+  EXPECT_TRUE(store_->Begin("KEN").ok());
+}
+
+TEST_F(StoreTest, ACommittedBatchAcceptsNoMoreRowsAndCannotCommitAgain) {
+  auto batch = store_->Begin("KEN");
+  ASSERT_TRUE(batch.ok());
+  ASSERT_TRUE((*batch)->Put(Key("KEN", "a"), "1").ok());
+  ASSERT_TRUE((*batch)->Commit(BatchInfo()).ok());
+  EXPECT_EQ((*batch)->Put(Key("KEN", "b"), "2").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*batch)->Commit(BatchInfo()).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store_->Catalog()->Latest(), ElementsAre(Pair("KEN", 1u)));
+}
+
+}  // namespace
+}  // namespace lmx
