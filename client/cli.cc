@@ -46,22 +46,20 @@ exit codes: 0 success, 1 rejected input or failed query, 2 usage error, 3 node u
 
 // A usage error is an INVALID_ARGUMENT status; Report() turns it into exit
 // code 2 with a pointer to --help.
-absl::Status UsageError(absl::string_view message) {
-  return absl::InvalidArgumentError(message);
-}
+absl::Status UsageError(absl::string_view message) { return absl::InvalidArgumentError(message); }
 
 // Binds `lhs` to the value of a StatusOr, or returns the failure's exit code.
 #define ASSIGN_OR_EXIT(lhs, expr) ASSIGN_OR_EXIT_IMPL(LMX_CLI_CONCAT(result_, __LINE__), lhs, expr)
 #define LMX_CLI_CONCAT_INNER(a, b) a##b
 #define LMX_CLI_CONCAT(a, b) LMX_CLI_CONCAT_INNER(a, b)
-#define ASSIGN_OR_EXIT_IMPL(result, lhs, expr) \
-  auto result = (expr);                        \
+#define ASSIGN_OR_EXIT_IMPL(result, lhs, expr)      \
+  auto result = (expr);                             \
   if (!result.ok()) return Report(result.status()); \
   lhs = std::move(result).value()
-#define RETURN_IF_USAGE_ERROR(expr)                   \
-  do {                                                \
-    absl::Status status_ = (expr);                    \
-    if (!status_.ok()) return Report(status_);        \
+#define RETURN_IF_USAGE_ERROR(expr)            \
+  do {                                         \
+    absl::Status status_ = (expr);             \
+    if (!status_.ok()) return Report(status_); \
   } while (false)
 
 // The command line: positional words and --flags (as --name=value, or
@@ -215,7 +213,8 @@ class ProgressBar {
 int Publish(const Arguments& args) {
   RETURN_IF_USAGE_ERROR(args.Allow({"partial", "dry_run", "classification"}));
   ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
-  if (args.positional().size() != 3) return Report(UsageError("publish takes a dataset and one FILE"));
+  if (args.positional().size() != 3)
+    return Report(UsageError("publish takes a dataset and one FILE"));
   const std::string& path = args.positional()[2];
   auto reader = CsvReader::Open(path);
   if (!reader.ok()) {
@@ -276,7 +275,7 @@ absl::StatusOr<v1::Filter> ParseFilter(const Arguments& args) {
 }
 
 const std::set<std::string> kFilterFlags = {"country", "occupation", "period", "from",
-                                             "to",      "as_of",      "format"};
+                                            "to",      "as_of",      "format"};
 
 Cell Optional(bool present, double value) { return present ? Cell::Real(value) : Cell::Null(); }
 Cell OptionalInt(bool present, int64_t value) {
@@ -287,14 +286,15 @@ Cell OptionalInt(bool present, int64_t value) {
 std::vector<std::string> QueryColumns(v1::Dataset dataset) {
   switch (dataset) {
     case v1::DATASET_SHORTAGE:
-      return {"country", "period", "occupation", "region", "activity", "status",
-              "shortage_index", "hard_to_fill", "version", "published_at"};
+      return {"country", "period",         "occupation",   "region",  "activity",
+              "status",  "shortage_index", "hard_to_fill", "version", "published_at"};
     case v1::DATASET_VACANCY:
-      return {"country", "vacancy_id", "posted", "closes", "occupation", "activity", "region",
-              "positions", "education", "skills", "title", "status", "version", "published_at"};
+      return {"country",  "vacancy_id", "posted",    "closes",      "occupation",
+              "activity", "region",     "positions", "education",   "skills",
+              "title",    "status",     "version",   "published_at"};
     default:
-      return {"country", "occupation", "period", "direction", "counterpart", "sex", "age",
-              "channel", "count", "conf_status", "version", "published_at"};
+      return {"country", "occupation", "period", "direction",   "counterpart", "sex",
+              "age",     "channel",    "count",  "conf_status", "version",     "published_at"};
   }
 }
 
@@ -306,26 +306,31 @@ std::vector<Cell> QueryCells(const v1::Observation& o) {
   std::vector<Cell> cells;
   if (o.has_shortage()) {
     const auto& s = o.shortage();
-    cells = {Cell::Text(s.country()), Cell::Text(s.period()), Cell::Text(s.occupation()),
-             Cell::Text(s.region()), Cell::Text(s.activity()),
+    cells = {Cell::Text(s.country()),
+             Cell::Text(s.period()),
+             Cell::Text(s.occupation()),
+             Cell::Text(s.region()),
+             Cell::Text(s.activity()),
              Cell::Text(v1::ShortageStatus_Name(s.status())),
              Optional(s.has_shortage_index(), s.shortage_index()),
              OptionalInt(s.has_hard_to_fill(), s.hard_to_fill())};
     provenance(s.provenance(), &cells);
   } else if (o.has_vacancy()) {
     const auto& v = o.vacancy();
-    cells = {Cell::Text(v.country()), Cell::Text(v.vacancy_id()), Cell::Text(v.posted()),
-             Cell::Text(v.closes()), Cell::Text(v.occupation()), Cell::Text(v.activity()),
-             Cell::Text(v.region()), Cell::Integer(v.positions()), Cell::Text(v.education()),
-             Cell::Text(absl::StrJoin(v.skills(), "|")), Cell::Text(v.title()),
-             Cell::Text(v1::VacancyStatus_Name(v.status()))};
+    cells = {Cell::Text(v.country()),    Cell::Text(v.vacancy_id()),
+             Cell::Text(v.posted()),     Cell::Text(v.closes()),
+             Cell::Text(v.occupation()), Cell::Text(v.activity()),
+             Cell::Text(v.region()),     Cell::Integer(v.positions()),
+             Cell::Text(v.education()),  Cell::Text(absl::StrJoin(v.skills(), "|")),
+             Cell::Text(v.title()),      Cell::Text(v1::VacancyStatus_Name(v.status()))};
     provenance(v.provenance(), &cells);
   } else {
     const auto& f = o.flow();
-    cells = {Cell::Text(f.country()), Cell::Text(f.occupation()), Cell::Text(f.period()),
-             Cell::Text(v1::FlowDirection_Name(f.direction())), Cell::Text(f.counterpart()),
-             Cell::Text(f.sex()), Cell::Text(f.age()), Cell::Text(f.channel()),
-             Cell::Integer(f.count()), Cell::Text(v1::ConfStatus_Name(f.conf_status()))};
+    cells = {Cell::Text(f.country()),     Cell::Text(f.occupation()),
+             Cell::Text(f.period()),      Cell::Text(v1::FlowDirection_Name(f.direction())),
+             Cell::Text(f.counterpart()), Cell::Text(f.sex()),
+             Cell::Text(f.age()),         Cell::Text(f.channel()),
+             Cell::Integer(f.count()),    Cell::Text(v1::ConfStatus_Name(f.conf_status()))};
     provenance(f.provenance(), &cells);
   }
   return cells;
@@ -455,7 +460,7 @@ int Run(int argc, char** argv) {
     return args.Has("help") ? kOk : kUsage;
   }
   static const std::map<std::string, std::function<int(const Arguments&)>> kCommands = {
-      {"publish", Publish}, {"query", Query},         {"aggregate", Aggregate},
+      {"publish", Publish},     {"query", Query}, {"aggregate", Aggregate},
       {"shortages", Shortages}, {"peers", Peers},
   };
   auto command = kCommands.find(args.positional()[0]);

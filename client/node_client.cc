@@ -40,12 +40,11 @@ NodeClient::NodeClient(std::shared_ptr<grpc::Channel> channel, absl::Duration ca
       call_timeout_(call_timeout) {}
 
 absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::string& address,
-                                                                 absl::Duration connect_timeout,
-                                                                 absl::Duration call_timeout) {
+                                                                absl::Duration connect_timeout,
+                                                                absl::Duration call_timeout) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(64 << 20);
-  auto channel =
-      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
   // A refused connection shows as TRANSIENT_FAILURE at once; only a silent
   // address waits for the whole connect timeout.
   auto deadline = Deadline(connect_timeout);
@@ -107,8 +106,7 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
     row->set_line(record.line);
     if (!record.error.empty()) {
       auto* malformed = row->mutable_malformed();
-      malformed->set_column(record.error_field >= 0 &&
-                                    record.error_field < header->columns_size()
+      malformed->set_column(record.error_field >= 0 && record.error_field < header->columns_size()
                                 ? header->columns(record.error_field)
                                 : "row");
       malformed->set_reason(record.error);

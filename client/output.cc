@@ -24,11 +24,21 @@ std::string JsonString(absl::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += absl::StrFormat("\\u%04x", c);
@@ -79,9 +89,14 @@ class JsonWriter : public TableWriter {
       out_ << (i ? ", " : "") << JsonString(columns_[i]) << ": ";
       const Cell& cell = cells[i];
       switch (cell.kind) {
-        case Cell::Kind::kNull: out_ << "null"; break;
-        case Cell::Kind::kText: out_ << JsonString(cell.text); break;
-        default: out_ << cell.ToString();
+        case Cell::Kind::kNull:
+          out_ << "null";
+          break;
+        case Cell::Kind::kText:
+          out_ << JsonString(cell.text);
+          break;
+        default:
+          out_ << cell.ToString();
       }
     }
     out_ << "}";
@@ -108,8 +123,8 @@ class AlignedWriter : public TableWriter {
     std::vector<std::string> row;
     for (size_t i = 0; i < cells.size(); ++i) {
       row.push_back(cells[i].ToString());
-      if (i < numeric_.size() && (cells[i].kind == Cell::Kind::kInteger ||
-                                  cells[i].kind == Cell::Kind::kReal)) {
+      if (i < numeric_.size() &&
+          (cells[i].kind == Cell::Kind::kInteger || cells[i].kind == Cell::Kind::kReal)) {
         numeric_[i] = true;
       }
     }
@@ -134,7 +149,8 @@ class AlignedWriter : public TableWriter {
       out_ << line << "\n";
       if (r == 0) {
         std::string rule;
-        for (size_t i = 0; i < widths.size(); ++i) rule += (i ? "  " : "") + std::string(widths[i], '-');
+        for (size_t i = 0; i < widths.size(); ++i)
+          rule += (i ? "  " : "") + std::string(widths[i], '-');
         out_ << rule << "\n";
       }
     }
@@ -181,10 +197,14 @@ Cell Cell::Real(double value) {
 
 std::string Cell::ToString() const {
   switch (kind) {
-    case Kind::kNull: return "";
-    case Kind::kText: return text;
-    case Kind::kInteger: return absl::StrCat(integer);
-    case Kind::kReal: break;
+    case Kind::kNull:
+      return "";
+    case Kind::kText:
+      return text;
+    case Kind::kInteger:
+      return absl::StrCat(integer);
+    case Kind::kReal:
+      break;
   }
   std::string text = absl::StrFormat("%.4f", real);
   while (text.back() == '0') text.pop_back();
@@ -194,9 +214,12 @@ std::string Cell::ToString() const {
 
 std::unique_ptr<TableWriter> TableWriter::Create(Format format, std::ostream& out) {
   switch (format) {
-    case Format::kCsv: return std::make_unique<CsvWriter>(out);
-    case Format::kJson: return std::make_unique<JsonWriter>(out);
-    case Format::kTable: break;
+    case Format::kCsv:
+      return std::make_unique<CsvWriter>(out);
+    case Format::kJson:
+      return std::make_unique<JsonWriter>(out);
+    case Format::kTable:
+      break;
   }
   return std::make_unique<AlignedWriter>(out);
 }

@@ -112,8 +112,8 @@ absl::StatusOr<std::string> FromFixedList(absl::string_view code, unsigned speci
   for (absl::string_view valid : codes) {
     if (upper == valid) return upper;
   }
-  return Invalid(code, absl::StrCat(what, " (", absl::StrJoin(codes, ", "), SpecialHint(special),
-                                    ")"));
+  return Invalid(code,
+                 absl::StrCat(what, " (", absl::StrJoin(codes, ", "), SpecialHint(special), ")"));
 }
 
 }  // namespace
@@ -192,8 +192,7 @@ absl::StatusOr<std::string> Codelists::Region(absl::string_view code, absl::stri
   return upper;
 }
 
-absl::StatusOr<std::string> Codelists::Occupation(absl::string_view code,
-                                                  unsigned special) const {
+absl::StatusOr<std::string> Codelists::Occupation(absl::string_view code, unsigned special) const {
   std::string upper = absl::AsciiStrToUpper(code);
   if (IsAllowedSpecial(upper, special)) return upper;
   if (!isco_index_.contains(code)) {
@@ -216,8 +215,8 @@ absl::StatusOr<std::string> Codelists::Activity(absl::string_view code, unsigned
       absl::SimpleAtoi(upper, &division) && SectionOfDivision(division) != 0) {
     return upper;
   }
-  return Invalid(code, absl::StrCat("an ISIC Rev.4 section (A-U) or division (01-99)",
-                                    SpecialHint(special)));
+  return Invalid(
+      code, absl::StrCat("an ISIC Rev.4 section (A-U) or division (01-99)", SpecialHint(special)));
 }
 
 absl::StatusOr<std::string> Codelists::Education(absl::string_view code, unsigned special) {

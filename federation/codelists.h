@@ -57,8 +57,7 @@ class Codelists {
 
   // ISO 3166-1: accepts alpha-3, alpha-2 or numeric codes, any case, and
   // returns alpha-3.
-  absl::StatusOr<std::string> Country(absl::string_view code,
-                                      unsigned special = kNoSpecial) const;
+  absl::StatusOr<std::string> Country(absl::string_view code, unsigned special = kNoSpecial) const;
   // ISO 3166-2: the subdivision must belong to `country` (alpha-3).
   absl::StatusOr<std::string> Region(absl::string_view code, absl::string_view country,
                                      unsigned special = kNoSpecial) const;
@@ -80,8 +79,7 @@ class Codelists {
   static absl::StatusOr<std::string> Age(absl::string_view code, unsigned special = kNoSpecial);
   // Recruitment channel: the region has no fixed list yet, so any code of
   // letters, digits and underscores up to 32 characters, upper-cased.
-  static absl::StatusOr<std::string> Channel(absl::string_view code,
-                                             unsigned special = kNoSpecial);
+  static absl::StatusOr<std::string> Channel(absl::string_view code, unsigned special = kNoSpecial);
 
   // Rolls a code up its hierarchy. Codes already at or above the level, and
   // special codes, come back unchanged.

@@ -35,9 +35,9 @@ int DaysInMonth(int year, int month) {
 
 absl::StatusOr<TimePeriod> TimePeriod::Parse(absl::string_view text) {
   auto invalid = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", text, "' is not a period (expected YYYY, YYYY-Qn or YYYY-MM, years ", kFirstYear,
-        "-", kLastYear, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is not a period (expected YYYY, YYYY-Qn or YYYY-MM, years ",
+                     kFirstYear, "-", kLastYear, ")"));
   };
   int year = 0;
   if (text.size() < 4 || !ParseYear(text.substr(0, 4), &year)) return invalid();
@@ -100,8 +100,8 @@ absl::StatusOr<Date> Date::Parse(absl::string_view text) {
   Date date;
   bool ok = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
             ParseYear(text.substr(0, 4), &date.year) &&
-            ParseDigits(text.substr(5, 2), 2, &date.month) && date.month >= 1 &&
-            date.month <= 12 && ParseDigits(text.substr(8, 2), 2, &date.day) && date.day >= 1 &&
+            ParseDigits(text.substr(5, 2), 2, &date.month) && date.month >= 1 && date.month <= 12 &&
+            ParseDigits(text.substr(8, 2), 2, &date.day) && date.day >= 1 &&
             date.day <= DaysInMonth(date.year, date.month);
   if (!ok) {
     return absl::InvalidArgumentError(

@@ -73,13 +73,13 @@ absl::Status RefArea(const IngestContext& context, absl::string_view value, Obse
 }
 
 // Each dataset's columns. `set` functions receive a trimmed, non-empty value.
-#define LMX_SET(message, body)                                                         \
+#define LMX_SET(message, body)                                                                  \
   [](const IngestContext& context, absl::string_view value, Observation* out) -> absl::Status { \
-    auto* m = out->mutable_##message();                                                \
-    (void)context;                                                                     \
-    (void)m;                                                                           \
-    body;                                                                              \
-    return absl::OkStatus();                                                           \
+    auto* m = out->mutable_##message();                                                         \
+    (void)context;                                                                              \
+    (void)m;                                                                                    \
+    body;                                                                                       \
+    return absl::OkStatus();                                                                    \
   }
 
 const std::vector<RowValidator::Column>& ShortageColumns() {
@@ -94,16 +94,18 @@ const std::vector<RowValidator::Column>& ShortageColumns() {
                                                                    {"BALANCED", v1::BALANCED},
                                                                    {"SURPLUS", v1::SURPLUS}}));
                m->set_status(status))},
-      {"shortage_index", false, LMX_SET(shortage, {
-         double index = 0;
-         if (!absl::SimpleAtod(value, &index) || !std::isfinite(index)) {
-           return Invalid(absl::StrCat("'", value, "' is not a number"));
-         }
-         if (index < -1 || index > 1) {
-           return Invalid(absl::StrCat("'", value, "' is outside [-1, 1]"));
-         }
-         m->set_shortage_index(index);
-       })},
+      {"shortage_index", false,
+       LMX_SET(shortage,
+               {
+                 double index = 0;
+                 if (!absl::SimpleAtod(value, &index) || !std::isfinite(index)) {
+                   return Invalid(absl::StrCat("'", value, "' is not a number"));
+                 }
+                 if (index < -1 || index > 1) {
+                   return Invalid(absl::StrCat("'", value, "' is outside [-1, 1]"));
+                 }
+                 m->set_shortage_index(index);
+               })},
       {"hard_to_fill", false,
        LMX_SET(shortage, ASSIGN_OR_RETURN(auto n, WholeNumber(value, 0)); m->set_hard_to_fill(n))},
       {"region", false,
@@ -111,8 +113,9 @@ const std::vector<RowValidator::Column>& ShortageColumns() {
                                           context.codelists->Region(value, context.country,
                                                                     kAllowTotal | kAllowUnknown)))},
       {"activity", false,
-       LMX_SET(shortage, ASSIGN_OR_RETURN(*m->mutable_activity(),
-                                          Codelists::Activity(value, kAllowTotal | kAllowUnknown)))},
+       LMX_SET(shortage,
+               ASSIGN_OR_RETURN(*m->mutable_activity(),
+                                Codelists::Activity(value, kAllowTotal | kAllowUnknown)))},
       {"ref_area", false, RefArea},
   };
   return *columns;
@@ -120,13 +123,16 @@ const std::vector<RowValidator::Column>& ShortageColumns() {
 
 const std::vector<RowValidator::Column>& VacancyColumns() {
   static const auto* columns = new std::vector<RowValidator::Column>{
-      {"vacancy_id", true, LMX_SET(vacancy, {
-         if (value.size() > 128) return Invalid("is longer than 128 characters");
-         for (char c : value) {
-           if (static_cast<unsigned char>(c) < 0x20) return Invalid("contains a control character");
-         }
-         m->set_vacancy_id(std::string(value));
-       })},
+      {"vacancy_id", true,
+       LMX_SET(vacancy,
+               {
+                 if (value.size() > 128) return Invalid("is longer than 128 characters");
+                 for (char c : value) {
+                   if (static_cast<unsigned char>(c) < 0x20)
+                     return Invalid("contains a control character");
+                 }
+                 m->set_vacancy_id(std::string(value));
+               })},
       {"posted", true, LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_posted(), Day(value)))},
       {"occupation", true,
        LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_occupation(),
@@ -135,14 +141,17 @@ const std::vector<RowValidator::Column>& VacancyColumns() {
       {"positions", false,
        LMX_SET(vacancy, ASSIGN_OR_RETURN(auto n, WholeNumber(value, 1)); m->set_positions(n))},
       {"education", false,
-       LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_education(),
-                                         Codelists::Education(value, kAllowUnknown | kAllowNotApplicable)))},
-      {"skills", false, LMX_SET(vacancy, {
-         for (absl::string_view skill : absl::StrSplit(value, '|')) {
-           skill = absl::StripAsciiWhitespace(skill);
-           if (!skill.empty()) m->add_skills(std::string(skill));
-         }
-       })},
+       LMX_SET(vacancy,
+               ASSIGN_OR_RETURN(*m->mutable_education(),
+                                Codelists::Education(value, kAllowUnknown | kAllowNotApplicable)))},
+      {"skills", false,
+       LMX_SET(vacancy,
+               {
+                 for (absl::string_view skill : absl::StrSplit(value, '|')) {
+                   skill = absl::StripAsciiWhitespace(skill);
+                   if (!skill.empty()) m->add_skills(std::string(skill));
+                 }
+               })},
       {"title", false, LMX_SET(vacancy, m->set_title(std::string(value)))},
       {"status", false,
        LMX_SET(vacancy, ASSIGN_OR_RETURN(auto status, EnumValue<v1::VacancyStatus>(
@@ -154,9 +163,9 @@ const std::vector<RowValidator::Column>& VacancyColumns() {
        LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_activity(),
                                          Codelists::Activity(value, kAllowUnknown)))},
       {"region", false,
-       LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_region(),
-                                         context.codelists->Region(value, context.country,
-                                                                   kAllowUnknown)))},
+       LMX_SET(vacancy,
+               ASSIGN_OR_RETURN(*m->mutable_region(),
+                                context.codelists->Region(value, context.country, kAllowUnknown)))},
       {"ref_area", false, RefArea},
   };
   return *columns;
@@ -171,19 +180,22 @@ const std::vector<RowValidator::Column>& FlowColumns() {
                                                                   {"OUTFLOW", v1::OUTFLOW},
                                                                   {"RETURN", v1::RETURN}}));
                m->set_direction(direction))},
-      {"counterpart", true, LMX_SET(flow, {
-         ASSIGN_OR_RETURN(*m->mutable_counterpart(),
-                          context.codelists->Country(value, kAllowUnknown));
-         if (m->counterpart() == context.country) {
-           return Invalid(absl::StrCat("'", value, "' is the node's own country"));
-         }
-       })},
+      {"counterpart", true,
+       LMX_SET(flow,
+               {
+                 ASSIGN_OR_RETURN(*m->mutable_counterpart(),
+                                  context.codelists->Country(value, kAllowUnknown));
+                 if (m->counterpart() == context.country) {
+                   return Invalid(absl::StrCat("'", value, "' is the node's own country"));
+                 }
+               })},
       {"count", true,
        LMX_SET(flow, ASSIGN_OR_RETURN(auto n, WholeNumber(value, 0)); m->set_count(n))},
       {"occupation", false,
-       LMX_SET(flow, ASSIGN_OR_RETURN(*m->mutable_occupation(),
-                                      context.codelists->Occupation(
-                                          value, kAllowTotal | kAllowUnknown | kAllowNotApplicable)))},
+       LMX_SET(flow,
+               ASSIGN_OR_RETURN(*m->mutable_occupation(),
+                                context.codelists->Occupation(
+                                    value, kAllowTotal | kAllowUnknown | kAllowNotApplicable)))},
       {"sex", false,
        LMX_SET(flow, ASSIGN_OR_RETURN(*m->mutable_sex(),
                                       Codelists::Sex(value, kAllowTotal | kAllowUnknown)))},
@@ -311,9 +323,9 @@ bool RowValidator::Validate(uint64_t line, const std::vector<std::string>& field
                             Observation* observation, std::vector<v1::RowError>* errors) const {
   size_t before = errors->size();
   if (fields.size() != columns_.size()) {
-    errors->push_back(MakeError(line, "row",
-                                absl::StrCat("has ", fields.size(), " fields, the header has ",
-                                             columns_.size())));
+    errors->push_back(MakeError(
+        line, "row",
+        absl::StrCat("has ", fields.size(), " fields, the header has ", columns_.size())));
     return false;
   }
   observation->Clear();
@@ -347,11 +359,11 @@ PublishSession::PublishSession(const IngestContext& context, const v1::PublishHe
   if (!header.classification().empty()) {
     // National classifications arrive with the classification registry;
     // until then a mapped publish must not pass for an ISCO-08 one.
-    header_errors_.push_back(MakeError(
-        header.header_line() == 0 ? 1 : header.header_line(), "header",
-        absl::StrCat("classification '", header.classification(),
-                     "' is not known to this node (publish ISCO-08 codes without "
-                     "--classification)")));
+    header_errors_.push_back(
+        MakeError(header.header_line() == 0 ? 1 : header.header_line(), "header",
+                  absl::StrCat("classification '", header.classification(),
+                               "' is not known to this node (publish ISCO-08 codes without "
+                               "--classification)")));
   }
   for (auto& error : header_errors_) {
     if (row_errors_.size() < kMaxListedErrors) row_errors_.push_back(error);

@@ -50,8 +50,8 @@ class RowValidator {
 
   // Fills `observation` from the row's fields, or appends one error per bad
   // field to `errors` and returns false.
-  bool Validate(uint64_t line, const std::vector<std::string>& fields,
-                v1::Observation* observation, std::vector<v1::RowError>* errors) const;
+  bool Validate(uint64_t line, const std::vector<std::string>& fields, v1::Observation* observation,
+                std::vector<v1::RowError>* errors) const;
 
   struct Column;  // internal
 

@@ -122,7 +122,8 @@ absl::StatusOr<VersionLimits> ResolveAsOf(const BatchCatalog& catalog, absl::str
   // A bare date means the end of that day (UTC): "as it stood on that date".
   if (auto date = Date::Parse(as_of); date.ok()) {
     time = absl::FromCivil(absl::CivilDay(date->year, date->month, date->day) + 1,
-                           absl::UTCTimeZone()) - absl::Nanoseconds(1);
+                           absl::UTCTimeZone()) -
+           absl::Nanoseconds(1);
     return catalog.AsOf(time);
   }
   return Invalid(absl::StrCat("as_of: '", as_of,
@@ -200,12 +201,12 @@ absl::StatusOr<v1::Grouping> ParseGrouping(v1::Dataset dataset, absl::string_vie
     int level = 0;
     int max_level = grouping.dimension() == "occupation" ? 4
                     : grouping.dimension() == "activity" ? 1
-                                                          : 0;
+                                                         : 0;
     if (!absl::SimpleAtoi(parts[1], &level) || level < 1 || level > max_level) {
       return Invalid(max_level == 0
                          ? absl::StrCat("--by: '", grouping.dimension(), "' has no levels")
-                         : absl::StrCat("--by: level of '", grouping.dimension(),
-                                        "' must be 1 to ", max_level));
+                         : absl::StrCat("--by: level of '", grouping.dimension(), "' must be 1 to ",
+                                        max_level));
     }
     grouping.set_level(level);
   }
@@ -238,8 +239,7 @@ absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
     if (!code.ok()) return Invalid(absl::StrCat("occupation: ", code.status().message()));
     plan.occupation = *code;
   }
-  auto window = [&](absl::string_view name, absl::string_view text,
-                    bool start) -> absl::Status {
+  auto window = [&](absl::string_view name, absl::string_view text, bool start) -> absl::Status {
     if (text.empty()) return absl::OkStatus();
     auto period = TimePeriod::Parse(text);
     if (!period.ok()) return Invalid(absl::StrCat(name, ": ", period.status().message()));
@@ -263,8 +263,8 @@ absl::Status QueryEngine::Scan(const Plan& plan,
   absl::Status decode_error;
   for (const std::string& country : plan.countries) {
     KeyRange range = DatasetRange(plan.dataset, country, plan.first_month, plan.last_month);
-    RETURN_IF_ERROR(store_->Scan(
-        range.begin, range.end, plan.limits, [&](const StoredValue& stored) {
+    RETURN_IF_ERROR(
+        store_->Scan(range.begin, range.end, plan.limits, [&](const StoredValue& stored) {
           auto observation = DecodeObservation(stored.value);
           if (!observation.ok()) {
             decode_error = observation.status();

@@ -20,8 +20,8 @@ grpc::Status RejectedBatch(const std::string& source, const v1::PublishResponse&
     violation->set_field(absl::StrCat(source, ":", error.line(), ": ", error.column()));
     violation->set_description(error.reason());
   }
-  std::string message = absl::StrCat(source, ": ", response.rejected(),
-                                     " rows rejected; nothing was written");
+  std::string message =
+      absl::StrCat(source, ": ", response.rejected(), " rows rejected; nothing was written");
   google::rpc::Status status;
   status.set_code(grpc::StatusCode::INVALID_ARGUMENT);
   status.set_message(message);

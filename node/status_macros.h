@@ -12,10 +12,10 @@
 #define LMX_CONCAT_INNER(a, b) a##b
 #define LMX_CONCAT(a, b) LMX_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                    \
-  do {                                           \
-    ::absl::Status lmx_status_ = (expr);         \
-    if (!lmx_status_.ok()) return lmx_status_;   \
+#define RETURN_IF_ERROR(expr)                  \
+  do {                                         \
+    ::absl::Status lmx_status_ = (expr);       \
+    if (!lmx_status_.ok()) return lmx_status_; \
   } while (false)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -21,9 +21,9 @@
 #include "node/status_macros.h"
 #include "node/storage.pb.h"
 #include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
-#include "rocksdb/filter_policy.h"
 #include "rocksdb/write_batch.h"
 
 namespace lmx {
@@ -127,8 +127,8 @@ internal::BatchRecord ToRecord(const BatchInfo& info) {
   internal::BatchRecord record;
   record.set_origin(info.origin);
   record.set_version(info.version);
-  *record.mutable_published_at() =
-      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(info.published_at));
+  *record.mutable_published_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      absl::ToUnixNanos(info.published_at));
   record.set_dataset(info.dataset);
   record.set_source(info.source);
   record.set_rows(info.rows);
@@ -332,8 +332,8 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
         // Version v now has orphan rows the next batch would adopt: refuse
         // to write until a restart has undone them from the spool.
         absl::MutexLock lock(&mu_);
-        broken_ = absl::InternalError(absl::StrCat(
-            "the store must be restarted to undo a failed batch: ", undone.message()));
+        broken_ = absl::InternalError(
+            absl::StrCat("the store must be restarted to undo a failed batch: ", undone.message()));
         return status;
       }
     }
@@ -541,8 +541,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir + "/db", families, &handles, &raw),
                             absl::StrCat("open store in ", dir)));
-  auto store = std::make_unique<RocksStore>(dir, std::unique_ptr<rocksdb::DB>(raw),
-                                            std::move(handles));
+  auto store =
+      std::make_unique<RocksStore>(dir, std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
   RETURN_IF_ERROR(store->Recover());
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -5,14 +5,14 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <tuple>
-#include <map>
 #include <random>
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -99,12 +99,13 @@ TEST_F(NodeTest, ThousandsOfRowsOfEachDatasetPublishAndFlowsAggregateToTheFileSu
     if (!keys.insert(key).second) continue;
     int64_t count = random() % 500;
     sums[occupation.substr(0, 1)] += count;
-    absl::StrAppend(&flows, occupation, ",", count, ",", period, ",OUTFLOW,", counterpart, ",",
-                    sex, "\r\n");
+    absl::StrAppend(&flows, occupation, ",", count, ",", period, ",OUTFLOW,", counterpart, ",", sex,
+                    "\r\n");
   }
   std::string shortages = "\xEF\xBB\xBFperiod,occupation,status,shortage_index\n";
   for (const char* period : {"2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2025", "2024"}) {
-    for (const auto& code : groups) absl::StrAppend(&shortages, period, ",", code, ",SHORTAGE,0.5\n");
+    for (const auto& code : groups)
+      absl::StrAppend(&shortages, period, ",", code, ",SHORTAGE,0.5\n");
   }
   std::string vacancies = "vacancy_id,posted,occupation,title,positions\n";
   for (int i = 0; i < 2500; ++i) {
@@ -113,8 +114,9 @@ TEST_F(NodeTest, ThousandsOfRowsOfEachDatasetPublishAndFlowsAggregateToTheFileSu
   }
 
   for (const auto& [dataset, text, rows] :
-       std::vector<std::tuple<std::string, std::string, int>>{
-           {"flows", flows, 3000}, {"shortages", shortages, 6 * 436}, {"vacancies", vacancies, 2500}}) {
+       std::vector<std::tuple<std::string, std::string, int>>{{"flows", flows, 3000},
+                                                              {"shortages", shortages, 6 * 436},
+                                                              {"vacancies", vacancies, 2500}}) {
     CliResult published = Lmx({"publish", dataset, File(dataset + ".csv", text)});
     EXPECT_EQ(published.exit_code, 0) << published.err;
     EXPECT_EQ(published.out, absl::StrCat("accepted ", rows, ", rejected 0\n"));
@@ -134,7 +136,8 @@ TEST_F(NodeTest, ThousandsOfRowsOfEachDatasetPublishAndFlowsAggregateToTheFileSu
   }
   EXPECT_EQ(reported, sums);
 
-  CliResult vacancy_query = Lmx({"query", "vacancies", "--format=json", "--occupation=" + groups[0]});
+  CliResult vacancy_query =
+      Lmx({"query", "vacancies", "--format=json", "--occupation=" + groups[0]});
   ASSERT_EQ(vacancy_query.exit_code, 0) << vacancy_query.err;
   EXPECT_THAT(vacancy_query.out, HasSubstr(R"(Mhandisi, \"senior\" / مهندس)"));
 }
@@ -180,8 +183,10 @@ TEST_F(NodeTest, PartialWritesExactlyTheGoodRows) {
 
 TEST_F(NodeTest, RepublishingAKeyRevisesItAndEarlierVersionsStayReadable) {
   std::string header = "period,direction,counterpart,count\n";
-  ASSERT_EQ(Lmx({"publish", "flows", File("v1.csv", header + "2025,OUTFLOW,UGA,10\n")}).exit_code, 0);
-  ASSERT_EQ(Lmx({"publish", "flows", File("v2.csv", header + "2025,OUTFLOW,UGA,25\n")}).exit_code, 0);
+  ASSERT_EQ(Lmx({"publish", "flows", File("v1.csv", header + "2025,OUTFLOW,UGA,10\n")}).exit_code,
+            0);
+  ASSERT_EQ(Lmx({"publish", "flows", File("v2.csv", header + "2025,OUTFLOW,UGA,25\n")}).exit_code,
+            0);
 
   auto latest = CsvRows(Lmx({"aggregate", "flows", "--by=country", "--format=csv"}).out);
   ASSERT_EQ(latest.size(), 2u);
@@ -256,8 +261,8 @@ TEST_F(NodeTest, ServesGrpcHealth) {
   std::condition_variable done;
   bool finished = false;
   grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status s) {
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
                    std::lock_guard<std::mutex> lock(mu);
                    status = s;
                    finished = true;
@@ -269,7 +274,8 @@ TEST_F(NodeTest, ServesGrpcHealth) {
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(response.Dump(&slices).ok());
   std::string bytes;
-  for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  for (const auto& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
 }
 
@@ -292,8 +298,8 @@ TEST(NodeProcessTest, AnUnreachableNodeExitsThree) {
 
 TEST(NodeProcessTest, TheNodeRefusesANonLoopbackAddressWithoutTls) {
   std::string dir = MakeTempDir("refuse");
-  CliResult result = RunProgram(LMX_NODE_BINARY, {"--country=KEN", "--data_dir=" + dir,
-                                                  "--listen=0.0.0.0:0"});
+  CliResult result =
+      RunProgram(LMX_NODE_BINARY, {"--country=KEN", "--data_dir=" + dir, "--listen=0.0.0.0:0"});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_THAT(result.err, HasSubstr("not a loopback address"));
 }
