@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/test_codelists.h"
 #include "node/csv_reader.h"
 
 namespace lmx {
@@ -17,21 +18,9 @@ using ::testing::HasSubstr;
 
 class CodelistsTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto loaded = Codelists::Load();
-    ASSERT_TRUE(loaded.ok()) << loaded.status();
-    codelists_ = new std::shared_ptr<const Codelists>(*loaded);
-  }
-  static void TearDownTestSuite() {
-    delete codelists_;
-    codelists_ = nullptr;
-  }
-  const Codelists& lists() const { return **codelists_; }
+  const Codelists& lists() const { return *TestCodelists(); }
 
-  static std::shared_ptr<const Codelists>* codelists_;
 };
-
-std::shared_ptr<const Codelists>* CodelistsTest::codelists_ = nullptr;
 
 // Checks that `result` is an INVALID_ARGUMENT whose message quotes `value`.
 void ExpectRejected(const absl::StatusOr<std::string>& result, const std::string& value) {

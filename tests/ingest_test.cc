@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/test_codelists.h"
 #include "node/observation_codec.h"
 #include "tests/scoped_temp_dir.h"
 
@@ -53,22 +54,12 @@ std::vector<std::string> Where(const v1::PublishResponse& response) {
 
 class IngestTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto loaded = Codelists::Load();
-    ASSERT_TRUE(loaded.ok()) << loaded.status();
-    codelists_ = new std::shared_ptr<const Codelists>(*loaded);
-  }
-  static void TearDownTestSuite() {
-    delete codelists_;
-    codelists_ = nullptr;
-  }
-
   void SetUp() override {
     auto store = Store::Open(dir_.path() + "/store");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     context_.country = "KEN";
-    context_.codelists = *codelists_;
+    context_.codelists = TestCodelists();
     context_.store = store_.get();
   }
 
@@ -149,13 +140,10 @@ class IngestTest : public ::testing::Test {
     };
   }
 
-  static std::shared_ptr<const Codelists>* codelists_;
   ScopedTempDir dir_;
   std::unique_ptr<Store> store_;
   IngestContext context_;
 };
-
-std::shared_ptr<const Codelists>* IngestTest::codelists_ = nullptr;
 
 TEST_F(IngestTest, AGoodFileIsWrittenAsOneVersion) {
   auto response = Publish(Header(v1::DATASET_FLOW, kFlowColumns), GoodFlows());

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/test_codelists.h"
 #include "node/ingest.h"
 #include "tests/scoped_temp_dir.h"
 
@@ -26,21 +27,11 @@ using Rows = std::vector<std::vector<std::string>>;
 // per origin and file.
 class QueryEngineTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto loaded = Codelists::Load();
-    ASSERT_TRUE(loaded.ok()) << loaded.status();
-    codelists_ = new std::shared_ptr<const Codelists>(*loaded);
-  }
-  static void TearDownTestSuite() {
-    delete codelists_;
-    codelists_ = nullptr;
-  }
-
   void SetUp() override {
     auto store = Store::Open(dir_.path() + "/store");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    engine_ = std::make_unique<QueryEngine>(store_.get(), *codelists_);
+    engine_ = std::make_unique<QueryEngine>(store_.get(), TestCodelists());
   }
 
   // Publishes `rows` under `columns` as `country`'s next batch.
@@ -48,7 +39,7 @@ class QueryEngineTest : public ::testing::Test {
                const std::vector<std::string>& columns, const Rows& rows) {
     IngestContext context;
     context.country = std::string(country);
-    context.codelists = *codelists_;
+    context.codelists = TestCodelists();
     context.store = store_.get();
     v1::PublishHeader header;
     header.set_dataset(dataset);
@@ -153,13 +144,10 @@ class QueryEngineTest : public ::testing::Test {
     return rows.ok() ? *rows : std::vector<v1::ShortageViewRow>{};
   }
 
-  static std::shared_ptr<const Codelists>* codelists_;
   ScopedTempDir dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<QueryEngine> engine_;
 };
-
-std::shared_ptr<const Codelists>* QueryEngineTest::codelists_ = nullptr;
 
 v1::Filter Period(absl::string_view period) {
   v1::Filter filter;
