@@ -20,7 +20,7 @@
 #include "absl/time/time.h"
 #include "client/node_client.h"
 #include "client/output.h"
-#include "node/query_engine.h"
+#include "federation/datasets.h"
 
 namespace lmx {
 namespace {

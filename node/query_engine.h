@@ -26,12 +26,6 @@ namespace lmx {
 // below its negative, SURPLUS; BALANCED in between.
 inline constexpr double kShortageThreshold = 0.1;
 
-// The aggregate dimensions a dataset offers, for usage checks in the CLI.
-std::vector<std::string> AggregateDimensions(v1::Dataset dataset);
-
-// Parses "occupation:1" into a grouping and checks it against the dataset.
-absl::StatusOr<v1::Grouping> ParseGrouping(v1::Dataset dataset, absl::string_view text);
-
 struct AggregateResult {
   std::vector<std::string> columns;
   std::vector<v1::AggregateRow> rows;  // sorted by keys

@@ -1,3 +1,4 @@
+#include "federation/datasets.h"
 #include "node/query_engine.h"
 
 #include <map>

@@ -1,0 +1,60 @@
+#include "federation/datasets.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace lmx {
+namespace {
+
+absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentError(message); }
+
+// The dimensions of each dataset, in the order `lmx query` shows them.
+const std::map<v1::Dataset, std::vector<std::string>>& DimensionTable() {
+  static const auto* table = new std::map<v1::Dataset, std::vector<std::string>>{
+      {v1::DATASET_SHORTAGE, {"country", "period", "occupation", "region", "activity"}},
+      {v1::DATASET_VACANCY, {"country", "period", "occupation", "region", "activity", "education"}},
+      {v1::DATASET_FLOW,
+       {"country", "period", "direction", "counterpart", "occupation", "sex", "age", "channel"}},
+  };
+  return *table;
+}
+
+}  // namespace
+
+std::vector<std::string> AggregateDimensions(v1::Dataset dataset) {
+  auto it = DimensionTable().find(dataset);
+  return it == DimensionTable().end() ? std::vector<std::string>{} : it->second;
+}
+
+absl::StatusOr<v1::Grouping> ParseGrouping(v1::Dataset dataset, absl::string_view text) {
+  std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
+  v1::Grouping grouping;
+  grouping.set_dimension(std::string(parts[0]));
+  auto dimensions = AggregateDimensions(dataset);
+  if (std::find(dimensions.begin(), dimensions.end(), grouping.dimension()) == dimensions.end()) {
+    return Invalid(absl::StrCat("--by: '", parts[0], "' is not a dimension of this dataset (",
+                                absl::StrJoin(dimensions, ", "), ")"));
+  }
+  if (parts.size() > 2) return Invalid(absl::StrCat("--by: '", text, "' has more than one level"));
+  if (parts.size() == 2) {
+    int level = 0;
+    int max_level = grouping.dimension() == "occupation" ? 4
+                    : grouping.dimension() == "activity" ? 1
+                                                         : 0;
+    if (!absl::SimpleAtoi(parts[1], &level) || level < 1 || level > max_level) {
+      return Invalid(max_level == 0
+                         ? absl::StrCat("--by: '", grouping.dimension(), "' has no levels")
+                         : absl::StrCat("--by: level of '", grouping.dimension(), "' must be 1 to ",
+                                        max_level));
+    }
+    grouping.set_level(level);
+  }
+  return grouping;
+}
+
+}  // namespace lmx
