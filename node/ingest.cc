@@ -1,6 +1,8 @@
 #include "node/ingest.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -350,6 +352,36 @@ bool RowValidator::Validate(uint64_t line, const std::vector<std::string>& field
   return status.ok();
 }
 
+uint64_t KeyLines::Insert(uint64_t hash, uint64_t line) {
+  if (hash == 0) hash = 1;
+  // Grow at 7/8 full, as Abseil's tables do.
+  if ((size_ + 1) * 8 > hashes_.size() * 7) Grow();
+  size_t mask = hashes_.size() - 1;
+  for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    if (hashes_[slot] == hash) return lines_[slot];
+    if (hashes_[slot] != 0) continue;
+    hashes_[slot] = hash;
+    lines_[slot] = static_cast<uint32_t>(std::min<uint64_t>(line, UINT32_MAX));
+    ++size_;
+    return 0;
+  }
+}
+
+void KeyLines::Grow() {
+  std::vector<uint64_t> hashes(std::max<size_t>(1024, hashes_.size() * 2), 0);
+  std::vector<uint32_t> lines(hashes.size());
+  size_t mask = hashes.size() - 1;
+  for (size_t i = 0; i < hashes_.size(); ++i) {
+    if (hashes_[i] == 0) continue;
+    size_t slot = hashes_[i] & mask;
+    while (hashes[slot] != 0) slot = (slot + 1) & mask;
+    hashes[slot] = hashes_[i];
+    lines[slot] = lines_[i];
+  }
+  hashes_.swap(hashes);
+  lines_.swap(lines);
+}
+
 PublishSession::PublishSession(const IngestContext& context, const v1::PublishHeader& header)
     : context_(context),
       header_(header),
@@ -408,11 +440,12 @@ void PublishSession::AddRow(const v1::Row& row) {
     return Reject(row.line(), errors);
   }
   std::string key = ObservationKey(observation);
-  auto [it, inserted] = seen_.try_emplace(absl::Hash<std::string>{}(key), row.line());
-  if (!inserted) {
-    errors.push_back(MakeError(row.line(), "row",
-                               absl::StrCat("repeats the key of line ", it->second,
-                                            " (one observation per key and file)")));
+  if (uint64_t first = seen_.Insert(absl::Hash<std::string>{}(key), row.line()); first != 0) {
+    errors.push_back(MakeError(
+        row.line(), "row",
+        absl::StrCat("repeats the key of ",
+                     first == UINT32_MAX ? "an earlier row" : absl::StrCat("line ", first),
+                     " (one observation per key and file)")));
     return Reject(row.line(), errors);
   }
   response_.set_accepted(response_.accepted() + 1);

@@ -428,3 +428,20 @@ TEST_F(IngestTest, ADatasetThatCannotBePublishedIsAHeaderError) {
 
 }  // namespace
 }  // namespace lmx
+
+namespace lmx {
+namespace {
+
+TEST(KeyLinesTest, RemembersTheFirstLineOfEveryKeyAcrossGrowth) {
+  KeyLines seen;
+  constexpr uint64_t kKeys = 100000;
+  for (uint64_t i = 0; i < kKeys; ++i) {
+    ASSERT_EQ(seen.Insert(i * 0x9E3779B97F4A7C15ull, i + 2), 0u) << i;
+  }
+  for (uint64_t i = 0; i < kKeys; ++i) {
+    ASSERT_EQ(seen.Insert(i * 0x9E3779B97F4A7C15ull, 999999999), i + 2) << i;
+  }
+}
+
+}  // namespace
+}  // namespace lmx
