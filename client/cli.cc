@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -66,7 +67,7 @@ absl::Status UsageError(absl::string_view message) { return absl::InvalidArgumen
 // --name value for flags that take one).
 class Arguments {
  public:
-  static constexpr const char* kSwitches[] = {"partial", "dry_run", "help"};
+  static constexpr const char* kSwitches[] = {"partial", "dry_run", "help", "version"};
 
   static absl::StatusOr<Arguments> Parse(int argc, char** argv) {
     Arguments args;
@@ -78,14 +79,20 @@ class Arguments {
       }
       arg = arg.substr(2);
       size_t equals = arg.find('=');
-      if (equals != std::string::npos) {
-        args.flags_[arg.substr(0, equals)] = arg.substr(equals + 1);
-      } else if (IsSwitch(arg)) {
-        args.flags_[arg] = "true";
+      // --dry-run and --dry_run are the same flag.
+      std::string name = absl::StrReplaceAll(arg.substr(0, equals), {{"-", "_"}});
+      if (IsSwitch(name)) {
+        std::string value = equals == std::string::npos ? "true" : arg.substr(equals + 1);
+        if (value != "true" && value != "false" && value != "1" && value != "0") {
+          return UsageError(absl::StrCat("--", name, " takes no value, or true or false"));
+        }
+        if (value == "true" || value == "1") args.flags_[name] = "true";
+      } else if (equals != std::string::npos) {
+        args.flags_[name] = arg.substr(equals + 1);
       } else if (i + 1 < argc) {
-        args.flags_[arg] = argv[++i];
+        args.flags_[name] = argv[++i];
       } else {
-        return UsageError(absl::StrCat("--", arg, " needs a value"));
+        return UsageError(absl::StrCat("--", name, " needs a value"));
       }
     }
     return args;
@@ -99,7 +106,7 @@ class Arguments {
   }
   // Fails on any flag outside `allowed` (and the global ones).
   absl::Status Allow(const std::set<std::string>& allowed) const {
-    static const std::set<std::string> kGlobal = {"node", "token", "timeout", "help"};
+    static const std::set<std::string> kGlobal = {"node", "token", "timeout", "help", "version"};
     for (const auto& [name, value] : flags_) {
       if (!allowed.count(name) && !kGlobal.count(name)) {
         return UsageError(absl::StrCat("unknown flag --", name, " for this command"));
@@ -119,6 +126,13 @@ class Arguments {
   std::vector<std::string> positional_;
   std::map<std::string, std::string> flags_;
 };
+
+// Fails unless the command line has exactly `count` positional words
+// (the command included).
+absl::Status ExpectPositional(const Arguments& args, size_t count, absl::string_view usage) {
+  if (args.positional().size() == count) return absl::OkStatus();
+  return UsageError(absl::StrCat("usage: lmx ", usage));
+}
 
 absl::StatusOr<v1::Dataset> ParseDataset(const Arguments& args, size_t index) {
   static const std::map<std::string, v1::Dataset> kDatasets = {
@@ -243,13 +257,16 @@ int Publish(const Arguments& args) {
   if (result->errors_omitted() > 0) {
     std::cerr << path << ": " << result->errors_omitted() << " more errors not listed\n";
   }
-  bool held_back = !result->written() && !options.dry_run && result->rejected() > 0;
+  // What was (or, in a dry run, would be) written: nothing from a file with
+  // rejected rows unless --partial.
+  bool held_back = !options.partial && result->rejected() > 0;
   uint64_t accepted = held_back ? 0 : result->accepted();
   std::cout << "accepted " << accepted << ", rejected " << result->rejected() << "\n";
   if (held_back && result->accepted() > 0) {
-    std::cerr << path << ": nothing was written; " << result->accepted()
-              << " valid rows held back because of the rejected rows (fix them, or publish "
-                 "with --partial)\n";
+    std::cerr << path << ": nothing " << (options.dry_run ? "would be" : "was") << " written; "
+              << result->accepted() << (result->accepted() == 1 ? " valid row" : " valid rows")
+              << " held back because of the rejected rows (fix them, or publish with "
+                 "--partial)\n";
   }
   if (options.dry_run) std::cerr << path << ": dry run, nothing was written\n";
   if (result->written()) {
@@ -340,6 +357,7 @@ int Query(const Arguments& args) {
   RETURN_IF_USAGE_ERROR(args.Allow(kFilterFlags));
   v1::QueryRequest request;
   ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 2, "query shortages|vacancies|flows [filters]"));
   request.set_dataset(dataset);
   ASSIGN_OR_EXIT(*request.mutable_filter(), ParseFilter(args));
   ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
@@ -368,6 +386,8 @@ int Aggregate(const Arguments& args) {
   RETURN_IF_USAGE_ERROR(args.Allow(allowed));
   v1::AggregateRequest request;
   ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
+  RETURN_IF_USAGE_ERROR(
+      ExpectPositional(args, 2, "aggregate shortages|vacancies|flows --by=DIM[:LEVEL],..."));
   request.set_dataset(dataset);
   if (args.Get("by").empty()) return Report(UsageError("aggregate needs --by=DIM[:LEVEL],..."));
   for (absl::string_view by : absl::StrSplit(args.Get("by"), ',', absl::SkipEmpty())) {
@@ -405,6 +425,7 @@ int Aggregate(const Arguments& args) {
 
 int Shortages(const Arguments& args) {
   RETURN_IF_USAGE_ERROR(args.Allow({"occupation", "period", "as_of", "format"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 1, "shortages --occupation=CODE [--period=]"));
   if (args.Get("occupation").empty()) {
     return Report(UsageError("shortages needs --occupation=CODE"));
   }
@@ -438,6 +459,7 @@ int Shortages(const Arguments& args) {
 
 int Peers(const Arguments& args) {
   RETURN_IF_USAGE_ERROR(args.Allow({"format"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 1, "peers [--format=]"));
   ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
   ASSIGN_OR_EXIT(auto client, Connect(args));
   auto described = client->Describe();
@@ -455,9 +477,14 @@ int Peers(const Arguments& args) {
 
 int Run(int argc, char** argv) {
   ASSIGN_OR_EXIT(Arguments args, Arguments::Parse(argc, argv));
-  if (args.Has("help") || args.positional().empty()) {
-    (args.Has("help") ? std::cout : std::cerr) << kUsageText;
-    return args.Has("help") ? kOk : kUsage;
+  if (args.Has("version")) {
+    std::cout << "lmx " << LMX_VERSION << "\n";
+    return kOk;
+  }
+  bool help = args.Has("help") || (!args.positional().empty() && args.positional()[0] == "help");
+  if (help || args.positional().empty()) {
+    (help ? std::cout : std::cerr) << kUsageText;
+    return help ? kOk : kUsage;
   }
   static const std::map<std::string, std::function<int(const Arguments&)>> kCommands = {
       {"publish", Publish},     {"query", Query}, {"aggregate", Aggregate},

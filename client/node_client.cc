@@ -90,7 +90,9 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
   header->set_partial(options.partial);
   header->set_dry_run(options.dry_run);
   header->set_classification(options.classification);
-  for (auto& column : record.fields) header->add_columns(std::move(column));
+  // Kept apart from the request, which is cleared for every row batch.
+  const std::vector<std::string> columns = record.fields;
+  for (const auto& column : columns) header->add_columns(column);
   bool open = writer->Write(request);
 
   request.Clear();
@@ -106,9 +108,9 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
     row->set_line(record.line);
     if (!record.error.empty()) {
       auto* malformed = row->mutable_malformed();
-      malformed->set_column(record.error_field >= 0 && record.error_field < header->columns_size()
-                                ? header->columns(record.error_field)
-                                : "row");
+      bool known =
+          record.error_field >= 0 && static_cast<size_t>(record.error_field) < columns.size();
+      malformed->set_column(known ? columns[record.error_field] : "row");
       malformed->set_reason(record.error);
     } else {
       for (auto& field : record.fields) {

@@ -6,11 +6,14 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "federation/codelists.h"
@@ -33,14 +36,27 @@ ABSL_FLAG(std::string, ready_file, "",
 
 namespace {
 
-int Fail(const std::string& message) {
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+
+int Fail(const std::string& message, int code = kFailed) {
   std::cerr << "lmx-node: " << message << "\n";
-  return 1;
+  return code;
+}
+
+// Splits HOST:PORT and checks the port (0 picks a free one).
+bool SplitAddress(const std::string& address, std::string* host, int* port) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = address.substr(0, colon);
+  std::string digits = address.substr(colon + 1);
+  return !digits.empty() && digits.size() <= 5 &&
+         digits.find_first_not_of("0123456789") == std::string::npos &&
+         absl::SimpleAtoi(digits, port) && *port <= 65535;
 }
 
 // Without credentials the node serves loopback only (SPEC §5).
-bool IsLoopback(const std::string& address) {
-  std::string host = address.substr(0, address.rfind(':'));
+bool IsLoopback(const std::string& host) {
   return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]";
 }
 
@@ -49,7 +65,16 @@ bool IsLoopback(const std::string& address) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "lmx-node --country=KEN --data_dir=DIR [--listen=127.0.0.1:7401] [--peers=...]");
-  absl::ParseCommandLine(argc, argv);
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "node/main.cc");
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    return Fail(absl::StrCat("unexpected argument '", positional[1], "' (see --help)"), kUsage);
+  }
 
   // Signals are taken by a dedicated thread, so block them before any other
   // thread starts.
@@ -61,22 +86,31 @@ int main(int argc, char** argv) {
 
   auto codelists = lmx::Codelists::Load(absl::GetFlag(FLAGS_iso_codes_dir));
   if (!codelists.ok()) return Fail(std::string(codelists.status().message()));
-  if (absl::GetFlag(FLAGS_country).empty()) return Fail("--country is required");
+  if (absl::GetFlag(FLAGS_country).empty()) return Fail("--country is required", kUsage);
   auto country = (*codelists)->Country(absl::GetFlag(FLAGS_country));
-  if (!country.ok()) return Fail(absl::StrCat("--country: ", country.status().message()));
-  if (absl::GetFlag(FLAGS_data_dir).empty()) return Fail("--data_dir is required");
+  if (!country.ok()) {
+    return Fail(absl::StrCat("--country: ", country.status().message()), kUsage);
+  }
+  if (absl::GetFlag(FLAGS_data_dir).empty()) return Fail("--data_dir is required", kUsage);
   std::string listen = absl::GetFlag(FLAGS_listen);
-  if (!IsLoopback(listen)) {
+  std::string host;
+  int requested_port = 0;
+  if (!SplitAddress(listen, &host, &requested_port)) {
+    return Fail(absl::StrCat("--listen=", listen, " is not HOST:PORT with a port of 0-65535"),
+                kUsage);
+  }
+  if (!IsLoopback(host)) {
     return Fail(absl::StrCat("--listen=", listen,
                              " is not a loopback address; serving beyond loopback needs TLS, "
-                             "which this build does not configure yet"));
+                             "which this build does not configure yet"),
+                kUsage);
   }
   if (!absl::GetFlag(FLAGS_peers).empty() || !absl::GetFlag(FLAGS_http_listen).empty()) {
     std::cerr << "lmx-node: --peers and --http_listen are accepted but not used yet: this node "
                  "serves its own country only\n";
   }
 
-  auto store = lmx::Store::Open(absl::GetFlag(FLAGS_data_dir));
+  auto store = lmx::Store::Open(absl::GetFlag(FLAGS_data_dir), *country);
   if (!store.ok()) return Fail(std::string(store.status().message()));
 
   lmx::IngestContext ingest{*country, *codelists, store->get()};
@@ -95,7 +129,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) return Fail(absl::StrCat("cannot listen on ", listen));
 
-  std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+  std::string bound = absl::StrCat(host, ":", port);
   std::cerr << "lmx-node: " << *country << " serving on " << bound
             << " (no credentials configured: loopback only, plaintext)\n";
   if (std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {

@@ -183,6 +183,8 @@ class RocksStore : public Store {
   }
 
   absl::Status Recover();
+  // Records `owner` in a new store, or checks it against the recorded one.
+  absl::Status ClaimOwner(absl::string_view owner);
 
   absl::StatusOr<std::unique_ptr<Batch>> Begin(absl::string_view origin) override {
     if (origin.size() != kOriginBytes) {
@@ -441,6 +443,23 @@ absl::Status RocksStore::UndoSpool(const std::string& path, uint64_t version) {
   return FromRocks(db_->Write(sync, &write), "undo batch");
 }
 
+absl::Status RocksStore::ClaimOwner(absl::string_view owner) {
+  static constexpr char kOwnerKey[] = "owner";
+  std::string recorded;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), kOwnerKey, &recorded);
+  if (status.IsNotFound()) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    return FromRocks(db_->Put(sync, kOwnerKey, rocksdb::Slice(owner.data(), owner.size())),
+                     "record owner");
+  }
+  RETURN_IF_ERROR(FromRocks(status, "read owner"));
+  if (recorded == owner) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(dir_, " holds the store of the ", recorded, " node, not ", owner,
+                   "; start it with --country=", recorded, " or use another --data_dir"));
+}
+
 absl::Status RocksStore::Recover() {
   RETURN_IF_ERROR(LoadCatalog());
   std::error_code error;
@@ -512,7 +531,8 @@ void BatchCatalog::Add(BatchInfo batch) {
   origins_[origin].push_back(std::move(batch));
 }
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   absl::string_view owner) {
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) return absl::InternalError(absl::StrCat("create ", dir, ": ", error.message()));
@@ -544,6 +564,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
   auto store =
       std::make_unique<RocksStore>(dir, std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
   RETURN_IF_ERROR(store->Recover());
+  if (!owner.empty()) RETURN_IF_ERROR(store->ClaimOwner(owner));
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -89,8 +89,11 @@ class Store {
   };
 
   // Opens or creates the store in `dir`, undoing any batch a crash left half
-  // applied.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir);
+  // applied. A store belongs to the node of one country: the first `owner`
+  // given is recorded, and opening it for another is FAILED_PRECONDITION.
+  // An empty `owner` skips the check.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
+                                                     absl::string_view owner = "");
   virtual ~Store() = default;
 
   // Starts a batch for `origin`, a three-letter code.

@@ -8,8 +8,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/test_codelists.h"
 #include "node/csv_reader.h"
+#include "tests/test_codelists.h"
 
 namespace lmx {
 namespace {
@@ -19,7 +19,6 @@ using ::testing::HasSubstr;
 class CodelistsTest : public ::testing::Test {
  protected:
   const Codelists& lists() const { return *TestCodelists(); }
-
 };
 
 // Checks that `result` is an INVALID_ARGUMENT whose message quotes `value`.

@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/test_codelists.h"
 #include "node/observation_codec.h"
 #include "tests/scoped_temp_dir.h"
+#include "tests/test_codelists.h"
 
 namespace lmx {
 namespace {

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -58,6 +59,11 @@ class NodeTest : public ::testing::Test {
     node_ = std::make_unique<NodeProcess>("KEN", dir_ + "/data");
     std::string error;
     ASSERT_TRUE(node_->Start(&error)) << error;
+  }
+
+  void TearDown() override {
+    node_.reset();  // stops the node before its directory goes
+    std::filesystem::remove_all(dir_);
   }
 
   CliResult Lmx(std::vector<std::string> args) {
@@ -159,6 +165,23 @@ TEST_F(NodeTest, AFileWithAnyBadRowWritesNothingAndReportsEveryBadRow) {
   CliResult query = Lmx({"query", "flows", "--format=csv"});
   ASSERT_EQ(query.exit_code, 0) << query.err;
   EXPECT_EQ(CsvRows(query.out).size(), 1u) << query.out;  // header only
+}
+
+TEST_F(NodeTest, UnreadableRowsAreReportedWithTheirLineAndColumn) {
+  std::string path = File("flows.csv",
+                          "period,direction,counterpart,count\n"
+                          "2025,OUTFLOW,UGA,5\n"
+                          "2025,OUTFLOW,TZA,5\"\n"
+                          "2025,OUTFLOW,\xE9TH,5\n"
+                          "2025,INFLOW,SAU,\"12\n");
+  for (const char* mode : {"--dry-run", "--dry_run=false"}) {
+    CliResult result = Lmx({"publish", "flows", path, mode, "--partial"});
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_EQ(result.out, "accepted 1, rejected 3\n");
+    EXPECT_THAT(result.err, HasSubstr(path + ":3: count: quote inside an unquoted field"));
+    EXPECT_THAT(result.err, HasSubstr(path + ":4: counterpart: is not valid UTF-8"));
+    EXPECT_THAT(result.err, HasSubstr(path + ":5: count: unterminated quoted field"));
+  }
 }
 
 TEST_F(NodeTest, PartialWritesExactlyTheGoodRows) {
@@ -300,8 +323,9 @@ TEST(NodeProcessTest, TheNodeRefusesANonLoopbackAddressWithoutTls) {
   std::string dir = MakeTempDir("refuse");
   CliResult result =
       RunProgram(LMX_NODE_BINARY, {"--country=KEN", "--data_dir=" + dir, "--listen=0.0.0.0:0"});
-  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("not a loopback address"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

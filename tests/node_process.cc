@@ -79,7 +79,7 @@ NodeProcess::~NodeProcess() {
 bool NodeProcess::Start(std::string* error, const std::vector<std::string>& extra_flags,
                         const std::vector<std::string>& environment) {
   std::string ready = data_dir_ + ".ready";
-  log_path_ = data_dir_ + ".log";
+  log_path_ = data_dir_ + ".log";  // beside the data, so a test's directory holds all
   std::filesystem::remove(ready);
   std::vector<std::string> args = {"--country=" + country_, "--data_dir=" + data_dir_,
                                    "--listen=127.0.0.1:0", "--ready_file=" + ready};

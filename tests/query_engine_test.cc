@@ -1,4 +1,3 @@
-#include "federation/datasets.h"
 #include "node/query_engine.h"
 
 #include <map>
@@ -8,11 +7,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "federation/datasets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/test_codelists.h"
 #include "node/ingest.h"
 #include "tests/scoped_temp_dir.h"
+#include "tests/test_codelists.h"
 
 namespace lmx {
 namespace {
