@@ -437,7 +437,7 @@ int Shortages(const Arguments& args) {
   ASSIGN_OR_EXIT(auto client, Connect(args));
   auto out = TableWriter::Create(format, std::cout);
   out->Begin({"country", "occupation", "period", "status", "shortage_index", "hard_to_fill",
-              "basis", "observed_occupations", "published_at"});
+              "basis", "scope", "observed_occupations", "published_at"});
   google::protobuf::RepeatedPtrField<v1::OriginState> origins;
   auto status = client->Shortages(request, [&](const v1::ShortageViewResponse& response) {
     if (origins.empty()) origins = response.origins();
@@ -447,6 +447,7 @@ int Shortages(const Arguments& args) {
                 Optional(row.has_shortage_index(), row.shortage_index()),
                 OptionalInt(row.has_hard_to_fill(), row.hard_to_fill()),
                 Cell::Text(v1::ShortageBasis_Name(row.basis())),
+                Cell::Text(row.subnational() ? "subnational" : "national"),
                 Cell::Text(absl::StrJoin(row.observed_occupations(), "|")),
                 Cell::Text(FormatTime(row.published_at()))});
     }

@@ -136,7 +136,7 @@ v1::ShortageStatus StatusFromIndex(double index) {
   return v1::BALANCED;
 }
 
-// Combines the shortage observations of narrower codes: the mean index
+// Combines several shortage observations (narrower codes, or regions): the mean index
 // decides the status when any has an index, else the most common status
 // (ties go to BALANCED).
 void CombineNarrower(const std::vector<const v1::Shortage*>& parts, v1::ShortageViewRow* row) {
@@ -149,7 +149,10 @@ void CombineNarrower(const std::vector<const v1::Shortage*>& parts, v1::Shortage
     if (part->has_shortage_index()) sum += part->shortage_index(), ++indexed;
     if (part->has_hard_to_fill()) hard_to_fill += part->hard_to_fill(), any_hard_to_fill = true;
     ++votes[part->status()];
-    row->add_observed_occupations(part->occupation());
+    if (std::find(row->observed_occupations().begin(), row->observed_occupations().end(),
+                  part->occupation()) == row->observed_occupations().end()) {
+      row->add_observed_occupations(part->occupation());
+    }
   }
   if (any_hard_to_fill) row->set_hard_to_fill(hard_to_fill);
   if (indexed > 0) {
@@ -168,6 +171,58 @@ void CombineNarrower(const std::vector<const v1::Shortage*>& parts, v1::Shortage
     }
   }
   row->set_status(tie ? v1::BALANCED : best);
+}
+
+// The view of `occupation` from one country's observations: the latest
+// period (the one ending last, the more specific on a tie), and in it the
+// exact code, else the narrower codes, else the nearest broader code.
+v1::ShortageViewRow ShortageRow(const std::string& occupation,
+                                const std::vector<v1::Shortage>& observations) {
+  auto period_of = [](const v1::Shortage& s) { return *TimePeriod::Parse(s.period()); };
+  TimePeriod latest = period_of(observations.front());
+  for (const auto& s : observations) {
+    TimePeriod period = period_of(s);
+    if (period.last_month() > latest.last_month() ||
+        (period.last_month() == latest.last_month() && period.frequency() > latest.frequency())) {
+      latest = period;
+    }
+  }
+  std::vector<const v1::Shortage*> exact, narrower, broader;
+  size_t broader_level = 0;
+  for (const auto& s : observations) {
+    if (!(period_of(s) == latest)) continue;
+    const std::string& code = s.occupation();
+    if (code == occupation) {
+      exact.push_back(&s);
+    } else if (code.size() > occupation.size()) {
+      narrower.push_back(&s);
+    } else if (code.size() >= broader_level) {
+      if (code.size() > broader_level) broader.clear();
+      broader_level = code.size();
+      broader.push_back(&s);
+    }
+  }
+  v1::ShortageViewRow row;
+  row.set_occupation(occupation);
+  row.set_period(latest.ToString());
+  const auto& parts = !exact.empty() ? exact : !narrower.empty() ? narrower : broader;
+  row.set_basis(!exact.empty() ? v1::EXACT : !narrower.empty() ? v1::NARROWER : v1::BROADER);
+  if (parts.size() == 1) {
+    const v1::Shortage& single = *parts.front();
+    row.set_status(single.status());
+    if (single.has_shortage_index()) row.set_shortage_index(single.shortage_index());
+    if (single.has_hard_to_fill()) row.set_hard_to_fill(single.hard_to_fill());
+    row.add_observed_occupations(single.occupation());
+  } else {
+    CombineNarrower(parts, &row);
+  }
+  for (const auto* part : parts) {
+    if (part->provenance().version() > row.version()) {
+      row.set_version(part->provenance().version());
+      *row.mutable_published_at() = part->provenance().published_at();
+    }
+  }
+  return row;
 }
 
 }  // namespace
@@ -335,72 +390,34 @@ absl::StatusOr<std::vector<v1::ShortageViewRow>> QueryEngine::Shortages(
   filter.set_as_of(request.as_of());
   ASSIGN_OR_RETURN(Plan plan, MakePlan(v1::DATASET_SHORTAGE, filter));
 
-  // National observations (all regions, all activities) on the occupation,
-  // a code above it or a code below it, by country.
-  struct Candidate {
-    v1::Shortage shortage;
-    TimePeriod period;
+  // Observations on the occupation, a code above it or a code below it, by
+  // country and by whether they are national (all regions, all activities).
+  struct Candidates {
+    std::vector<v1::Shortage> national;
+    std::vector<v1::Shortage> subnational;
   };
-  std::map<std::string, std::vector<Candidate>> by_country;
+  std::map<std::string, Candidates> by_country;
   RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
     const v1::Shortage& s = o.shortage();
-    if (s.region() != kTotal || s.activity() != kTotal) return true;
     if (!absl::StartsWith(*occupation, s.occupation()) &&
         !absl::StartsWith(s.occupation(), *occupation)) {
       return true;
     }
-    by_country[s.country()].push_back({s, *TimePeriod::Parse(s.period())});
+    Candidates& candidates = by_country[s.country()];
+    bool national = s.region() == kTotal && s.activity() == kTotal;
+    (national ? candidates.national : candidates.subnational).push_back(s);
     return true;
   }));
 
   std::vector<v1::ShortageViewRow> rows;
-  for (auto& [country, candidates] : by_country) {
-    // The latest period: the one ending last, the most specific on a tie.
-    const TimePeriod* latest = &candidates.front().period;
-    for (const auto& c : candidates) {
-      if (c.period.last_month() > latest->last_month() ||
-          (c.period.last_month() == latest->last_month() &&
-           c.period.frequency() > latest->frequency())) {
-        latest = &c.period;
-      }
-    }
-    const v1::Shortage* exact = nullptr;
-    const v1::Shortage* broader = nullptr;
-    std::vector<const v1::Shortage*> narrower;
-    for (const auto& c : candidates) {
-      if (!(c.period == *latest)) continue;
-      const std::string& code = c.shortage.occupation();
-      if (code == *occupation) {
-        exact = &c.shortage;
-      } else if (code.size() < occupation->size()) {
-        if (broader == nullptr || code.size() > broader->occupation().size()) broader = &c.shortage;
-      } else {
-        narrower.push_back(&c.shortage);
-      }
-    }
-    v1::ShortageViewRow row;
+  for (const auto& [country, candidates] : by_country) {
+    // National figures speak for the country; regional or sectoral ones
+    // only when it published no national figure.
+    bool national = !candidates.national.empty();
+    v1::ShortageViewRow row =
+        ShortageRow(*occupation, national ? candidates.national : candidates.subnational);
     row.set_country(country);
-    row.set_occupation(*occupation);
-    row.set_period(latest->ToString());
-    const v1::Shortage* single = exact != nullptr ? exact : narrower.empty() ? broader : nullptr;
-    if (single != nullptr) {
-      row.set_basis(exact != nullptr ? v1::EXACT : v1::BROADER);
-      row.set_status(single->status());
-      if (single->has_shortage_index()) row.set_shortage_index(single->shortage_index());
-      if (single->has_hard_to_fill()) row.set_hard_to_fill(single->hard_to_fill());
-      row.add_observed_occupations(single->occupation());
-      *row.mutable_published_at() = single->provenance().published_at();
-      row.set_version(single->provenance().version());
-    } else {
-      row.set_basis(v1::NARROWER);
-      CombineNarrower(narrower, &row);
-      for (const auto* part : narrower) {
-        if (part->provenance().version() > row.version()) {
-          row.set_version(part->provenance().version());
-          *row.mutable_published_at() = part->provenance().published_at();
-        }
-      }
-    }
+    row.set_subnational(!national);
     rows.push_back(std::move(row));
   }
   return rows;

@@ -448,6 +448,22 @@ TEST_F(ShortageViewTest, APeriodRestrictsTheViewToObservationsWithinIt) {
   EXPECT_EQ(rows[0].basis(), v1::EXACT);
 }
 
+TEST_F(ShortageViewTest, ACountryWithOnlyRegionalFiguresIsShownFromThem) {
+  PublishShortages("ETH", {{"2025-Q3", "2512", "SHORTAGE", "0.8", "10", "ET-AA"},
+                           {"2025-Q3", "2512", "BALANCED", "0.0", "2", "ET-AM"}});
+  auto rows = Shortages("2512");
+  ASSERT_EQ(rows.size(), 4u);
+  const auto& eth = rows[0];
+  EXPECT_EQ(eth.country(), "ETH");
+  EXPECT_TRUE(eth.subnational());
+  EXPECT_EQ(eth.basis(), v1::EXACT);
+  EXPECT_DOUBLE_EQ(eth.shortage_index(), 0.4);  // mean of the two regions
+  EXPECT_EQ(eth.status(), v1::SHORTAGE);
+  EXPECT_EQ(eth.hard_to_fill(), 12);
+  EXPECT_THAT(eth.observed_occupations(), ElementsAre("2512"));
+  EXPECT_FALSE(rows[1].subnational());  // KEN published national figures
+}
+
 TEST_F(ShortageViewTest, TheOccupationMustBeAnIscoCode) {
   v1::ShortageViewRequest request;
   EXPECT_EQ(engine_->Shortages(request).status().code(), absl::StatusCode::kInvalidArgument);
