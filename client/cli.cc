@@ -182,8 +182,10 @@ void ReportFreshness(Format format,
   if (format != Format::kTable || origins.empty()) return;
   std::vector<std::string> parts;
   for (const auto& origin : origins) {
-    parts.push_back(absl::StrCat(origin.origin(), " v", origin.version(), " (",
-                                 FormatTime(origin.published_at()), ")"));
+    parts.push_back(origin.version() == 0
+                        ? absl::StrCat(origin.origin(), " (no data yet)")
+                        : absl::StrCat(origin.origin(), " v", origin.version(), " (",
+                                       FormatTime(origin.published_at()), ")"));
   }
   std::cerr << "data as of: " << absl::StrJoin(parts, ", ") << "\n";
 }
@@ -248,7 +250,14 @@ int Publish(const Arguments& args) {
   progress.Clear();
   if (!result.ok()) {
     std::cerr << "lmx: " << result.status().message() << "\n";
-    return result.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kFailed;
+    if (result.status().code() == absl::StatusCode::kUnavailable) {
+      // A batch commits whole or not at all, but the acknowledgement may be
+      // what was lost.
+      std::cerr << "lmx: the node did not acknowledge the batch: it was written whole or not "
+                   "at all; `lmx peers` shows the node's latest version\n";
+      return kUnreachable;
+    }
+    return kFailed;
   }
   for (const auto& error : result->errors()) {
     std::cerr << path << ":" << error.line() << ": " << error.column() << ": " << error.reason()

@@ -74,7 +74,14 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
   }
   if (!record.error.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(options.source, ":", record.line, ": header: ", record.error));
+        absl::StrCat(options.source, ":", record.line, ": header: ", record.error,
+                     record.error == "is not valid UTF-8" ? " (save the file as UTF-8 CSV)" : ""));
+  }
+  if (record.fields.size() == 1 && record.fields[0].find(';') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.source, ":", record.line,
+        ": header: the file seems to use ';' between columns; lmx reads comma-separated "
+        "files (RFC 4180)"));
   }
 
   grpc::ClientContext context;

@@ -122,7 +122,11 @@ class AlignedWriter : public TableWriter {
   void Row(const std::vector<Cell>& cells) override {
     std::vector<std::string> row;
     for (size_t i = 0; i < cells.size(); ++i) {
-      row.push_back(cells[i].ToString());
+      // A line break inside a value would break the table's rows.
+      std::string text = cells[i].ToString();
+      std::replace(text.begin(), text.end(), '\n', ' ');
+      std::replace(text.begin(), text.end(), '\r', ' ');
+      row.push_back(std::move(text));
       if (i < numeric_.size() &&
           (cells[i].kind == Cell::Kind::kInteger || cells[i].kind == Cell::Kind::kReal)) {
         numeric_[i] = true;

@@ -53,11 +53,11 @@ step "employer: where are software developers short?" lmx shortages --occupation
 "$lmx" shortages --occupation=2512
 step "employer: the whole ICT professionals group, rolled up from unit groups" lmx shortages --occupation=25
 "$lmx" shortages --occupation=25
-step "employer: open vacancies for nursing professionals" lmx query vacancies --occupation=222
+step "employer: vacancies for nursing professionals (first five)" "lmx query vacancies --occupation=222 --format=csv | head -6"
 "$lmx" query vacancies --occupation=222 --format=csv | head -6
 step "analyst: flows by ISCO major group" lmx aggregate flows --by=occupation:1
 "$lmx" aggregate flows --by=occupation:1
-step "analyst: outflows by corridor" lmx aggregate flows --by=direction,counterpart --period=2025
+step "analyst: flows by direction and corridor in 2025" lmx aggregate flows --by=direction,counterpart --period=2025
 "$lmx" aggregate flows --by=direction,counterpart --period=2025
 step "analyst: shortage index by major group, Q4 2025" lmx aggregate shortages --by=occupation:1 --period=2025-Q4
 "$lmx" aggregate shortages --by=occupation:1 --period=2025-Q4

@@ -215,8 +215,11 @@ absl::StatusOr<std::string> Codelists::Activity(absl::string_view code, unsigned
       absl::SimpleAtoi(upper, &division) && SectionOfDivision(division) != 0) {
     return upper;
   }
-  return Invalid(
-      code, absl::StrCat("an ISIC Rev.4 section (A-U) or division (01-99)", SpecialHint(special)));
+  bool looks_like_division = upper.size() == 2 && absl::ascii_isdigit(upper[0]);
+  return Invalid(code, looks_like_division
+                           ? absl::StrCat("an ISIC Rev.4 division", SpecialHint(special))
+                           : absl::StrCat("an ISIC Rev.4 section (A-U) or division (01-99)",
+                                          SpecialHint(special)));
 }
 
 absl::StatusOr<std::string> Codelists::Education(absl::string_view code, unsigned special) {

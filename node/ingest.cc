@@ -65,6 +65,18 @@ absl::StatusOr<Enum> EnumValue(absl::string_view value,
   return Invalid(absl::StrCat("'", value, "' is not one of ", absl::StrJoin(valid, ", ")));
 }
 
+// Free text may hold any UTF-8 (the reader checked it) but no control
+// characters other than tab and line breaks.
+absl::Status FreeText(absl::string_view value) {
+  for (char c : value) {
+    auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7F) {
+      return Invalid("contains a control character");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RefArea(const IngestContext& context, absl::string_view value, Observation*) {
   ASSIGN_OR_RETURN(std::string country, context.codelists->Country(value));
   if (country != context.country) {
@@ -151,10 +163,16 @@ const std::vector<RowValidator::Column>& VacancyColumns() {
                {
                  for (absl::string_view skill : absl::StrSplit(value, '|')) {
                    skill = absl::StripAsciiWhitespace(skill);
+                   RETURN_IF_ERROR(FreeText(skill));
                    if (!skill.empty()) m->add_skills(std::string(skill));
                  }
                })},
-      {"title", false, LMX_SET(vacancy, m->set_title(std::string(value)))},
+      {"title", false,
+       LMX_SET(vacancy,
+               {
+                 RETURN_IF_ERROR(FreeText(value));
+                 m->set_title(std::string(value));
+               })},
       {"status", false,
        LMX_SET(vacancy, ASSIGN_OR_RETURN(auto status, EnumValue<v1::VacancyStatus>(
                                                           value, {{"OPEN", v1::OPEN},

@@ -127,6 +127,7 @@ struct Accumulator {
   int64_t second = 0;  // positions / hard_to_fill
   double index_sum = 0;
   int64_t index_count = 0;
+  bool any_second = false;  // whether any hard_to_fill was reported
   std::set<std::string> countries;
 };
 
@@ -225,6 +226,29 @@ v1::ShortageViewRow ShortageRow(const std::string& occupation,
   return row;
 }
 
+// Rows come sorted by their codes as text; a period column must sort by
+// time instead (2025, 2025-Q1, 2025-01, 2025-02, ...).
+void SortByTime(const std::vector<v1::Grouping>& by, std::vector<v1::AggregateRow>* rows) {
+  std::vector<size_t> periods;
+  for (size_t i = 0; i < by.size(); ++i) {
+    if (by[i].dimension() == "period") periods.push_back(i);
+  }
+  if (periods.empty()) return;
+  auto less = [&](const v1::AggregateRow& a, const v1::AggregateRow& b) {
+    for (int i = 0; i < a.keys_size(); ++i) {
+      if (a.keys(i) == b.keys(i)) continue;
+      bool period =
+          std::find(periods.begin(), periods.end(), static_cast<size_t>(i)) != periods.end();
+      auto pa = period ? TimePeriod::Parse(a.keys(i)) : absl::StatusOr<TimePeriod>();
+      auto pb = period ? TimePeriod::Parse(b.keys(i)) : absl::StatusOr<TimePeriod>();
+      if (pa.ok() && pb.ok()) return *pa < *pb;
+      return a.keys(i) < b.keys(i);
+    }
+    return false;
+  };
+  std::stable_sort(rows->begin(), rows->end(), less);
+}
+
 }  // namespace
 
 absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
@@ -268,6 +292,9 @@ absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
   RETURN_IF_ERROR(window("period", filter.period(), false));
   RETURN_IF_ERROR(window("from", filter.from(), true));
   RETURN_IF_ERROR(window("to", filter.to(), false));
+  if (plan.first_month && plan.last_month && *plan.first_month > *plan.last_month) {
+    return Invalid(absl::StrCat("from: '", filter.from(), "' is after to: '", filter.to(), "'"));
+  }
   return plan;
 }
 
@@ -343,6 +370,7 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
     } else if (o.has_shortage()) {
       acc.first += 1;
       acc.second += o.shortage().hard_to_fill();
+      acc.any_second = acc.any_second || o.shortage().has_hard_to_fill();
       if (o.shortage().has_shortage_index()) {
         acc.index_sum += o.shortage().shortage_index();
         ++acc.index_count;
@@ -372,11 +400,13 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
     if (request.dataset() == v1::DATASET_SHORTAGE) {
       auto* mean = row.add_measures();
       if (acc.index_count > 0) mean->set_real(acc.index_sum / acc.index_count);
-      row.add_measures()->set_integer(acc.second);
+      auto* hard_to_fill = row.add_measures();
+      if (acc.any_second) hard_to_fill->set_integer(acc.second);
     }
     row.set_countries(static_cast<int64_t>(acc.countries.size()));
     result.rows.push_back(std::move(row));
   }
+  SortByTime(by, &result.rows);
   return result;
 }
 

@@ -486,3 +486,28 @@ TEST_F(ShortageViewTest, OriginsListEveryCountryWithItsVersion) {
 
 }  // namespace
 }  // namespace lmx
+
+namespace lmx {
+namespace {
+
+TEST_F(QueryEngineTest, PeriodGroupsSortByTimeNotByText) {
+  PublishStandardFlows();
+  std::vector<std::string> periods;
+  for (const auto& row : AggregateRows(v1::DATASET_FLOW, {"period"})) {
+    periods.push_back(row.substr(0, row.find('=')));
+  }
+  EXPECT_THAT(periods, ElementsAre("2024-Q4", "2025", "2025-Q3", "2025-07"));
+}
+
+TEST_F(QueryEngineTest, AFromAfterToIsRejected) {
+  v1::QueryRequest request;
+  request.set_dataset(v1::DATASET_FLOW);
+  request.mutable_filter()->set_from("2025-06");
+  request.mutable_filter()->set_to("2025-01");
+  auto status = engine_->Query(request, [](const v1::Observation&) { return true; });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("'2025-06' is after"));
+}
+
+}  // namespace
+}  // namespace lmx
