@@ -339,10 +339,12 @@ RowValidator::RowValidator(const IngestContext& context, v1::Dataset dataset,
   }
 }
 
-bool RowValidator::Validate(uint64_t line, const std::vector<std::string>& fields,
-                            Observation* observation, std::vector<v1::RowError>* errors) const {
+bool RowValidator::Validate(const v1::Row& row, Observation* observation,
+                            std::vector<v1::RowError>* errors) const {
+  const uint64_t line = row.line();
+  const auto& fields = row.fields();
   size_t before = errors->size();
-  if (fields.size() != columns_.size()) {
+  if (static_cast<size_t>(fields.size()) != columns_.size()) {
     errors->push_back(MakeError(
         line, "row",
         absl::StrCat("has ", fields.size(), " fields, the header has ", columns_.size())));
@@ -350,7 +352,7 @@ bool RowValidator::Validate(uint64_t line, const std::vector<std::string>& field
   }
   observation->Clear();
   SetDefaults(dataset_, context_.country, observation);
-  for (size_t i = 0; i < fields.size(); ++i) {
+  for (int i = 0; i < fields.size(); ++i) {
     const Column* column = columns_[i];
     if (column == nullptr) continue;
     // Titles keep their spaces; codes and numbers are trimmed.
@@ -400,17 +402,26 @@ void KeyLines::Grow() {
   lines_.swap(lines);
 }
 
+namespace {
+
+// The header's line in the source; 1 when the client did not say.
+uint64_t HeaderLine(const v1::PublishHeader& header) {
+  return header.header_line() == 0 ? 1 : header.header_line();
+}
+
+}  // namespace
+
 PublishSession::PublishSession(const IngestContext& context, const v1::PublishHeader& header)
     : context_(context),
       header_(header),
       validator_(context, header.dataset(),
                  std::vector<std::string>(header.columns().begin(), header.columns().end()),
-                 header.header_line() == 0 ? 1 : header.header_line(), &header_errors_) {
+                 HeaderLine(header), &header_errors_) {
   if (!header.classification().empty()) {
     // National classifications arrive with the classification registry;
     // until then a mapped publish must not pass for an ISCO-08 one.
     header_errors_.push_back(
-        MakeError(header.header_line() == 0 ? 1 : header.header_line(), "header",
+        MakeError(HeaderLine(header), "header",
                   absl::StrCat("classification '", header.classification(),
                                "' is not known to this node (publish ISCO-08 codes without "
                                "--classification)")));
@@ -428,7 +439,7 @@ PublishSession::PublishSession(const IngestContext& context, const v1::PublishHe
   }
 }
 
-void PublishSession::Reject(uint64_t line, std::vector<v1::RowError>& errors) {
+void PublishSession::Reject(std::vector<v1::RowError>& errors) {
   response_.set_rejected(response_.rejected() + 1);
   for (auto& error : errors) {
     if (row_errors_.size() < kMaxListedErrors) {
@@ -450,12 +461,11 @@ void PublishSession::AddRow(const v1::Row& row) {
   if (row.has_malformed()) {
     errors.push_back(row.malformed());
     errors.back().set_line(row.line());
-    return Reject(row.line(), errors);
+    return Reject(errors);
   }
   Observation observation;
-  std::vector<std::string> fields(row.fields().begin(), row.fields().end());
-  if (!validator_.Validate(row.line(), fields, &observation, &errors)) {
-    return Reject(row.line(), errors);
+  if (!validator_.Validate(row, &observation, &errors)) {
+    return Reject(errors);
   }
   std::string key = ObservationKey(observation);
   if (uint64_t first = seen_.Insert(absl::Hash<std::string>{}(key), row.line()); first != 0) {
@@ -464,7 +474,7 @@ void PublishSession::AddRow(const v1::Row& row) {
         absl::StrCat("repeats the key of ",
                      first == UINT32_MAX ? "an earlier row" : absl::StrCat("line ", first),
                      " (one observation per key and file)")));
-    return Reject(row.line(), errors);
+    return Reject(errors);
   }
   response_.set_accepted(response_.accepted() + 1);
   // Once a row is rejected without --partial nothing will be written, so

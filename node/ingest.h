@@ -48,8 +48,8 @@ class RowValidator {
   bool header_ok() const { return header_ok_; }
 
   // Fills `observation` from the row's fields, or appends one error per bad
-  // field to `errors` and returns false.
-  bool Validate(uint64_t line, const std::vector<std::string>& fields, v1::Observation* observation,
+  // field (with the row's line) to `errors` and returns false.
+  bool Validate(const v1::Row& row, v1::Observation* observation,
                 std::vector<v1::RowError>* errors) const;
 
   struct Column;  // internal
@@ -93,7 +93,7 @@ class PublishSession {
   absl::StatusOr<v1::PublishResponse> Finish();
 
  private:
-  void Reject(uint64_t line, std::vector<v1::RowError>& errors);
+  void Reject(std::vector<v1::RowError>& errors);
 
   const IngestContext& context_;
   v1::PublishHeader header_;

@@ -80,7 +80,10 @@ class IngestTest : public ::testing::Test {
     RowValidator validator(context_, dataset, columns, 1, &errors);
     EXPECT_TRUE(validator.header_ok()) << ::testing::PrintToString(Where(errors));
     v1::Observation scratch;
-    bool ok = validator.Validate(7, fields, observation ? observation : &scratch, &errors);
+    v1::Row row;
+    row.set_line(7);
+    for (const auto& field : fields) row.add_fields(field);
+    bool ok = validator.Validate(row, observation ? observation : &scratch, &errors);
     EXPECT_EQ(ok, errors.empty());
     return errors;
   }
