@@ -347,7 +347,7 @@ std::vector<Cell> QueryCells(const v1::Observation& o) {
              Cell::Text(v.posted()),     Cell::Text(v.closes()),
              Cell::Text(v.occupation()), Cell::Text(v.activity()),
              Cell::Text(v.region()),     Cell::Integer(v.positions()),
-             Cell::Text(v.education()),  Cell::Text(absl::StrJoin(v.skills(), "|")),
+             Cell::Text(v.education()),  Cell::List({v.skills().begin(), v.skills().end()}),
              Cell::Text(v.title()),      Cell::Text(v1::VacancyStatus_Name(v.status()))};
     provenance(v.provenance(), &cells);
   } else {

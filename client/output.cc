@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 namespace lmx {
 namespace {
@@ -51,10 +52,31 @@ std::string JsonString(absl::string_view text) {
   return out;
 }
 
-// Display width of UTF-8 text, counted in code points.
+// True for code points that terminals draw two columns wide (East Asian
+// wide and full-width forms, and most emoji).
+bool IsWide(uint32_t c) {
+  return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
+         (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+         (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+         (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD);
+}
+
+// Display width of UTF-8 text in terminal columns. Combining marks count as
+// one column, which is close enough for Latin, Arabic and Ethiopic text.
 size_t Width(const std::string& text) {
-  return std::count_if(text.begin(), text.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  size_t width = 0;
+  for (size_t i = 0; i < text.size();) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    int length = byte < 0x80 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4;
+    uint32_t c = length == 1 ? byte : byte & (0x7F >> length);
+    for (int j = 1; j < length && i + j < text.size(); ++j) {
+      c = (c << 6) | (static_cast<unsigned char>(text[i + j]) & 0x3F);
+    }
+    width += IsWide(c) ? 2 : 1;
+    i += length;
+  }
+  return width;
 }
 
 class CsvWriter : public TableWriter {
@@ -91,6 +113,13 @@ class JsonWriter : public TableWriter {
       switch (cell.kind) {
         case Cell::Kind::kNull:
           out_ << "null";
+          break;
+        case Cell::Kind::kList:
+          out_ << "[";
+          for (size_t j = 0; j < cell.list.size(); ++j) {
+            out_ << (j ? ", " : "") << JsonString(cell.list[j]);
+          }
+          out_ << "]";
           break;
         case Cell::Kind::kText:
           out_ << JsonString(cell.text);
@@ -185,6 +214,13 @@ Cell Cell::Text(std::string text) {
   return cell;
 }
 
+Cell Cell::List(std::vector<std::string> items) {
+  Cell cell;
+  cell.kind = Kind::kList;
+  cell.list = std::move(items);
+  return cell;
+}
+
 Cell Cell::Integer(int64_t value) {
   Cell cell;
   cell.kind = Kind::kInteger;
@@ -205,6 +241,8 @@ std::string Cell::ToString() const {
       return "";
     case Kind::kText:
       return text;
+    case Kind::kList:
+      return absl::StrJoin(list, "|");
     case Kind::kInteger:
       return absl::StrCat(integer);
     case Kind::kReal:

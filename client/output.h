@@ -27,17 +27,21 @@ absl::StatusOr<Format> ParseFormat(absl::string_view text);
 
 // One value of an answer; the kind decides how JSON writes it.
 struct Cell {
-  enum class Kind { kNull, kText, kInteger, kReal };
+  enum class Kind { kNull, kText, kInteger, kReal, kList };
   Kind kind = Kind::kNull;
   std::string text;
   int64_t integer = 0;
   double real = 0;
+  std::vector<std::string> list;
 
   static Cell Null() { return Cell(); }
   static Cell Text(std::string text);
   static Cell Integer(int64_t value);
   static Cell Real(double value);
-  // The value as text: reals rounded to 4 decimals, null as "".
+  // A list of texts: a JSON array, "a|b" in CSV and tables.
+  static Cell List(std::vector<std::string> items);
+  // The value as text: reals rounded to 4 decimals, lists joined with "|",
+  // null as "".
   std::string ToString() const;
 };
 

@@ -204,7 +204,8 @@ const std::vector<RowValidator::Column>& FlowColumns() {
        LMX_SET(flow,
                {
                  ASSIGN_OR_RETURN(*m->mutable_counterpart(),
-                                  context.codelists->Country(value, kAllowUnknown));
+                                  context.codelists->Country(
+                                      value, kAllowTotal | kAllowUnknown | kAllowNotApplicable));
                  if (m->counterpart() == context.country) {
                    return Invalid(absl::StrCat("'", value, "' is the node's own country"));
                  }

@@ -132,3 +132,34 @@ TEST(OutputTest, RealsAreRoundedToFourDecimalsWhateverTheirSize) {
 
 }  // namespace
 }  // namespace lmx
+
+namespace lmx {
+namespace {
+
+TEST(OutputListTest, AListIsAJsonArrayAndPipeJoinedElsewhere) {
+  std::ostringstream json, csv;
+  auto json_writer = TableWriter::Create(Format::kJson, json);
+  json_writer->Begin({"skills"});
+  json_writer->Row({Cell::List({"welding", "first \"aid\""})});
+  json_writer->End();
+  EXPECT_EQ(json.str(), "[\n {\"skills\": [\"welding\", \"first \\\"aid\\\"\"]}\n]\n");
+  auto csv_writer = TableWriter::Create(Format::kCsv, csv);
+  csv_writer->Begin({"skills"});
+  csv_writer->Row({Cell::List({"welding", "Kiswahili"})});
+  csv_writer->End();
+  EXPECT_EQ(csv.str(), "skills\nwelding|Kiswahili\n");
+}
+
+TEST(OutputListTest, WideCharactersTakeTwoColumnsInATable) {
+  std::ostringstream out;
+  auto writer = TableWriter::Create(Format::kTable, out);
+  writer->Begin({"title", "n"});
+  writer->Row({Cell::Text("软件"), Cell::Integer(1)});
+  writer->Row({Cell::Text("abcd"), Cell::Integer(2)});
+  writer->End();
+  EXPECT_NE(out.str().find("软件   1"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("abcd   2"), std::string::npos) << out.str();
+}
+
+}  // namespace
+}  // namespace lmx
