@@ -241,7 +241,7 @@ int Publish(const Arguments& args) {
   ProgressBar progress;
   PublishOptions options;
   options.dataset = dataset;
-  options.source = path;
+  options.source = path == "-" ? "stdin" : path;
   options.partial = args.Has("partial");
   options.dry_run = args.Has("dry_run");
   options.classification = args.Get("classification");
@@ -259,12 +259,13 @@ int Publish(const Arguments& args) {
     }
     return kFailed;
   }
+  const std::string& source = options.source;
   for (const auto& error : result->errors()) {
-    std::cerr << path << ":" << error.line() << ": " << error.column() << ": " << error.reason()
+    std::cerr << source << ":" << error.line() << ": " << error.column() << ": " << error.reason()
               << "\n";
   }
   if (result->errors_omitted() > 0) {
-    std::cerr << path << ": " << result->errors_omitted() << " more errors not listed\n";
+    std::cerr << source << ": " << result->errors_omitted() << " more errors not listed\n";
   }
   // What was (or, in a dry run, would be) written: nothing from a file with
   // rejected rows unless --partial.
@@ -272,14 +273,14 @@ int Publish(const Arguments& args) {
   uint64_t accepted = held_back ? 0 : result->accepted();
   std::cout << "accepted " << accepted << ", rejected " << result->rejected() << "\n";
   if (held_back && result->accepted() > 0) {
-    std::cerr << path << ": nothing " << (options.dry_run ? "would be" : "was") << " written; "
+    std::cerr << source << ": nothing " << (options.dry_run ? "would be" : "was") << " written; "
               << result->accepted() << (result->accepted() == 1 ? " valid row" : " valid rows")
               << " held back because of the rejected rows (fix them, or publish with "
                  "--partial)\n";
   }
-  if (options.dry_run) std::cerr << path << ": dry run, nothing was written\n";
+  if (options.dry_run) std::cerr << source << ": dry run, nothing was written\n";
   if (result->written()) {
-    std::cerr << path << ": written as version " << result->version() << "\n";
+    std::cerr << source << ": written as version " << result->version() << "\n";
   }
   return result->rejected() > 0 ? kFailed : kOk;
 }

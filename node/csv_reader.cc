@@ -16,6 +16,7 @@ constexpr size_t kChunkBytes = 1 << 16;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CsvReader>> CsvReader::Open(const std::string& path) {
+  if (path == "-") return std::unique_ptr<CsvReader>(new CsvReader(stdin, {}, 0));
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
@@ -38,7 +39,7 @@ CsvReader::CsvReader(FILE* file, absl::string_view text, uint64_t size)
     : file_(file), window_(text), size_(size) {}
 
 CsvReader::~CsvReader() {
-  if (file_ != nullptr) std::fclose(file_);
+  if (file_ != nullptr && file_ != stdin) std::fclose(file_);
 }
 
 bool CsvReader::Fill() {

@@ -38,7 +38,8 @@ class CsvReader {
   // when a quote is never closed.
   static constexpr size_t kMaxRecordBytes = 1 << 20;
 
-  // Opens a file for reading; the error names the path.
+  // Opens a file for reading, or standard input for "-"; the error names
+  // the path.
   static absl::StatusOr<std::unique_ptr<CsvReader>> Open(const std::string& path);
   // Reads from text held in memory, which must outlive the reader.
   static std::unique_ptr<CsvReader> FromString(absl::string_view text);
