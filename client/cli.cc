@@ -34,7 +34,7 @@ constexpr int kUnreachable = 3;
 constexpr char kUsageText[] = R"(usage: lmx [--node=HOST:PORT] [--token=T] <command> [flags]
 
 commands:
-  publish shortages|vacancies|flows FILE [--partial] [--dry_run] [--classification=ID]
+  publish shortages|vacancies|flows FILE|- [--partial] [--dry_run] [--classification=ID]
   query shortages|vacancies|flows [--country=] [--occupation=] [--period=|--from= --to=]
                                   [--as_of=] [--format=table|csv|json]
   aggregate shortages|vacancies|flows --by=DIM[:LEVEL],... [filters] [--format=]
