@@ -206,6 +206,7 @@ class RocksStore : public Store {
 
   absl::Status Scan(absl::string_view begin, absl::string_view end, const VersionLimits& limits,
                     const std::function<bool(const StoredValue&)>& visit) const override;
+  absl::StatusOr<Found> Get(absl::string_view key, const VersionLimits& limits) const override;
 
   absl::StatusOr<BatchInfo> CommitBatch(RocksBatch* batch, const BatchInfo& meta);
 
@@ -375,6 +376,28 @@ absl::Status RocksStore::ApplySpool(
   if (!status.ok()) return status;
   AddRows(records, version, observations(), &write);
   return commit(&write);
+}
+
+absl::StatusOr<Store::Found> RocksStore::Get(absl::string_view key,
+                                             const VersionLimits& limits) const {
+  if (key.size() < 1 + kOriginBytes) {
+    return absl::InvalidArgumentError("a logical key starts with a dataset and an origin");
+  }
+  auto limit = limits.find(key.substr(1, kOriginBytes));
+  if (limit == limits.end()) return absl::NotFoundError("no such observation");
+  // The versions of the key are adjacent, newest first: seek to the newest
+  // one the reader may see.
+  std::string start(key);
+  AppendVersion(&start, limit->second);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), observations()));
+  it->Seek(start);
+  RETURN_IF_ERROR(FromRocks(it->status(), "get"));
+  if (!it->Valid() || it->key().size() != key.size() + kVersionBytes ||
+      !it->key().starts_with(rocksdb::Slice(key.data(), key.size()))) {
+    return absl::NotFoundError("no such observation");
+  }
+  return Found{VersionOf(absl::string_view(it->key().data(), it->key().size())),
+               it->value().ToString()};
 }
 
 absl::Status RocksStore::Scan(absl::string_view begin, absl::string_view end,

@@ -102,6 +102,13 @@ class Store {
   // The committed batches as of now.
   virtual std::shared_ptr<const BatchCatalog> Catalog() const = 0;
 
+  // The visible version of one logical key, or NOT_FOUND.
+  struct Found {
+    uint64_t version = 0;
+    std::string value;
+  };
+  virtual absl::StatusOr<Found> Get(absl::string_view key, const VersionLimits& limits) const = 0;
+
   // Calls `visit` for the visible version of every logical key in
   // [begin, end) (an empty `end` means no upper bound), in key order, until
   // it returns false.

@@ -428,3 +428,27 @@ TEST_F(StoreTest, ConcurrentBatchesGetGapFreeVersionsAndReadersNeverSeeHalfABatc
 
 }  // namespace
 }  // namespace lmx
+
+namespace lmx {
+namespace {
+
+TEST_F(StoreTest, APointLookupFindsTheVisibleVersionOfOneKey) {
+  Commit("KEN", {{Key("KEN", "/a"), "first"}, {Key("KEN", "/ab"), "other"}});
+  Commit("KEN", {{Key("KEN", "/a"), "second"}});
+  auto latest = store_->Get(Key("KEN", "/a"), store_->Catalog()->Latest());
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(latest->version, 2u);
+  EXPECT_EQ(latest->value, "second");
+
+  auto earlier = store_->Get(Key("KEN", "/a"), store_->Catalog()->AsOfVersion(1));
+  ASSERT_TRUE(earlier.ok()) << earlier.status();
+  EXPECT_EQ(earlier->value, "first");
+
+  EXPECT_EQ(store_->Get(Key("KEN", "/b"), store_->Catalog()->Latest()).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Get(Key("UGA", "/a"), store_->Catalog()->Latest()).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace lmx
