@@ -226,6 +226,23 @@ v1::ShortageViewRow ShortageRow(const std::string& occupation,
   return row;
 }
 
+// The freshness of each origin at `limits`, sorted by origin.
+std::vector<v1::OriginState> StatesOf(const BatchCatalog& catalog, const VersionLimits& limits) {
+  std::vector<v1::OriginState> origins;
+  for (const auto& [origin, version] : limits) {
+    v1::OriginState state;
+    state.set_origin(origin);
+    state.set_version(version);
+    if (const BatchInfo* batch = catalog.Find(origin, version)) {
+      SetTimestamp(batch->published_at, state.mutable_published_at());
+    }
+    origins.push_back(std::move(state));
+  }
+  std::sort(origins.begin(), origins.end(),
+            [](const auto& a, const auto& b) { return a.origin() < b.origin(); });
+  return origins;
+}
+
 // Rows come sorted by their codes as text; a period column must sort by
 // time instead (2025, 2025-Q1, 2025-01, 2025-02, ...).
 void SortByTime(const std::vector<v1::Grouping>& by, std::vector<v1::AggregateRow>* rows) {
@@ -252,7 +269,8 @@ void SortByTime(const std::vector<v1::Grouping>& by, std::vector<v1::AggregateRo
 }  // namespace
 
 absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
-                                                        const v1::Filter& filter) const {
+                                                        const v1::Filter& filter,
+                                                        Origins* origins) const {
   if (AggregateDimensions(dataset).empty()) {
     return Invalid("dataset must be shortages, vacancies or flows");
   }
@@ -260,6 +278,7 @@ absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
   plan.dataset = dataset;
   plan.catalog = store_->Catalog();
   ASSIGN_OR_RETURN(plan.limits, ResolveAsOf(*plan.catalog, filter.as_of()));
+  if (origins != nullptr) *origins = StatesOf(*plan.catalog, plan.limits);
   for (const std::string& country : filter.countries()) {
     auto code = codelists_->Country(country);
     if (!code.ok()) return Invalid(absl::StrCat("country: ", code.status().message()));
@@ -338,13 +357,15 @@ absl::Status QueryEngine::Scan(const Plan& plan,
 }
 
 absl::Status QueryEngine::Query(const v1::QueryRequest& request,
-                                const std::function<bool(const Observation&)>& emit) const {
-  ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter()));
+                                const std::function<bool(const Observation&)>& emit,
+                                Origins* origins) const {
+  ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter(), origins));
   return Scan(plan, emit);
 }
 
-absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateRequest& request) const {
-  ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter()));
+absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateRequest& request,
+                                                       Origins* origins) const {
+  ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter(), origins));
   std::vector<v1::Grouping> by;
   for (const auto& grouping : request.by()) {
     std::string text = grouping.dimension();
@@ -411,14 +432,14 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
 }
 
 absl::StatusOr<std::vector<v1::ShortageViewRow>> QueryEngine::Shortages(
-    const v1::ShortageViewRequest& request) const {
+    const v1::ShortageViewRequest& request, Origins* origins) const {
   if (request.occupation().empty()) return Invalid("occupation: is required");
   auto occupation = codelists_->Occupation(request.occupation());
   if (!occupation.ok()) return Invalid(absl::StrCat("occupation: ", occupation.status().message()));
   v1::Filter filter;
   filter.set_period(request.period());
   filter.set_as_of(request.as_of());
-  ASSIGN_OR_RETURN(Plan plan, MakePlan(v1::DATASET_SHORTAGE, filter));
+  ASSIGN_OR_RETURN(Plan plan, MakePlan(v1::DATASET_SHORTAGE, filter, origins));
 
   // Observations on the occupation, a code above it or a code below it, by
   // country and by whether they are national (all regions, all activities).
@@ -453,22 +474,9 @@ absl::StatusOr<std::vector<v1::ShortageViewRow>> QueryEngine::Shortages(
   return rows;
 }
 
-absl::StatusOr<std::vector<v1::OriginState>> QueryEngine::Origins(absl::string_view as_of) const {
+QueryEngine::Origins QueryEngine::Latest() const {
   auto catalog = store_->Catalog();
-  ASSIGN_OR_RETURN(VersionLimits limits, ResolveAsOf(*catalog, as_of));
-  std::vector<v1::OriginState> origins;
-  for (const auto& [origin, version] : limits) {
-    v1::OriginState state;
-    state.set_origin(origin);
-    state.set_version(version);
-    if (const BatchInfo* batch = catalog->Find(origin, version)) {
-      SetTimestamp(batch->published_at, state.mutable_published_at());
-    }
-    origins.push_back(std::move(state));
-  }
-  std::sort(origins.begin(), origins.end(),
-            [](const auto& a, const auto& b) { return a.origin() < b.origin(); });
-  return origins;
+  return StatesOf(*catalog, catalog->Latest());
 }
 
 }  // namespace lmx

@@ -36,24 +36,33 @@ class QueryEngine {
   QueryEngine(const Store* store, std::shared_ptr<const Codelists> codelists)
       : store_(store), codelists_(std::move(codelists)) {}
 
+  // Every answer says how fresh it is: `origins`, when given, receives the
+  // version and publication time of every origin the answer was read at,
+  // before the first observation is emitted.
+  using Origins = std::vector<v1::OriginState>;
+
   // Calls `emit` for every matching observation, with its provenance filled
   // in, until it returns false. Bad filters are INVALID_ARGUMENT.
   absl::Status Query(const v1::QueryRequest& request,
-                     const std::function<bool(const v1::Observation&)>& emit) const;
+                     const std::function<bool(const v1::Observation&)>& emit,
+                     Origins* origins = nullptr) const;
 
-  absl::StatusOr<AggregateResult> Aggregate(const v1::AggregateRequest& request) const;
+  absl::StatusOr<AggregateResult> Aggregate(const v1::AggregateRequest& request,
+                                            Origins* origins = nullptr) const;
 
   // One row per country holding data on the occupation or a code above or
   // below it, sorted by country.
-  absl::StatusOr<std::vector<v1::ShortageViewRow>> Shortages(
-      const v1::ShortageViewRequest& request) const;
+  absl::StatusOr<std::vector<v1::ShortageViewRow>> Shortages(const v1::ShortageViewRequest& request,
+                                                             Origins* origins = nullptr) const;
 
-  // The freshness of every origin at `as_of` (empty: now).
-  absl::StatusOr<std::vector<v1::OriginState>> Origins(absl::string_view as_of) const;
+  // The latest version of every origin the node holds.
+  Origins Latest() const;
 
  private:
   struct Plan;
-  absl::StatusOr<Plan> MakePlan(v1::Dataset dataset, const v1::Filter& filter) const;
+  // Fixes the versions a read sees and reports them to `origins`.
+  absl::StatusOr<Plan> MakePlan(v1::Dataset dataset, const v1::Filter& filter,
+                                Origins* origins) const;
   absl::Status Scan(const Plan& plan,
                     const std::function<bool(const v1::Observation&)>& emit) const;
 

@@ -68,33 +68,39 @@ grpc::Status PublishServiceImpl::Publish(grpc::ServerContext* context,
 
 grpc::Status QueryServiceImpl::Query(grpc::ServerContext* context, const v1::QueryRequest* request,
                                      grpc::ServerWriter<v1::QueryResponse>* writer) {
-  auto origins = engine_->Origins(request->filter().as_of());
-  if (!origins.ok()) return ToGrpcStatus(origins.status());
+  QueryEngine::Origins origins;
   v1::QueryResponse batch;
-  for (auto& origin : *origins) *batch.add_origins() = std::move(origin);
+  bool first = true;
   bool open = true;
-  absl::Status status = engine_->Query(*request, [&](const v1::Observation& observation) {
-    *batch.add_observations() = observation;
-    if (batch.observations_size() < kRowsPerMessage) return true;
+  // The first message carries the freshness of the answer.
+  auto send = [&] {
+    if (first) batch.mutable_origins()->Assign(origins.begin(), origins.end());
+    first = false;
     open = writer->Write(batch) && !context->IsCancelled();
     batch.Clear();
     return open;
-  });
+  };
+  absl::Status status = engine_->Query(
+      *request,
+      [&](const v1::Observation& observation) {
+        *batch.add_observations() = observation;
+        return batch.observations_size() < kRowsPerMessage || send();
+      },
+      &origins);
   if (!status.ok()) return ToGrpcStatus(status);
-  if (open) writer->Write(batch);
+  if (open && (first || batch.observations_size() > 0)) send();
   return grpc::Status::OK;
 }
 
 grpc::Status QueryServiceImpl::Aggregate(grpc::ServerContext* context,
                                          const v1::AggregateRequest* request,
                                          grpc::ServerWriter<v1::AggregateResponse>* writer) {
-  auto origins = engine_->Origins(request->filter().as_of());
-  if (!origins.ok()) return ToGrpcStatus(origins.status());
-  auto result = engine_->Aggregate(*request);
+  QueryEngine::Origins origins;
+  auto result = engine_->Aggregate(*request, &origins);
   if (!result.ok()) return ToGrpcStatus(result.status());
   v1::AggregateResponse batch;
   for (const auto& column : result->columns) batch.add_columns(column);
-  for (auto& origin : *origins) *batch.add_origins() = std::move(origin);
+  batch.mutable_origins()->Assign(origins.begin(), origins.end());
   for (auto& row : result->rows) {
     *batch.add_rows() = std::move(row);
     if (batch.rows_size() < kRowsPerMessage) continue;
@@ -108,12 +114,11 @@ grpc::Status QueryServiceImpl::Aggregate(grpc::ServerContext* context,
 grpc::Status QueryServiceImpl::Shortages(grpc::ServerContext* context,
                                          const v1::ShortageViewRequest* request,
                                          grpc::ServerWriter<v1::ShortageViewResponse>* writer) {
-  auto origins = engine_->Origins(request->as_of());
-  if (!origins.ok()) return ToGrpcStatus(origins.status());
-  auto rows = engine_->Shortages(*request);
+  QueryEngine::Origins origins;
+  auto rows = engine_->Shortages(*request, &origins);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
   v1::ShortageViewResponse response;
-  for (auto& origin : *origins) *response.add_origins() = std::move(origin);
+  response.mutable_origins()->Assign(origins.begin(), origins.end());
   for (auto& row : *rows) *response.add_rows() = std::move(row);
   writer->Write(response);
   return grpc::Status::OK;
@@ -123,9 +128,8 @@ grpc::Status QueryServiceImpl::Describe(grpc::ServerContext* context,
                                         const v1::DescribeRequest* request,
                                         v1::DescribeResponse* response) {
   response->set_country(country_);
-  auto origins = engine_->Origins("");
-  if (!origins.ok()) return ToGrpcStatus(origins.status());
-  for (auto& origin : *origins) *response->add_origins() = std::move(origin);
+  QueryEngine::Origins origins = engine_->Latest();
+  response->mutable_origins()->Assign(origins.begin(), origins.end());
   return grpc::Status::OK;
 }
 
