@@ -250,12 +250,14 @@ int Publish(const Arguments& args) {
   progress.Clear();
   if (!result.ok()) {
     std::cerr << "lmx: " << result.status().message() << "\n";
-    if (result.status().code() == absl::StatusCode::kUnavailable) {
+    if (result.status().code() == absl::StatusCode::kUnavailable ||
+        result.status().code() == absl::StatusCode::kDeadlineExceeded ||
+        result.status().code() == absl::StatusCode::kCancelled) {
       // A batch commits whole or not at all, but the acknowledgement may be
       // what was lost.
       std::cerr << "lmx: the node did not acknowledge the batch: it was written whole or not "
                    "at all; `lmx peers` shows the node's latest version\n";
-      return kUnreachable;
+      return result.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kFailed;
     }
     return kFailed;
   }
@@ -269,7 +271,7 @@ int Publish(const Arguments& args) {
   }
   // What was (or, in a dry run, would be) written: nothing from a file with
   // rejected rows unless --partial.
-  bool held_back = !options.partial && result->rejected() > 0;
+  bool held_back = result->rejected_batch();
   uint64_t accepted = held_back ? 0 : result->accepted();
   std::cout << "accepted " << accepted << ", rejected " << result->rejected() << "\n";
   if (held_back && result->accepted() > 0) {
@@ -282,7 +284,7 @@ int Publish(const Arguments& args) {
   if (result->written()) {
     std::cerr << source << ": written as version " << result->version() << "\n";
   }
-  return result->rejected() > 0 ? kFailed : kOk;
+  return result->rejected_batch() || result->rejected() > 0 ? kFailed : kOk;
 }
 
 absl::StatusOr<v1::Filter> ParseFilter(const Arguments& args) {

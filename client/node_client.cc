@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "google/rpc/status.pb.h"
 
 namespace lmx {
 namespace {
@@ -86,8 +85,7 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
 
   grpc::ClientContext context;
   SetDeadline(&context);
-  v1::PublishResponse response;
-  auto writer = publish_->Publish(&context, &response);
+  auto writer = publish_->Publish(&context);
 
   v1::PublishRequest request;
   auto* header = request.mutable_header();
@@ -129,18 +127,16 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
   }
   flush();
   writer->WritesDone();
+  // The node answers once all rows are in: error messages, then a summary.
+  v1::PublishResponse response, message;
+  while (writer->Read(&message)) response.MergeFrom(message);
   grpc::Status status = writer->Finish();
   if (!reader.status().ok()) {
     return absl::DataLossError(absl::StrCat(options.source, ": ", reader.status().message()));
   }
-  if (status.ok()) return response;
-  // A rejected batch carries its PublishResponse in the status details.
-  google::rpc::Status details;
-  if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT &&
-      details.ParseFromString(status.error_details())) {
-    for (const auto& any : details.details()) {
-      if (any.UnpackTo(&response)) return response;
-    }
+  if (status.ok() ||
+      (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT && response.rejected_batch())) {
+    return response;
   }
   return FromGrpcStatus(status);
 }

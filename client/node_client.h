@@ -40,9 +40,9 @@ class NodeClient {
       const std::string& address, absl::Duration connect_timeout = absl::Seconds(5),
       absl::Duration call_timeout = absl::Minutes(60));
 
-  // Streams every record of `reader` (header first) to the node. A batch the
-  // node rejected comes back as a response with `written` false; only
-  // transport and server failures are errors.
+  // Streams every record of `reader` (header first) to the node and merges
+  // the node's answer. A refused batch comes back as a response with
+  // `rejected_batch` set; only transport and server failures are errors.
   absl::StatusOr<v1::PublishResponse> Publish(CsvReader& reader, const PublishOptions& options);
 
   absl::Status Query(const v1::QueryRequest& request,

@@ -14,6 +14,7 @@
 #include "federation/time_period.h"
 #include "node/observation_codec.h"
 #include "node/status_macros.h"
+#include "node/timestamps.h"
 
 namespace lmx {
 
@@ -478,21 +479,23 @@ void PublishSession::AddRow(const v1::Row& row) {
     return Reject(errors);
   }
   response_.set_accepted(response_.accepted() + 1);
-  // Once a row is rejected without --partial nothing will be written, so
-  // there is no point spooling more.
-  bool will_write = header_.partial() || response_.rejected() == 0;
-  if (batch_ != nullptr && will_write && store_error_.ok()) {
+  // Once the batch is refused nothing will be written, so there is no point
+  // spooling more.
+  if (batch_ != nullptr && !Refused() && store_error_.ok()) {
     store_error_ = batch_->Put(key, EncodeObservation(observation));
   }
+}
+
+bool PublishSession::Refused() const {
+  return !header_errors_.empty() || (!header_.partial() && response_.rejected() > 0);
 }
 
 absl::StatusOr<v1::PublishResponse> PublishSession::Finish() {
   RETURN_IF_ERROR(store_error_);
   v1::PublishResponse response = response_;
   for (auto& error : row_errors_) *response.add_errors() = error;
-  bool write = batch_ != nullptr && response.accepted() > 0 &&
-               (header_.partial() || response.rejected() == 0) && header_errors_.empty();
-  if (!write) return response;
+  response.set_rejected_batch(Refused());
+  if (batch_ == nullptr || Refused() || response.accepted() == 0) return response;
   BatchInfo meta;
   meta.dataset = header_.dataset();
   meta.source = header_.source();
@@ -500,9 +503,7 @@ absl::StatusOr<v1::PublishResponse> PublishSession::Finish() {
   ASSIGN_OR_RETURN(BatchInfo info, batch_->Commit(meta));
   response.set_written(true);
   response.set_version(info.version);
-  response.mutable_published_at()->set_seconds(absl::ToUnixSeconds(info.published_at));
-  response.mutable_published_at()->set_nanos(
-      static_cast<int32_t>(absl::ToUnixNanos(info.published_at) % 1000000000));
+  *response.mutable_published_at() = ToTimestamp(info.published_at);
   return response;
 }
 

@@ -32,7 +32,7 @@ struct IngestContext {
   Store* store = nullptr;
 };
 
-// The errors listed in a response; the rest are only counted.
+// The row errors listed in a response; further row errors are only counted.
 inline constexpr size_t kMaxListedErrors = 10000;
 
 // Validates one row against a dataset's columns. Exposed for tests and for
@@ -88,12 +88,14 @@ class PublishSession {
   // Adds the next row of the file.
   void AddRow(const v1::Row& row);
 
-  // Writes the batch (unless dry run or rejected) and says what happened.
+  // Writes the batch (unless a dry run or refused) and says what happened.
   // Fails only when the store fails; rejected rows are in the response.
   absl::StatusOr<v1::PublishResponse> Finish();
 
  private:
   void Reject(std::vector<v1::RowError>& errors);
+  // Whether the batch as a whole is refused: the one rule for all-or-nothing.
+  bool Refused() const;
 
   const IngestContext& context_;
   v1::PublishHeader header_;

@@ -17,6 +17,7 @@
 #include "federation/time_period.h"
 #include "node/observation_codec.h"
 #include "node/status_macros.h"
+#include "node/timestamps.h"
 
 namespace lmx {
 
@@ -94,12 +95,6 @@ v1::Provenance* MutableProvenance(Observation* o) {
   if (o->has_shortage()) return o->mutable_shortage()->mutable_provenance();
   if (o->has_vacancy()) return o->mutable_vacancy()->mutable_provenance();
   return o->mutable_flow()->mutable_provenance();
-}
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  int64_t nanos = absl::ToUnixNanos(time);
-  out->set_seconds(nanos / 1000000000);
-  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
 }
 
 absl::StatusOr<VersionLimits> ResolveAsOf(const BatchCatalog& catalog, absl::string_view as_of) {
@@ -234,7 +229,7 @@ std::vector<v1::OriginState> StatesOf(const BatchCatalog& catalog, const Version
     state.set_origin(origin);
     state.set_version(version);
     if (const BatchInfo* batch = catalog.Find(origin, version)) {
-      SetTimestamp(batch->published_at, state.mutable_published_at());
+      *state.mutable_published_at() = ToTimestamp(batch->published_at);
     }
     origins.push_back(std::move(state));
   }
@@ -345,7 +340,7 @@ absl::Status QueryEngine::Scan(const Plan& plan,
           provenance->set_origin(std::string(stored.origin));
           provenance->set_version(stored.version);
           if (const BatchInfo* batch = plan.catalog->Find(stored.origin, stored.version)) {
-            SetTimestamp(batch->published_at, provenance->mutable_published_at());
+            *provenance->mutable_published_at() = ToTimestamp(batch->published_at);
           }
           more = emit(*observation);
           return more;

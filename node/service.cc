@@ -11,22 +11,28 @@ namespace {
 // size limit, and each message stays well under a megabyte.
 constexpr int kRowsPerMessage = 1000;
 
-// The INVALID_ARGUMENT of a rejected batch: a BadRequest with one violation
-// per bad field, and the full PublishResponse for clients that want it.
-grpc::Status RejectedBatch(const std::string& source, const v1::PublishResponse& response) {
+// Row errors per streamed message, and violations kept in the status of a
+// refused batch (its details ride in HTTP/2 trailers, which clients cap).
+constexpr int kErrorsPerMessage = 1000;
+constexpr int kViolationsInStatus = 20;
+
+// The INVALID_ARGUMENT of a refused batch: a BadRequest with its first
+// violations, and the summary without the error list.
+grpc::Status RefusedBatch(const std::string& source, const v1::PublishResponse& summary,
+                          const google::protobuf::RepeatedPtrField<v1::RowError>& errors) {
   google::rpc::BadRequest bad_request;
-  for (const auto& error : response.errors()) {
+  for (int i = 0; i < errors.size() && i < kViolationsInStatus; ++i) {
     auto* violation = bad_request.add_field_violations();
-    violation->set_field(absl::StrCat(source, ":", error.line(), ": ", error.column()));
-    violation->set_description(error.reason());
+    violation->set_field(absl::StrCat(source, ":", errors[i].line(), ": ", errors[i].column()));
+    violation->set_description(errors[i].reason());
   }
   std::string message =
-      absl::StrCat(source, ": ", response.rejected(), " rows rejected; nothing was written");
+      absl::StrCat(source, ": ", summary.rejected(), " rows rejected; nothing was written");
   google::rpc::Status status;
   status.set_code(grpc::StatusCode::INVALID_ARGUMENT);
   status.set_message(message);
   status.add_details()->PackFrom(bad_request);
-  status.add_details()->PackFrom(response);
+  status.add_details()->PackFrom(summary);
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message, status.SerializeAsString());
 }
 
@@ -38,18 +44,18 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-grpc::Status PublishServiceImpl::Publish(grpc::ServerContext* context,
-                                         grpc::ServerReader<v1::PublishRequest>* reader,
-                                         v1::PublishResponse* response) {
+grpc::Status PublishServiceImpl::Publish(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::PublishResponse, v1::PublishRequest>* stream) {
   v1::PublishRequest request;
-  if (!reader->Read(&request) || !request.has_header()) {
+  if (!stream->Read(&request) || !request.has_header()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "a publish stream must start with a header");
   }
   v1::PublishHeader header = request.header();
   if (header.source().empty()) header.set_source("<stream>");
   PublishSession session(context_, header);
-  while (reader->Read(&request)) {
+  while (stream->Read(&request)) {
     if (request.has_header()) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "a publish stream has exactly one header");
@@ -61,8 +67,20 @@ grpc::Status PublishServiceImpl::Publish(grpc::ServerContext* context,
   }
   auto result = session.Finish();
   if (!result.ok()) return ToGrpcStatus(result.status());
-  if (result->rejected() > 0 && !header.partial()) return RejectedBatch(header.source(), *result);
-  *response = std::move(*result);
+
+  // The errors first, in messages of bounded size; then the summary.
+  v1::PublishResponse summary = *result;
+  summary.clear_errors();
+  v1::PublishResponse chunk;
+  for (const auto& error : result->errors()) {
+    *chunk.add_errors() = error;
+    if (chunk.errors_size() < kErrorsPerMessage) continue;
+    stream->Write(chunk);
+    chunk.Clear();
+  }
+  if (chunk.errors_size() > 0) stream->Write(chunk);
+  stream->Write(summary);
+  if (result->rejected_batch()) return RefusedBatch(header.source(), summary, result->errors());
   return grpc::Status::OK;
 }
 

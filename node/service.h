@@ -22,8 +22,9 @@ class PublishServiceImpl final : public v1::PublishService::Service {
  public:
   explicit PublishServiceImpl(IngestContext context) : context_(std::move(context)) {}
 
-  grpc::Status Publish(grpc::ServerContext* context, grpc::ServerReader<v1::PublishRequest>* reader,
-                       v1::PublishResponse* response) override;
+  grpc::Status Publish(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::PublishResponse, v1::PublishRequest>* stream) override;
 
  private:
   IngestContext context_;

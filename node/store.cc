@@ -17,9 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "google/protobuf/util/time_util.h"
 #include "node/status_macros.h"
 #include "node/storage.pb.h"
+#include "node/timestamps.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
@@ -115,8 +115,7 @@ BatchInfo FromRecord(const internal::BatchRecord& record) {
   BatchInfo info;
   info.origin = record.origin();
   info.version = record.version();
-  info.published_at = absl::FromUnixNanos(
-      google::protobuf::util::TimeUtil::TimestampToNanoseconds(record.published_at()));
+  info.published_at = FromTimestamp(record.published_at());
   info.dataset = record.dataset();
   info.source = record.source();
   info.rows = record.rows();
@@ -127,8 +126,7 @@ internal::BatchRecord ToRecord(const BatchInfo& info) {
   internal::BatchRecord record;
   record.set_origin(info.origin);
   record.set_version(info.version);
-  *record.mutable_published_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(info.published_at));
+  *record.mutable_published_at() = ToTimestamp(info.published_at);
   record.set_dataset(info.dataset);
   record.set_source(info.source);
   record.set_rows(info.rows);

@@ -29,6 +29,7 @@ namespace lmx::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // ISCO-08 unit groups, read from the project's own copy.
 std::vector<std::string> UnitGroups() {
@@ -165,6 +166,25 @@ TEST_F(NodeTest, AFileWithAnyBadRowWritesNothingAndReportsEveryBadRow) {
   CliResult query = Lmx({"query", "flows", "--format=csv"});
   ASSERT_EQ(query.exit_code, 0) << query.err;
   EXPECT_EQ(CsvRows(query.out).size(), 1u) << query.out;  // header only
+}
+
+TEST_F(NodeTest, TensOfThousandsOfBadRowsAreAllCountedAndTenThousandListed) {
+  std::string text = "period,direction,counterpart,count\n";
+  for (int i = 0; i < 20000; ++i) absl::StrAppend(&text, "2025,OUTFLOW,UGA,-", i + 1, "\n");
+  std::string path = File("bad.csv", text);
+  CliResult result = Lmx({"publish", "flows", path});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out, "accepted 0, rejected 20000\n");
+  EXPECT_THAT(result.err, HasSubstr(path + ":2: count: '-1' must be at least 0"));
+  EXPECT_THAT(result.err, HasSubstr(path + ":10001: count: '-10000' must be at least 0"));
+  EXPECT_THAT(result.err, Not(HasSubstr(path + ":10002:")));
+  EXPECT_THAT(result.err, HasSubstr(path + ": 10000 more errors not listed"));
+}
+
+TEST_F(NodeTest, AFileWhoseHeaderCannotBeReadIsRefusedEvenWithoutRows) {
+  CliResult result = Lmx({"publish", "flows", File("empty.csv", "period,direction,ocupation\n")});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("empty.csv:1: header: unknown column 'ocupation'"));
 }
 
 TEST_F(NodeTest, UnreadableRowsAreReportedWithTheirLineAndColumn) {
