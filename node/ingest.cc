@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -32,7 +33,13 @@ namespace {
 
 absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentError(message); }
 
-absl::StatusOr<int64_t> WholeNumber(absl::string_view value, int64_t minimum) {
+// Largest counts accepted: far above any real labour-market figure, and low
+// enough that no aggregate over billions of observations can overflow.
+constexpr int64_t kMaxCount = 1000000000;
+constexpr int64_t kMaxPositions = 1000000;
+
+absl::StatusOr<int64_t> WholeNumber(absl::string_view value, int64_t minimum,
+                                    int64_t maximum = kMaxCount) {
   int64_t number = 0;
   if (!absl::SimpleAtoi(value, &number) || value.front() == '+') {
     return Invalid(absl::StrCat("'", value, "' is not a whole number"));
@@ -40,6 +47,7 @@ absl::StatusOr<int64_t> WholeNumber(absl::string_view value, int64_t minimum) {
   if (number < minimum) {
     return Invalid(absl::StrCat("'", value, "' must be at least ", minimum));
   }
+  if (number > maximum) return Invalid(absl::StrCat("'", value, "' is more than ", maximum));
   return number;
 }
 
@@ -154,7 +162,8 @@ const std::vector<RowValidator::Column>& VacancyColumns() {
                                          context.codelists->Occupation(value, kAllowUnknown)))},
       {"closes", false, LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_closes(), Day(value)))},
       {"positions", false,
-       LMX_SET(vacancy, ASSIGN_OR_RETURN(auto n, WholeNumber(value, 1)); m->set_positions(n))},
+       LMX_SET(vacancy, ASSIGN_OR_RETURN(auto n, WholeNumber(value, 1, kMaxPositions));
+               m->set_positions(n))},
       {"education", false,
        LMX_SET(vacancy,
                ASSIGN_OR_RETURN(*m->mutable_education(),
@@ -164,6 +173,8 @@ const std::vector<RowValidator::Column>& VacancyColumns() {
                {
                  for (absl::string_view skill : absl::StrSplit(value, '|')) {
                    skill = absl::StripAsciiWhitespace(skill);
+                   if (skill.size() > 200) return Invalid("has a skill over 200 bytes");
+                   if (m->skills_size() >= 100) return Invalid("lists more than 100 skills");
                    RETURN_IF_ERROR(FreeText(skill));
                    if (!skill.empty()) m->add_skills(std::string(skill));
                  }
@@ -171,6 +182,7 @@ const std::vector<RowValidator::Column>& VacancyColumns() {
       {"title", false,
        LMX_SET(vacancy,
                {
+                 if (value.size() > 1000) return Invalid("is longer than 1000 bytes");
                  RETURN_IF_ERROR(FreeText(value));
                  m->set_title(std::string(value));
                })},
@@ -293,11 +305,21 @@ absl::Status CrossFieldCheck(const Observation& observation, std::string* column
   return absl::OkStatus();
 }
 
+// At most `limit` bytes of `text`, cut at a character boundary, with "..."
+// when cut: error messages quote values, and a hostile value must not make
+// the node keep megabytes per error.
+std::string Shorten(absl::string_view text, size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat(text.substr(0, cut), "...");
+}
+
 v1::RowError MakeError(uint64_t line, absl::string_view column, absl::string_view reason) {
   v1::RowError error;
   error.set_line(line);
-  error.set_column(std::string(column));
-  error.set_reason(std::string(reason));
+  error.set_column(Shorten(column, 64));
+  error.set_reason(Shorten(reason, 300));
   return error;
 }
 
@@ -314,6 +336,13 @@ RowValidator::RowValidator(const IngestContext& context, v1::Dataset dataset,
   const auto* spec = ColumnsOf(dataset);
   if (spec == nullptr) {
     fail("dataset must be shortages, vacancies or flows");
+    return;
+  }
+  // No dataset has more than a dozen columns; a header far wider is not a
+  // ministry file, and each unknown column would cost an error.
+  constexpr size_t kMaxColumns = 64;
+  if (columns.size() > kMaxColumns) {
+    fail(absl::StrCat("has ", columns.size(), " columns; at most ", kMaxColumns, " are read"));
     return;
   }
   std::vector<std::string> valid;
@@ -374,7 +403,7 @@ bool RowValidator::Validate(const v1::Row& row, Observation* observation,
   return status.ok();
 }
 
-uint64_t KeyLines::Insert(uint64_t hash, uint64_t line) {
+std::optional<uint64_t> KeyLines::Insert(uint64_t hash, uint64_t line) {
   if (hash == 0) hash = 1;
   // Grow at 7/8 full, as Abseil's tables do.
   if ((size_ + 1) * 8 > hashes_.size() * 7) Grow();
@@ -385,7 +414,7 @@ uint64_t KeyLines::Insert(uint64_t hash, uint64_t line) {
     hashes_[slot] = hash;
     lines_[slot] = static_cast<uint32_t>(std::min<uint64_t>(line, UINT32_MAX));
     ++size_;
-    return 0;
+    return std::nullopt;
   }
 }
 
@@ -470,11 +499,11 @@ void PublishSession::AddRow(const v1::Row& row) {
     return Reject(errors);
   }
   std::string key = ObservationKey(observation);
-  if (uint64_t first = seen_.Insert(absl::Hash<std::string>{}(key), row.line()); first != 0) {
+  if (auto first = seen_.Insert(absl::Hash<std::string>{}(key), row.line())) {
     errors.push_back(MakeError(
         row.line(), "row",
         absl::StrCat("repeats the key of ",
-                     first == UINT32_MAX ? "an earlier row" : absl::StrCat("line ", first),
+                     *first == UINT32_MAX ? "an earlier row" : absl::StrCat("line ", *first),
                      " (one observation per key and file)")));
     return Reject(errors);
   }

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,9 +70,9 @@ class RowValidator {
 // would report a valid row as a duplicate; a wrong row is never accepted.
 class KeyLines {
  public:
-  // Records `hash` at `line` and returns 0, or returns the line it was first
-  // recorded at.
-  uint64_t Insert(uint64_t hash, uint64_t line);
+  // Records `hash` at `line`, or returns the line it was first recorded at
+  // (UINT32_MAX for lines beyond it).
+  std::optional<uint64_t> Insert(uint64_t hash, uint64_t line);
 
  private:
   void Grow();

@@ -439,11 +439,26 @@ TEST(KeyLinesTest, RemembersTheFirstLineOfEveryKeyAcrossGrowth) {
   KeyLines seen;
   constexpr uint64_t kKeys = 100000;
   for (uint64_t i = 0; i < kKeys; ++i) {
-    ASSERT_EQ(seen.Insert(i * 0x9E3779B97F4A7C15ull, i + 2), 0u) << i;
+    ASSERT_EQ(seen.Insert(i * 0x9E3779B97F4A7C15ull, i + 2), std::nullopt) << i;
   }
   for (uint64_t i = 0; i < kKeys; ++i) {
     ASSERT_EQ(seen.Insert(i * 0x9E3779B97F4A7C15ull, 999999999), i + 2) << i;
   }
+}
+
+TEST(KeyLinesTest, AKeyFirstSeenAtLineZeroIsStillADuplicate) {
+  KeyLines seen;
+  EXPECT_EQ(seen.Insert(42, 0), std::nullopt);
+  EXPECT_EQ(seen.Insert(42, 0), 0u);
+}
+
+TEST_F(IngestTest, HugeValuesAreQuotedShortAndHugeCountsRefused) {
+  auto errors =
+      ValidateRow(v1::DATASET_FLOW, kFlowColumns,
+                  {"2025", "INFLOW", std::string(100000, 'X'), "2512", "F", "99999999999"});
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_LT(errors[0].reason().size(), 400u);
+  EXPECT_THAT(errors[1].reason(), HasSubstr("is more than 1000000000"));
 }
 
 }  // namespace
