@@ -129,7 +129,8 @@ bool CsvReader::Next(CsvRecord* record) {
       continue;
     }
     if (c == ',') {
-      record->fields.emplace_back();
+      // Past the size limit the rest of the record is only skipped.
+      if (record->error.empty()) record->fields.emplace_back();
       after_quote = false;
       continue;
     }
@@ -150,7 +151,7 @@ bool CsvReader::Next(CsvRecord* record) {
       }
       continue;
     }
-    field.push_back(static_cast<char>(c));
+    if (record->error.empty()) field.push_back(static_cast<char>(c));
   }
   if (record->error.empty()) {
     for (size_t i = 0; i < record->fields.size(); ++i) {

@@ -84,22 +84,42 @@ void AppendRecord(std::string* out, absl::string_view key, absl::string_view val
   out->append(value.data(), value.size());
 }
 
-// Reads spooled records from a file, one at a time.
+// Reads spooled records from a file, one at a time. A read error or a
+// truncated record is an error, never a quiet end: applying or undoing part
+// of a batch as if it were all of it would corrupt the store.
 class SpoolReader {
  public:
-  explicit SpoolReader(FILE* file) : file_(file) {}
-  // Returns false at the end or on a truncated record.
+  SpoolReader(FILE* file, std::string path) : file_(file), path_(std::move(path)) {}
+
+  // Returns false at the end of the spool or on an error (see status()).
   bool Next(std::string* key, std::string* value) {
     char header[8];
-    if (std::fread(header, 1, sizeof header, file_) != sizeof header) return false;
+    size_t got = std::fread(header, 1, sizeof header, file_);
+    if (got == 0 && !std::ferror(file_)) return false;
+    if (got != sizeof header) return Fail();
     key->resize(absl::little_endian::Load32(header));
     value->resize(absl::little_endian::Load32(header + 4));
-    return std::fread(key->data(), 1, key->size(), file_) == key->size() &&
-           std::fread(value->data(), 1, value->size(), file_) == value->size();
+    if (std::fread(key->data(), 1, key->size(), file_) != key->size() ||
+        std::fread(value->data(), 1, value->size(), file_) != value->size()) {
+      return Fail();
+    }
+    ++records_;
+    return true;
   }
+  const absl::Status& status() const { return status_; }
+  uint64_t records() const { return records_; }
 
  private:
+  bool Fail() {
+    status_ = absl::DataLossError(
+        absl::StrCat("spool ", path_, " is truncated or unreadable after ", records_, " rows"));
+    return false;
+  }
+
   FILE* file_;
+  std::string path_;
+  absl::Status status_;
+  uint64_t records_ = 0;
 };
 
 absl::Status SyncPath(const std::string& path) {
@@ -148,12 +168,12 @@ class RocksBatch : public Store::Batch {
   absl::StatusOr<BatchInfo> Commit(const BatchInfo& meta) override;
 
   const std::string& origin() const { return origin_; }
+  uint64_t rows() const { return rows_; }
   // In-memory rows, when the batch never spilled to a file.
   const std::string& buffer() const { return buffer_; }
   bool spilled() const { return file_ != nullptr; }
   // Flushes and syncs the spool file, and renames it to `final_path`.
   absl::Status SealSpool(const std::string& final_path);
-  FILE* spool_file() const { return file_; }
 
  private:
   absl::Status Spill();
@@ -162,6 +182,7 @@ class RocksBatch : public Store::Batch {
   std::string origin_;
   std::string spool_path_;
   std::string buffer_;
+  uint64_t rows_ = 0;
   FILE* file_ = nullptr;
   bool committed_ = false;
 };
@@ -218,7 +239,7 @@ class RocksStore : public Store {
   absl::Status UndoSpool(const std::string& path, uint64_t version);
   // Applies a sealed spool at `version` in unsynced chunks, then hands the
   // last chunk to `commit`, which adds the batch record and writes it.
-  absl::Status ApplySpool(const std::string& path, uint64_t version,
+  absl::Status ApplySpool(const std::string& path, uint64_t version, uint64_t expected_rows,
                           const std::function<absl::Status(rocksdb::WriteBatch*)>& commit);
   // Adds every row in `records` (spool format) to `write` at `version`.
   static void AddRows(absl::string_view records, uint64_t version,
@@ -247,6 +268,7 @@ absl::Status RocksBatch::Spill() {
 absl::Status RocksBatch::Put(absl::string_view key, absl::string_view value) {
   if (committed_) return absl::FailedPreconditionError("batch already committed");
   AppendRecord(&buffer_, key, value);
+  ++rows_;
   if (buffer_.size() < kSpoolThreshold) return absl::OkStatus();
   if (file_ == nullptr) RETURN_IF_ERROR(Spill());
   if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
@@ -304,7 +326,12 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
   auto latest = Catalog()->Latest();
   auto it = latest.find(info.origin);
   info.version = (it == latest.end() ? 0 : it->second) + 1;
+  // Publication times of an origin never go backwards, even if the clock
+  // does: `--as_of` finds batches by time.
   info.published_at = absl::Now();
+  if (const BatchInfo* last = Catalog()->Find(info.origin, info.version - 1)) {
+    info.published_at = std::max(info.published_at, last->published_at + absl::Nanoseconds(1));
+  }
 
   std::string record = ToRecord(info).SerializeAsString();
   rocksdb::WriteOptions sync;
@@ -323,10 +350,11 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     // happens, here or, after a crash, in Open().
     std::string spool = absl::StrCat(spool_dir_, "/", info.origin, "-", info.version, ".batch");
     RETURN_IF_ERROR(batch->SealSpool(spool));
-    absl::Status status = ApplySpool(spool, info.version, [&](rocksdb::WriteBatch* last) {
-      last->Put(batches(), BatchKey(info.origin, info.version), record);
-      return FromRocks(db_->Write(sync, last), "commit batch");
-    });
+    absl::Status status =
+        ApplySpool(spool, info.version, batch->rows(), [&](rocksdb::WriteBatch* last) {
+          last->Put(batches(), BatchKey(info.origin, info.version), record);
+          return FromRocks(db_->Write(sync, last), "commit batch");
+        });
     if (!status.ok()) {
       absl::Status undone = UndoSpool(spool, info.version);
       if (!undone.ok()) {
@@ -352,12 +380,12 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
 }
 
 absl::Status RocksStore::ApplySpool(
-    const std::string& path, uint64_t version,
+    const std::string& path, uint64_t version, uint64_t expected_rows,
     const std::function<absl::Status(rocksdb::WriteBatch*)>& commit) {
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return FromErrno("open spool", path);
   std::setvbuf(file, nullptr, _IOFBF, 1 << 20);
-  SpoolReader reader(file);
+  SpoolReader reader(file, path);
   rocksdb::WriteBatch write;
   std::string key, value, records;
   absl::Status status;
@@ -371,7 +399,12 @@ absl::Status RocksStore::ApplySpool(
     if (std::getenv(kCrashDuringApply) != nullptr) std::raise(SIGKILL);
   }
   std::fclose(file);
-  if (!status.ok()) return status;
+  RETURN_IF_ERROR(status);
+  RETURN_IF_ERROR(reader.status());
+  if (reader.records() != expected_rows) {
+    return absl::DataLossError(absl::StrCat("spool ", path, " holds ", reader.records(),
+                                            " rows, the batch put ", expected_rows));
+  }
   AddRows(records, version, observations(), &write);
   return commit(&write);
 }
@@ -451,7 +484,7 @@ absl::Status RocksStore::LoadCatalog() {
 absl::Status RocksStore::UndoSpool(const std::string& path, uint64_t version) {
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return FromErrno("open spool", path);
-  SpoolReader reader(file);
+  SpoolReader reader(file, path);
   rocksdb::WriteBatch write;
   std::string key, value;
   while (reader.Next(&key, &value)) {
@@ -459,6 +492,8 @@ absl::Status RocksStore::UndoSpool(const std::string& path, uint64_t version) {
     write.Delete(observations(), key);
   }
   std::fclose(file);
+  // A spool that cannot be read whole cannot be undone whole.
+  RETURN_IF_ERROR(reader.status());
   rocksdb::WriteOptions sync;
   sync.sync = true;
   return FromRocks(db_->Write(sync, &write), "undo batch");

@@ -294,3 +294,25 @@ TEST(IsValidUtf8Test, RejectsMalformedSequences) {
 
 }  // namespace
 }  // namespace lmx
+
+namespace lmx {
+namespace {
+
+TEST(CsvReaderLimitTest, AnOversizedUnquotedRecordIsReportedNotLoaded) {
+  std::string text = "a,b\n" + std::string(3 << 20, 'x') + ",y\nok,1\n";
+  auto reader = CsvReader::FromString(text);
+  CsvRecord record;
+  ASSERT_TRUE(reader->Next(&record));  // header
+  ASSERT_TRUE(reader->Next(&record));
+  EXPECT_THAT(record.error, ::testing::HasSubstr("longer than"));
+  size_t kept = 0;
+  for (const auto& field : record.fields) kept += field.size();
+  EXPECT_LE(kept, CsvReader::kMaxRecordBytes);
+  ASSERT_TRUE(reader->Next(&record));
+  EXPECT_TRUE(record.error.empty());
+  EXPECT_EQ(record.line, 3u);
+  EXPECT_EQ(record.fields, (std::vector<std::string>{"ok", "1"}));
+}
+
+}  // namespace
+}  // namespace lmx

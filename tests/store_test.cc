@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -448,6 +449,24 @@ TEST_F(StoreTest, APointLookupFindsTheVisibleVersionOfOneKey) {
             absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->Get(Key("UGA", "/a"), store_->Catalog()->Latest()).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace lmx
+
+namespace lmx {
+namespace {
+
+TEST_F(StoreTest, AStoreRefusesToOpenWhenABatchToUndoCannotBeReadWhole) {
+  Commit("KEN", {{Key("KEN", "/a"), "kept"}});
+  store_.reset();
+  // A sealed spool of version 2 that was never committed, cut short.
+  std::string spool = dir_.path() + "/store/spool/KEN-2.batch";
+  std::ofstream(spool, std::ios::binary) << std::string("\x04\x00\x00", 3);
+  auto reopened = Store::Open(dir_.path() + "/store");
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(reopened.status().message()), ::testing::HasSubstr("truncated"));
 }
 
 }  // namespace
