@@ -22,7 +22,7 @@ absl::Status Invalid(absl::string_view code, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("'", code, "' is not ", what));
 }
 
-// Returns the special code when `code` is one that `special` allows.
+// True when `code` is a special code that `special` allows.
 bool IsAllowedSpecial(absl::string_view code, unsigned special) {
   return ((special & kAllowTotal) && code == kTotal) ||
          ((special & kAllowUnknown) && code == kUnknown) ||

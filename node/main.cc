@@ -1,5 +1,6 @@
 // lmx-node: one country's node. Opens the store, loads the codelists and
 // serves the publish and query services, gRPC health and reflection.
+#include <arpa/inet.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -57,7 +58,9 @@ bool SplitAddress(const std::string& address, std::string* host, int* port) {
 
 // Without credentials the node serves loopback only (SPEC §5).
 bool IsLoopback(const std::string& host) {
-  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]";
+  in_addr ipv4;
+  if (inet_pton(AF_INET, host.c_str(), &ipv4) == 1) return (ntohl(ipv4.s_addr) >> 24) == 127;
+  return host == "localhost" || host == "[::1]";
 }
 
 }  // namespace
@@ -125,7 +128,8 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&publish_service);
   builder.RegisterService(&query_service);
-  builder.SetMaxReceiveMessageSize(64 << 20);
+  // The CLI sends about 1 MiB a message; a row is at most 1 MiB.
+  builder.SetMaxReceiveMessageSize(16 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) return Fail(absl::StrCat("cannot listen on ", listen));
 

@@ -109,10 +109,6 @@ absl::StatusOr<v1::Observation> DecodeObservation(absl::string_view value) {
   return observation;
 }
 
-v1::Dataset DatasetOfKey(absl::string_view key) {
-  return key.empty() ? v1::DATASET_UNSPECIFIED : static_cast<v1::Dataset>(key[0]);
-}
-
 KeyRange DatasetRange(v1::Dataset dataset, absl::string_view country,
                       std::optional<int> first_month, std::optional<int> last_month) {
   std::string prefix = Prefix(dataset, country);

@@ -25,9 +25,6 @@ std::string ObservationKey(const v1::Observation& observation);
 std::string EncodeObservation(const v1::Observation& observation);
 absl::StatusOr<v1::Observation> DecodeObservation(absl::string_view value);
 
-// The dataset stored under `key`, from its first byte.
-v1::Dataset DatasetOfKey(absl::string_view key);
-
 // A half-open key range [begin, end) for a scan.
 struct KeyRange {
   std::string begin;

@@ -307,7 +307,7 @@ absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
   RETURN_IF_ERROR(window("from", filter.from(), true));
   RETURN_IF_ERROR(window("to", filter.to(), false));
   if (plan.first_month && plan.last_month && *plan.first_month > *plan.last_month) {
-    return Invalid(absl::StrCat("from: '", filter.from(), "' is after to: '", filter.to(), "'"));
+    return Invalid("the period window is empty: its start is after its end");
   }
   return plan;
 }
@@ -362,7 +362,11 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
                                                        Origins* origins) const {
   ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter(), origins));
   std::vector<v1::Grouping> by;
+  std::set<std::string> dimensions;
   for (const auto& grouping : request.by()) {
+    if (!dimensions.insert(grouping.dimension()).second) {
+      return Invalid(absl::StrCat("--by: '", grouping.dimension(), "' is named twice"));
+    }
     std::string text = grouping.dimension();
     if (grouping.level() != 0) absl::StrAppend(&text, ":", grouping.level());
     ASSIGN_OR_RETURN(v1::Grouping checked, ParseGrouping(request.dataset(), text));

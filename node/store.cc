@@ -574,14 +574,6 @@ const BatchInfo* BatchCatalog::Find(absl::string_view origin, uint64_t version) 
   return batch.version == version ? &batch : nullptr;
 }
 
-std::vector<BatchInfo> BatchCatalog::LatestBatches() const {
-  std::vector<BatchInfo> latest;
-  for (const auto& [origin, batches] : origins_) latest.push_back(batches.back());
-  std::sort(latest.begin(), latest.end(),
-            [](const BatchInfo& a, const BatchInfo& b) { return a.origin < b.origin; });
-  return latest;
-}
-
 void BatchCatalog::Add(BatchInfo batch) {
   std::string origin = batch.origin;
   origins_[origin].push_back(std::move(batch));

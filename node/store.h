@@ -63,8 +63,6 @@ class BatchCatalog {
   VersionLimits AsOfVersion(uint64_t version) const;
   // The batch of `origin` with `version`, or null.
   const BatchInfo* Find(absl::string_view origin, uint64_t version) const;
-  // The latest batch of every origin, sorted by origin.
-  std::vector<BatchInfo> LatestBatches() const;
   // Adds a batch; versions of an origin must be added in increasing order.
   void Add(BatchInfo batch);
 

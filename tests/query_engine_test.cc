@@ -513,7 +513,7 @@ TEST_F(QueryEngineTest, AFromAfterToIsRejected) {
   request.mutable_filter()->set_to("2025-01");
   auto status = engine_->Query(request, [](const v1::Observation&) { return true; });
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("'2025-06' is after"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("start is after its end"));
 }
 
 }  // namespace
