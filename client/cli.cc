@@ -365,6 +365,33 @@ std::vector<Cell> QueryCells(const v1::Observation& o) {
   return cells;
 }
 
+// Prints a streamed answer. The first message carries the freshness (and,
+// for aggregates, the columns): `columns` turns it, or no message at all,
+// into the header, and `rows` writes each message's rows.
+template <typename Response>
+int PrintAnswer(
+    Format format,
+    const std::function<absl::Status(const std::function<void(const Response&)>&)>& call,
+    const std::function<std::vector<std::string>(const Response*)>& columns,
+    const std::function<void(const Response&, TableWriter*)>& rows) {
+  auto out = TableWriter::Create(format, std::cout);
+  bool begun = false;
+  google::protobuf::RepeatedPtrField<v1::OriginState> origins;
+  absl::Status status = call([&](const Response& response) {
+    if (!begun) {
+      out->Begin(columns(&response));
+      origins = response.origins();
+      begun = true;
+    }
+    rows(response, out.get());
+  });
+  if (!status.ok()) return Report(status);
+  if (!begun) out->Begin(columns(nullptr));
+  out->End();
+  ReportFreshness(format, origins);
+  return kOk;
+}
+
 int Query(const Arguments& args) {
   RETURN_IF_USAGE_ERROR(args.Allow(kFilterFlags));
   v1::QueryRequest request;
@@ -374,22 +401,12 @@ int Query(const Arguments& args) {
   ASSIGN_OR_EXIT(*request.mutable_filter(), ParseFilter(args));
   ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
   ASSIGN_OR_EXIT(auto client, Connect(args));
-  auto out = TableWriter::Create(format, std::cout);
-  bool begun = false;
-  google::protobuf::RepeatedPtrField<v1::OriginState> origins;
-  auto status = client->Query(request, [&](const v1::QueryResponse& response) {
-    if (!begun) {
-      out->Begin(QueryColumns(request.dataset()));
-      origins = response.origins();
-      begun = true;
-    }
-    for (const auto& observation : response.observations()) out->Row(QueryCells(observation));
-  });
-  if (!status.ok()) return Report(status);
-  if (!begun) out->Begin(QueryColumns(request.dataset()));
-  out->End();
-  ReportFreshness(format, origins);
-  return kOk;
+  return PrintAnswer<v1::QueryResponse>(
+      format, [&](const auto& receive) { return client->Query(request, receive); },
+      [&](const v1::QueryResponse*) { return QueryColumns(request.dataset()); },
+      [](const v1::QueryResponse& response, TableWriter* out) {
+        for (const auto& observation : response.observations()) out->Row(QueryCells(observation));
+      });
 }
 
 int Aggregate(const Arguments& args) {
@@ -408,31 +425,26 @@ int Aggregate(const Arguments& args) {
   ASSIGN_OR_EXIT(*request.mutable_filter(), ParseFilter(args));
   ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
   ASSIGN_OR_EXIT(auto client, Connect(args));
-  auto out = TableWriter::Create(format, std::cout);
-  bool begun = false;
-  google::protobuf::RepeatedPtrField<v1::OriginState> origins;
-  auto status = client->Aggregate(request, [&](const v1::AggregateResponse& response) {
-    if (!begun) {
-      out->Begin({response.columns().begin(), response.columns().end()});
-      origins = response.origins();
-      begun = true;
-    }
-    for (const auto& row : response.rows()) {
-      std::vector<Cell> cells;
-      for (const auto& key : row.keys()) cells.push_back(Cell::Text(key));
-      for (const auto& value : row.measures()) {
-        cells.push_back(value.has_integer() ? Cell::Integer(value.integer())
-                        : value.has_real()  ? Cell::Real(value.real())
-                                            : Cell::Null());
-      }
-      cells.push_back(Cell::Integer(row.countries()));
-      out->Row(cells);
-    }
-  });
-  if (!status.ok()) return Report(status);
-  out->End();
-  ReportFreshness(format, origins);
-  return kOk;
+  return PrintAnswer<v1::AggregateResponse>(
+      format, [&](const auto& receive) { return client->Aggregate(request, receive); },
+      [](const v1::AggregateResponse* first) {
+        return first == nullptr
+                   ? std::vector<std::string>{}
+                   : std::vector<std::string>(first->columns().begin(), first->columns().end());
+      },
+      [](const v1::AggregateResponse& response, TableWriter* out) {
+        for (const auto& row : response.rows()) {
+          std::vector<Cell> cells;
+          for (const auto& key : row.keys()) cells.push_back(Cell::Text(key));
+          for (const auto& value : row.measures()) {
+            cells.push_back(value.has_integer() ? Cell::Integer(value.integer())
+                            : value.has_real()  ? Cell::Real(value.real())
+                                                : Cell::Null());
+          }
+          cells.push_back(Cell::Integer(row.countries()));
+          out->Row(cells);
+        }
+      });
 }
 
 int Shortages(const Arguments& args) {
@@ -447,27 +459,26 @@ int Shortages(const Arguments& args) {
   request.set_as_of(args.Get("as_of"));
   ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
   ASSIGN_OR_EXIT(auto client, Connect(args));
-  auto out = TableWriter::Create(format, std::cout);
-  out->Begin({"country", "occupation", "period", "status", "shortage_index", "hard_to_fill",
-              "basis", "scope", "observed_occupations", "published_at"});
-  google::protobuf::RepeatedPtrField<v1::OriginState> origins;
-  auto status = client->Shortages(request, [&](const v1::ShortageViewResponse& response) {
-    if (origins.empty()) origins = response.origins();
-    for (const auto& row : response.rows()) {
-      out->Row({Cell::Text(row.country()), Cell::Text(row.occupation()), Cell::Text(row.period()),
-                Cell::Text(v1::ShortageStatus_Name(row.status())),
-                Optional(row.has_shortage_index(), row.shortage_index()),
-                OptionalInt(row.has_hard_to_fill(), row.hard_to_fill()),
-                Cell::Text(v1::ShortageBasis_Name(row.basis())),
-                Cell::Text(row.subnational() ? "subnational" : "national"),
-                Cell::Text(absl::StrJoin(row.observed_occupations(), "|")),
-                Cell::Text(FormatTime(row.published_at()))});
-    }
-  });
-  if (!status.ok()) return Report(status);
-  out->End();
-  ReportFreshness(format, origins);
-  return kOk;
+  return PrintAnswer<v1::ShortageViewResponse>(
+      format, [&](const auto& receive) { return client->Shortages(request, receive); },
+      [](const v1::ShortageViewResponse*) {
+        return std::vector<std::string>{"country",     "occupation",     "period",
+                                        "status",      "shortage_index", "hard_to_fill",
+                                        "basis",       "scope",          "observed_occupations",
+                                        "published_at"};
+      },
+      [](const v1::ShortageViewResponse& response, TableWriter* out) {
+        for (const auto& row : response.rows()) {
+          out->Row({Cell::Text(row.country()), Cell::Text(row.occupation()),
+                    Cell::Text(row.period()), Cell::Text(v1::ShortageStatus_Name(row.status())),
+                    Optional(row.has_shortage_index(), row.shortage_index()),
+                    OptionalInt(row.has_hard_to_fill(), row.hard_to_fill()),
+                    Cell::Text(v1::ShortageBasis_Name(row.basis())),
+                    Cell::Text(row.subnational() ? "subnational" : "national"),
+                    Cell::Text(absl::StrJoin(row.observed_occupations(), "|")),
+                    Cell::Text(FormatTime(row.published_at()))});
+        }
+      });
 }
 
 int Peers(const Arguments& args) {
