@@ -22,6 +22,7 @@
 #include "client/node_client.h"
 #include "client/output.h"
 #include "federation/datasets.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace lmx {
 namespace {
@@ -40,6 +41,9 @@ commands:
   aggregate shortages|vacancies|flows --by=DIM[:LEVEL],... [filters] [--format=]
   shortages --occupation=CODE [--period=] [--as_of=] [--format=]
   peers [--format=]
+  classifications list [--format=]
+  classifications show ID [CODE] [--origin=COUNTRY] [--as_of=] [--format=]
+  classifications import --id=ID [--target=ISCO08] FILE|- [--dry_run]
 
 --node defaults to $LMX_NODE, else 127.0.0.1:7401.
 exit codes: 0 success, 1 rejected input or failed query, 2 usage error, 3 node unreachable
@@ -226,12 +230,9 @@ class ProgressBar {
   absl::Time last_ = absl::InfinitePast();
 };
 
-int Publish(const Arguments& args) {
-  RETURN_IF_USAGE_ERROR(args.Allow({"partial", "dry_run", "classification"}));
-  ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
-  if (args.positional().size() != 3)
-    return Report(UsageError("publish takes a dataset and one FILE"));
-  const std::string& path = args.positional()[2];
+// Sends one CSV file (a dataset, or a crosswalk) and reports the node's
+// answer: each rejected row on stderr, the counts on stdout.
+int SendFile(const Arguments& args, const std::string& path, PublishOptions options) {
   auto reader = CsvReader::Open(path);
   if (!reader.ok()) {
     std::cerr << "lmx: " << reader.status().message() << "\n";
@@ -239,12 +240,7 @@ int Publish(const Arguments& args) {
   }
   ASSIGN_OR_EXIT(auto client, Connect(args));
   ProgressBar progress;
-  PublishOptions options;
-  options.dataset = dataset;
   options.source = path == "-" ? "stdin" : path;
-  options.partial = args.Has("partial");
-  options.dry_run = args.Has("dry_run");
-  options.classification = args.Get("classification");
   options.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
   auto result = client->Publish(**reader, options);
   progress.Clear();
@@ -269,6 +265,7 @@ int Publish(const Arguments& args) {
   if (result->errors_omitted() > 0) {
     std::cerr << source << ": " << result->errors_omitted() << " more errors not listed\n";
   }
+  for (const auto& notice : result->notices()) std::cerr << source << ": " << notice << "\n";
   // What was (or, in a dry run, would be) written: nothing from a file with
   // rejected rows unless --partial.
   bool held_back = result->rejected_batch();
@@ -280,11 +277,29 @@ int Publish(const Arguments& args) {
               << " held back because of the rejected rows (fix them, or publish with "
                  "--partial)\n";
   }
+  bool mapped = !options.classification.empty() && options.dataset != v1::DATASET_CROSSWALK;
+  if (mapped && !held_back && result->accepted() > 0) {
+    std::cerr << source << ": mapped from " << options.classification << " to "
+              << result->observations() << " ISCO-08 observations\n";
+  }
   if (options.dry_run) std::cerr << source << ": dry run, nothing was written\n";
   if (result->written()) {
     std::cerr << source << ": written as version " << result->version() << "\n";
   }
   return result->rejected_batch() || result->rejected() > 0 ? kFailed : kOk;
+}
+
+int Publish(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"partial", "dry_run", "classification"}));
+  ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
+  if (args.positional().size() != 3)
+    return Report(UsageError("publish takes a dataset and one FILE"));
+  PublishOptions options;
+  options.dataset = dataset;
+  options.partial = args.Has("partial");
+  options.dry_run = args.Has("dry_run");
+  options.classification = args.Get("classification");
+  return SendFile(args, args.positional()[2], std::move(options));
 }
 
 absl::StatusOr<v1::Filter> ParseFilter(const Arguments& args) {
@@ -315,15 +330,18 @@ Cell OptionalInt(bool present, int64_t value) {
 std::vector<std::string> QueryColumns(v1::Dataset dataset) {
   switch (dataset) {
     case v1::DATASET_SHORTAGE:
-      return {"country", "period",         "occupation",   "region",  "activity",
-              "status",  "shortage_index", "hard_to_fill", "version", "published_at"};
+      return {"country",  "period",       "occupation",     "region",
+              "activity", "status",       "shortage_index", "hard_to_fill",
+              "version",  "published_at", "classification", "national_codes"};
     case v1::DATASET_VACANCY:
-      return {"country",  "vacancy_id", "posted",    "closes",      "occupation",
-              "activity", "region",     "positions", "education",   "skills",
-              "title",    "status",     "version",   "published_at"};
+      return {"country",    "vacancy_id",   "posted",         "closes",
+              "occupation", "activity",     "region",         "positions",
+              "education",  "skills",       "title",          "status",
+              "version",    "published_at", "classification", "national_codes"};
     default:
-      return {"country", "occupation", "period", "direction",   "counterpart", "sex",
-              "age",     "channel",    "count",  "conf_status", "version",     "published_at"};
+      return {"country", "occupation",   "period",         "direction",     "counterpart",
+              "sex",     "age",          "channel",        "count",         "conf_status",
+              "version", "published_at", "classification", "national_codes"};
   }
 }
 
@@ -331,6 +349,12 @@ std::vector<Cell> QueryCells(const v1::Observation& o) {
   auto provenance = [](const v1::Provenance& p, std::vector<Cell>* cells) {
     cells->push_back(Cell::Integer(static_cast<int64_t>(p.version())));
     cells->push_back(Cell::Text(FormatTime(p.published_at())));
+    // Which crosswalk version mapped it, and from which national codes.
+    cells->push_back(
+        Cell::Text(p.classification().empty()
+                       ? ""
+                       : absl::StrCat(p.classification(), " v", p.classification_version())));
+    cells->push_back(Cell::List({p.national_codes().begin(), p.national_codes().end()}));
   };
   std::vector<Cell> cells;
   if (o.has_shortage()) {
@@ -499,6 +523,191 @@ int Peers(const Arguments& args) {
   return kOk;
 }
 
+// `lmx classifications import --id=ID [--target=ISCO08] FILE`: a crosswalk
+// travels as a publish of DATASET_CROSSWALK.
+int ImportClassification(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"id", "target", "dry_run"}));
+  RETURN_IF_USAGE_ERROR(
+      ExpectPositional(args, 3, "classifications import --id=ID [--target=ISCO08] FILE"));
+  if (args.Get("id").empty()) {
+    return Report(UsageError("classifications import needs --id=ID, the classification's name"));
+  }
+  PublishOptions options;
+  options.dataset = v1::DATASET_CROSSWALK;
+  options.classification = args.Get("id");
+  options.target = args.Get("target", "ISCO08");
+  options.dry_run = args.Has("dry_run");
+  return SendFile(args, args.positional()[2], std::move(options));
+}
+
+int ListClassifications(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"format"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 2, "classifications list [--format=]"));
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
+  ASSIGN_OR_EXIT(auto listed, client->ListClassifications());
+  auto out = TableWriter::Create(format, std::cout);
+  out->Begin(
+      {"id", "kind", "codes", "levels", "origin", "target", "version", "imported_at", "name"});
+  for (const auto& c : listed.classifications()) {
+    bool national = c.kind() == v1::ClassificationInfo::NATIONAL;
+    out->Row({Cell::Text(c.id()), Cell::Text(national ? "national" : "regional"),
+              c.codes() > 0 ? Cell::Integer(c.codes()) : Cell::Null(),
+              Cell::Integer(c.levels_size()), Cell::Text(c.origin()), Cell::Text(c.target()),
+              national ? Cell::Integer(static_cast<int64_t>(c.version())) : Cell::Null(),
+              Cell::Text(FormatTime(c.imported_at())), Cell::Text(c.name())});
+  }
+  out->End();
+  return kOk;
+}
+
+std::string CodeAndLabel(const v1::Code& code) {
+  return code.label().empty() ? code.code() : absl::StrCat(code.code(), " ", code.label());
+}
+
+// The main table of `classifications show`: what lies below the code (or
+// the classification), or where a national code maps to.
+void ShowTable(const v1::ShowClassificationResponse& shown, TableWriter* out) {
+  auto codes = [&](const google::protobuf::RepeatedPtrField<v1::Code>& list) {
+    out->Begin({"code", "level", "level_name", "label"});
+    for (const auto& code : list) {
+      out->Row({Cell::Text(code.code()), Cell::Integer(code.level()), Cell::Text(code.level_name()),
+                Cell::Text(code.label())});
+    }
+  };
+  bool national = shown.classification().kind() == v1::ClassificationInfo::NATIONAL;
+  bool has_code = shown.has_code();
+  if (!national) {
+    codes(has_code ? shown.children() : shown.top());
+  } else if (has_code) {
+    out->Begin({"target", "label", "share"});
+    for (const auto& target : shown.targets()) {
+      out->Row({Cell::Text(target.target().code()), Cell::Text(target.target().label()),
+                Cell::Real(target.share())});
+    }
+  } else {
+    out->Begin({"source", "label", "target", "target_label", "share"});
+    for (const auto& pair : shown.pairs()) {
+      out->Row({Cell::Text(pair.source()), Cell::Text(pair.label()),
+                Cell::Text(pair.target().target().code()),
+                Cell::Text(pair.target().target().label()), Cell::Real(pair.target().share())});
+    }
+  }
+  out->End();
+}
+
+// The description above the table, for people (table format only).
+void ShowDescription(const v1::ShowClassificationResponse& shown) {
+  const auto& c = shown.classification();
+  bool national = c.kind() == v1::ClassificationInfo::NATIONAL;
+  std::cout << c.id() << ": " << c.name() << "\n";
+  std::cout << "source: " << c.source() << "\n";
+  if (national) {
+    std::cout << "origin: " << c.origin() << ", version " << c.version() << ", imported "
+              << FormatTime(c.imported_at()) << "\n";
+    std::cout << "maps " << c.codes() << " codes to " << c.targets() << " " << c.target()
+              << " codes in " << c.pairs() << " pairs, "
+              << (c.weighted() ? "weighted" : "split equally") << "\n";
+  } else if (c.codes() > 0) {
+    std::cout << "codes: " << c.codes() << " on " << c.levels_size()
+              << (c.levels_size() == 1 ? " level" : " levels") << " ("
+              << absl::StrJoin(c.levels(), ", ") << ")\n";
+  } else {
+    std::cout << "levels: " << absl::StrJoin(c.levels(), ", ") << "\n";
+  }
+  if (shown.has_code()) {
+    const auto& code = shown.code();
+    std::cout << "\ncode: " << code.code() << "\n";
+    if (!code.label().empty()) std::cout << "label: " << code.label() << "\n";
+    if (!national) std::cout << "level: " << code.level() << " (" << code.level_name() << ")\n";
+    if (!shown.ancestors().empty()) {
+      std::cout << "parent: " << CodeAndLabel(*shown.ancestors().rbegin()) << "\n";
+    }
+    for (const auto& ancestor : shown.ancestors()) {
+      std::cout << ancestor.level_name() << ": " << CodeAndLabel(ancestor) << "\n";
+    }
+    for (const auto& source : shown.mapped_from()) {
+      std::cout << "mapped from: " << source.origin() << " " << source.classification() << " v"
+                << source.version() << " " << source.code()
+                << (source.label().empty() ? "" : absl::StrCat(" ", source.label())) << " (share "
+                << Cell::Real(source.share()).ToString() << ")\n";
+    }
+  }
+  auto uses = [](absl::string_view what, const auto& batches) {
+    for (const auto& batch : batches) {
+      std::cout << what << ": version " << batch.version() << " "
+                << FormatTime(batch.published_at()) << " " << batch.source() << ", " << batch.rows()
+                << " rows";
+      if (batch.classification_version() > 0) {
+        std::cout << " -> " << batch.observations() << " observations, with version "
+                  << batch.classification_version();
+      }
+      std::cout << "\n";
+    }
+  };
+  uses("imported", shown.imports());
+  uses("mapped", shown.mapped_batches());
+  std::cout << "\n";
+}
+
+int ShowClassification(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"origin", "as_of", "format"}));
+  size_t words = args.positional().size();
+  if (words != 3 && words != 4) {
+    return Report(UsageError("usage: lmx classifications show ID [CODE] [--origin=] [--as_of=]"));
+  }
+  v1::ShowClassificationRequest request;
+  request.set_id(args.positional()[2]);
+  if (words == 4) request.set_code(args.positional()[3]);
+  request.set_origin(args.Get("origin"));
+  request.set_as_of(args.Get("as_of"));
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
+  auto shown = client->ShowClassification(request);
+  if (!shown.ok()) {
+    // An unknown classification or code is a failed query, not a usage error.
+    std::cerr << "lmx: " << shown.status().message() << "\n";
+    return shown.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kFailed;
+  }
+  if (format == Format::kJson) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    options.add_whitespace = true;
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(*shown, &json, options).ok()) return kFailed;
+    std::cout << json;
+    return kOk;
+  }
+  if (format == Format::kTable) {
+    ShowDescription(*shown);
+    bool below =
+        shown->classification().kind() == v1::ClassificationInfo::REGIONAL && shown->has_code();
+    if (below && shown->children().empty()) {
+      std::cout << "children: none\n";
+      return kOk;
+    }
+    if (below) std::cout << "children:\n";
+  }
+  ShowTable(*shown, TableWriter::Create(format, std::cout).get());
+  return kOk;
+}
+
+int Classifications(const Arguments& args) {
+  static const std::map<std::string, std::function<int(const Arguments&)>> kSubcommands = {
+      {"list", ListClassifications},
+      {"show", ShowClassification},
+      {"import", ImportClassification},
+  };
+  auto sub =
+      args.positional().size() < 2 ? kSubcommands.end() : kSubcommands.find(args.positional()[1]);
+  if (sub == kSubcommands.end()) {
+    return Report(
+        UsageError("usage: lmx classifications list | show ID [CODE] | import --id=ID "
+                   "FILE"));
+  }
+  return sub->second(args);
+}
+
 int Run(int argc, char** argv) {
   ASSIGN_OR_EXIT(Arguments args, Arguments::Parse(argc, argv));
   if (args.Has("version")) {
@@ -512,7 +721,7 @@ int Run(int argc, char** argv) {
   }
   static const std::map<std::string, std::function<int(const Arguments&)>> kCommands = {
       {"publish", Publish},     {"query", Query}, {"aggregate", Aggregate},
-      {"shortages", Shortages}, {"peers", Peers},
+      {"shortages", Shortages}, {"peers", Peers}, {"classifications", Classifications},
   };
   auto command = kCommands.find(args.positional()[0]);
   if (command == kCommands.end()) {

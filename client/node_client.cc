@@ -36,6 +36,7 @@ NodeClient::NodeClient(std::shared_ptr<grpc::Channel> channel, absl::Duration ca
     : channel_(std::move(channel)),
       publish_(v1::PublishService::NewStub(channel_)),
       query_(v1::QueryService::NewStub(channel_)),
+      classifications_(v1::ClassificationService::NewStub(channel_)),
       call_timeout_(call_timeout) {}
 
 absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::string& address,
@@ -95,6 +96,7 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
   header->set_partial(options.partial);
   header->set_dry_run(options.dry_run);
   header->set_classification(options.classification);
+  header->set_target(options.target);
   // Kept apart from the request, which is cleared for every row batch.
   const std::vector<std::string> columns = record.fields;
   for (const auto& column : columns) header->add_columns(column);
@@ -167,13 +169,30 @@ absl::Status NodeClient::Shortages(
   return Drain(reader.get(), receive);
 }
 
-absl::StatusOr<v1::DescribeResponse> NodeClient::Describe() {
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> NodeClient::Unary(
+    Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+    const Request& request) const {
   grpc::ClientContext context;
   SetDeadline(&context);
-  v1::DescribeResponse response;
-  auto status = query_->Describe(&context, v1::DescribeRequest(), &response);
+  Response response;
+  auto status = (stub->*method)(&context, request, &response);
   if (!status.ok()) return FromGrpcStatus(status);
   return response;
+}
+
+absl::StatusOr<v1::DescribeResponse> NodeClient::Describe() {
+  return Unary(query_.get(), &v1::QueryService::Stub::Describe, v1::DescribeRequest());
+}
+
+absl::StatusOr<v1::ListClassificationsResponse> NodeClient::ListClassifications() {
+  return Unary(classifications_.get(), &v1::ClassificationService::Stub::List,
+               v1::ListClassificationsRequest());
+}
+
+absl::StatusOr<v1::ShowClassificationResponse> NodeClient::ShowClassification(
+    const v1::ShowClassificationRequest& request) {
+  return Unary(classifications_.get(), &v1::ClassificationService::Stub::Show, request);
 }
 
 }  // namespace lmx

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "lmx/v1/classification.grpc.pb.h"
 #include "lmx/v1/publish.grpc.pb.h"
 #include "lmx/v1/query.grpc.pb.h"
 #include "node/csv_reader.h"
@@ -26,7 +27,11 @@ struct PublishOptions {
   std::string source;  // file name used in error messages
   bool partial = false;
   bool dry_run = false;
+  // For data, the national classification of the occupation codes; for a
+  // crosswalk (DATASET_CROSSWALK), the id it is imported as.
   std::string classification;
+  // For a crosswalk: the regional classification it maps to.
+  std::string target;
   // Called now and then with bytes read so far and the file size (0 when
   // unknown).
   std::function<void(uint64_t done, uint64_t total)> progress;
@@ -52,14 +57,23 @@ class NodeClient {
   absl::Status Shortages(const v1::ShortageViewRequest& request,
                          const std::function<void(const v1::ShortageViewResponse&)>& receive);
   absl::StatusOr<v1::DescribeResponse> Describe();
+  absl::StatusOr<v1::ListClassificationsResponse> ListClassifications();
+  absl::StatusOr<v1::ShowClassificationResponse> ShowClassification(
+      const v1::ShowClassificationRequest& request);
 
  private:
   NodeClient(std::shared_ptr<grpc::Channel> channel, absl::Duration call_timeout);
   void SetDeadline(grpc::ClientContext* context) const;
+  // Calls a unary method with the call deadline.
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> Unary(
+      Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+      const Request& request) const;
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PublishService::Stub> publish_;
   std::unique_ptr<v1::QueryService::Stub> query_;
+  std::unique_ptr<v1::ClassificationService::Stub> classifications_;
   absl::Duration call_timeout_;
 };
 

@@ -1,16 +1,17 @@
-// The region's codelists (SPEC §2): the one place that says whether a code is
-// valid, and that turns accepted spellings into the canonical code.
+// The region's codelists (SPEC §2): the registry of its classifications,
+// the one place that says whether a code is valid, and that turns accepted
+// spellings into the canonical code.
 //
-// ISCO-08 is compiled into the binary from classifications/isco08.csv.
-// ISO 3166-1 and 3166-2 are read at start from Debian's iso-codes package.
-// ISIC Rev.4, ISCED 2011, SEX, AGE and the SDMX special codes are small
-// fixed lists. Every check returns the canonical code, or an
+// ISCO-08, ISIC Rev.4, ISCED 2011, SEX and AGE are compiled into the binary
+// from classifications/*.csv. ISO 3166-1 and 3166-2 are read at start from
+// Debian's iso-codes package. Every check returns the canonical code, or an
 // INVALID_ARGUMENT whose message names the value ("'9999' is not an ISCO-08
 // code"), ready to be prefixed with file, line and column.
 //
 //   auto codelists = Codelists::Load("/usr/share/iso-codes/json");
 //   (*codelists)->Country("ke");        // "KEN"
 //   (*codelists)->Occupation("2512");   // "2512"
+//   (*codelists)->Find("ISCO08")->Find("2221")->label;  // "Nursing professionals"
 #ifndef LMX_FEDERATION_CODELISTS_H_
 #define LMX_FEDERATION_CODELISTS_H_
 
@@ -22,6 +23,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "federation/classification.h"
 
 namespace lmx {
 
@@ -38,13 +40,19 @@ enum SpecialCodes : unsigned {
   kAllowNotApplicable = 4,
 };
 
-// One ISCO-08 group.
-struct IscoGroup {
-  std::string code;    // "2512"
-  int level = 0;       // 1 major, 2 sub-major, 3 minor, 4 unit group
-  std::string parent;  // "251"; empty for a major group
-  std::string label;
-};
+// Whether `code` (upper-case) is a special code that `special` allows.
+bool IsAllowedSpecial(absl::string_view code, unsigned special);
+
+// The registry's ids.
+inline constexpr absl::string_view kIsco08 = "ISCO08";
+inline constexpr absl::string_view kIsic4 = "ISIC4";
+inline constexpr absl::string_view kIsced11 = "ISCED11";
+inline constexpr absl::string_view kSexId = "SEX";
+inline constexpr absl::string_view kAgeId = "AGE";
+inline constexpr absl::string_view kIso3166Part1 = "ISO3166-1";
+inline constexpr absl::string_view kIso3166Part2 = "ISO3166-2";
+// A grammar rather than a list: YYYY, YYYY-Qn, YYYY-MM (time_period.h).
+inline constexpr absl::string_view kTimePeriodId = "TIME_PERIOD";
 
 // Where iso-codes installs its JSON on Debian.
 inline constexpr absl::string_view kDefaultIsoCodesDir = "/usr/share/iso-codes/json";
@@ -64,8 +72,12 @@ class Codelists {
   // ISCO-08 at any level.
   absl::StatusOr<std::string> Occupation(absl::string_view code,
                                          unsigned special = kNoSpecial) const;
-  const IscoGroup* FindOccupation(absl::string_view code) const;
-  const std::vector<IscoGroup>& occupations() const { return isco_; }
+
+  // The registry: every codelist by id (kIsco08, ...), in a fixed order.
+  // TIME_PERIOD is a grammar, not a list, and is not among them.
+  const Classification* Find(absl::string_view id) const;
+  const std::vector<const Classification*>& All() const { return all_; }
+  static const Classification& Isco();
 
   // ISIC Rev.4 section letter (A-U) or two-digit division.
   static absl::StatusOr<std::string> Activity(absl::string_view code,
@@ -82,18 +94,19 @@ class Codelists {
   static absl::StatusOr<std::string> Channel(absl::string_view code, unsigned special = kNoSpecial);
 
   // Rolls a code up its hierarchy. Codes already at or above the level, and
-  // special codes, come back unchanged.
+  // special codes, come back unchanged. Both are a few instructions: ISCO
+  // codes are positional, and ISIC divisions index a table.
   static std::string RollUpOccupation(absl::string_view code, int level);
   static std::string RollUpActivity(absl::string_view code, int level);
 
  private:
   Codelists() = default;
 
-  std::vector<IscoGroup> isco_;
-  absl::flat_hash_map<std::string, size_t> isco_index_;
+  std::unique_ptr<Classification> countries_;     // ISO 3166-1 by alpha-3
+  std::unique_ptr<Classification> subdivisions_;  // ISO 3166-2
+  std::vector<const Classification*> all_;
   absl::flat_hash_map<std::string, std::string> country_alpha3_;  // any spelling -> alpha-3
   absl::flat_hash_map<std::string, std::string> country_alpha2_;  // alpha-3 -> alpha-2
-  absl::flat_hash_set<std::string> subdivisions_;
 };
 
 }  // namespace lmx

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "federation/time_period.h"
 #include "node/observation_codec.h"
+#include "node/row_errors.h"
 #include "node/status_macros.h"
 #include "node/timestamps.h"
 
@@ -86,6 +87,18 @@ absl::Status FreeText(absl::string_view value) {
   return absl::OkStatus();
 }
 
+// An occupation: an ISCO-08 code, or with a crosswalk one of its national
+// codes, which Harmonizer maps once the row is accepted. Special codes are
+// the same in both.
+absl::StatusOr<std::string> OccupationCode(const IngestContext& context, absl::string_view value,
+                                           unsigned special) {
+  if (context.crosswalk == nullptr) return context.codelists->Occupation(value, special);
+  if (context.crosswalk->Find(value) >= 0) return std::string(value);
+  std::string upper = absl::AsciiStrToUpper(value);
+  if (IsAllowedSpecial(upper, special)) return upper;
+  return context.crosswalk->NoMapping(value);
+}
+
 absl::Status RefArea(const IngestContext& context, absl::string_view value, Observation*) {
   ASSIGN_OR_RETURN(std::string country, context.codelists->Country(value));
   if (country != context.country) {
@@ -110,7 +123,7 @@ const std::vector<RowValidator::Column>& ShortageColumns() {
       {"period", true, LMX_SET(shortage, ASSIGN_OR_RETURN(*m->mutable_period(), Period(value)))},
       {"occupation", true,
        LMX_SET(shortage,
-               ASSIGN_OR_RETURN(*m->mutable_occupation(), context.codelists->Occupation(value)))},
+               ASSIGN_OR_RETURN(*m->mutable_occupation(), OccupationCode(context, value, 0)))},
       {"status", true,
        LMX_SET(shortage, ASSIGN_OR_RETURN(auto status, EnumValue<v1::ShortageStatus>(
                                                            value, {{"SHORTAGE", v1::SHORTAGE},
@@ -159,7 +172,7 @@ const std::vector<RowValidator::Column>& VacancyColumns() {
       {"posted", true, LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_posted(), Day(value)))},
       {"occupation", true,
        LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_occupation(),
-                                         context.codelists->Occupation(value, kAllowUnknown)))},
+                                         OccupationCode(context, value, kAllowUnknown)))},
       {"closes", false, LMX_SET(vacancy, ASSIGN_OR_RETURN(*m->mutable_closes(), Day(value)))},
       {"positions", false,
        LMX_SET(vacancy, ASSIGN_OR_RETURN(auto n, WholeNumber(value, 1, kMaxPositions));
@@ -226,10 +239,10 @@ const std::vector<RowValidator::Column>& FlowColumns() {
       {"count", true,
        LMX_SET(flow, ASSIGN_OR_RETURN(auto n, WholeNumber(value, 0)); m->set_count(n))},
       {"occupation", false,
-       LMX_SET(flow,
-               ASSIGN_OR_RETURN(*m->mutable_occupation(),
-                                context.codelists->Occupation(
-                                    value, kAllowTotal | kAllowUnknown | kAllowNotApplicable)))},
+       LMX_SET(flow, ASSIGN_OR_RETURN(
+                         *m->mutable_occupation(),
+                         OccupationCode(context, value,
+                                        kAllowTotal | kAllowUnknown | kAllowNotApplicable)))},
       {"sex", false,
        LMX_SET(flow, ASSIGN_OR_RETURN(*m->mutable_sex(),
                                       Codelists::Sex(value, kAllowTotal | kAllowUnknown)))},
@@ -303,24 +316,6 @@ absl::Status CrossFieldCheck(const Observation& observation, std::string* column
                                 observation.vacancy().posted(), ")"));
   }
   return absl::OkStatus();
-}
-
-// At most `limit` bytes of `text`, cut at a character boundary, with "..."
-// when cut: error messages quote values, and a hostile value must not make
-// the node keep megabytes per error.
-std::string Shorten(absl::string_view text, size_t limit) {
-  if (text.size() <= limit) return std::string(text);
-  size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return absl::StrCat(text.substr(0, cut), "...");
-}
-
-v1::RowError MakeError(uint64_t line, absl::string_view column, absl::string_view reason) {
-  v1::RowError error;
-  error.set_line(line);
-  error.set_column(Shorten(column, 64));
-  error.set_reason(Shorten(reason, 300));
-  return error;
 }
 
 }  // namespace
@@ -443,20 +438,8 @@ uint64_t HeaderLine(const v1::PublishHeader& header) {
 }  // namespace
 
 PublishSession::PublishSession(const IngestContext& context, const v1::PublishHeader& header)
-    : context_(context),
-      header_(header),
-      validator_(context, header.dataset(),
-                 std::vector<std::string>(header.columns().begin(), header.columns().end()),
-                 HeaderLine(header), &header_errors_) {
-  if (!header.classification().empty()) {
-    // National classifications arrive with the classification registry;
-    // until then a mapped publish must not pass for an ISCO-08 one.
-    header_errors_.push_back(
-        MakeError(HeaderLine(header), "header",
-                  absl::StrCat("classification '", header.classification(),
-                               "' is not known to this node (publish ISCO-08 codes without "
-                               "--classification)")));
-  }
+    : context_(context), header_(header) {
+  Start();
   for (auto& error : header_errors_) {
     if (row_errors_.size() < kMaxListedErrors) row_errors_.push_back(error);
   }
@@ -468,6 +451,50 @@ PublishSession::PublishSession(const IngestContext& context, const v1::PublishHe
       store_error_ = batch.status();
     }
   }
+}
+
+void PublishSession::Start() {
+  const uint64_t line = HeaderLine(header_);
+  std::vector<std::string> columns(header_.columns().begin(), header_.columns().end());
+  auto fail = [&](absl::string_view reason) {
+    header_errors_.push_back(MakeError(line, "header", reason));
+  };
+  const std::string& id = header_.classification();
+  if (header_.dataset() == v1::DATASET_CROSSWALK) {
+    auto national = NationalClassificationId(id);
+    if (!national.ok()) return fail(national.status().message());
+    if (context_.codelists->Find(*national) != nullptr || *national == kTimePeriodId) {
+      return fail(absl::StrCat("'", *national,
+                               "' is a regional classification; import a national one under "
+                               "its own id"));
+    }
+    if (!header_.target().empty() && absl::AsciiStrToUpper(header_.target()) != kIsco08) {
+      return fail(absl::StrCat("target '", header_.target(),
+                               "': crosswalks map occupation codes to ISCO08"));
+    }
+    if (header_.partial()) return fail("a crosswalk is imported whole; --partial does not apply");
+    import_ = std::make_unique<CrosswalkImport>(*national, Codelists::Isco(), columns, line,
+                                                &header_errors_);
+    return;
+  }
+  if (!id.empty() && absl::AsciiStrToUpper(id) != kIsco08) {
+    absl::StatusOr<std::shared_ptr<const Crosswalk>> crosswalk =
+        absl::NotFoundError("this node keeps no classifications");
+    if (context_.classifications != nullptr) {
+      crosswalk = context_.classifications->Find(context_.country, id);
+    }
+    if (absl::IsNotFound(crosswalk.status())) {
+      return fail(absl::StrCat("classification '", id,
+                               "' is not known to this node; import its crosswalk first with "
+                               "`lmx classifications import --id=",
+                               id, " --target=ISCO08 FILE`"));
+    }
+    if (!crosswalk.ok()) return fail(crosswalk.status().message());
+    context_.crosswalk = *std::move(crosswalk);
+    harmonizer_ = std::make_unique<Harmonizer>(context_.crosswalk);
+  }
+  validator_ =
+      std::make_unique<RowValidator>(context_, header_.dataset(), columns, line, &header_errors_);
 }
 
 void PublishSession::Reject(std::vector<v1::RowError>& errors) {
@@ -494,8 +521,13 @@ void PublishSession::AddRow(const v1::Row& row) {
     errors.back().set_line(row.line());
     return Reject(errors);
   }
+  if (import_ != nullptr) {
+    if (!import_->AddRow(row, &errors)) return Reject(errors);
+    response_.set_accepted(response_.accepted() + 1);
+    return;
+  }
   Observation observation;
-  if (!validator_.Validate(row, &observation, &errors)) {
+  if (!validator_->Validate(row, &observation, &errors)) {
     return Reject(errors);
   }
   std::string key = ObservationKey(observation);
@@ -509,7 +541,14 @@ void PublishSession::AddRow(const v1::Row& row) {
   }
   response_.set_accepted(response_.accepted() + 1);
   // Once the batch is refused nothing will be written, so there is no point
-  // spooling more.
+  // mapping or spooling more.
+  if (Refused()) return;
+  if (harmonizer_ == nullptr) return Write(key, observation);
+  if (auto mapped = harmonizer_->Add(observation)) Write(ObservationKey(*mapped), *mapped);
+}
+
+void PublishSession::Write(const std::string& key, const Observation& observation) {
+  ++written_;
   if (batch_ != nullptr && !Refused() && store_error_.ok()) {
     store_error_ = batch_->Put(key, EncodeObservation(observation));
   }
@@ -520,15 +559,36 @@ bool PublishSession::Refused() const {
 }
 
 absl::StatusOr<v1::PublishResponse> PublishSession::Finish() {
-  RETURN_IF_ERROR(store_error_);
   v1::PublishResponse response = response_;
   for (auto& error : row_errors_) *response.add_errors() = error;
   response.set_rejected_batch(Refused());
-  if (batch_ == nullptr || Refused() || response.accepted() == 0) return response;
+  if (Refused()) return response;
   BatchInfo meta;
   meta.dataset = header_.dataset();
   meta.source = header_.source();
   meta.rows = response.accepted();
+  if (import_ != nullptr && import_->pairs() > 0) {
+    std::vector<std::string> notices;
+    v1::Crosswalk crosswalk = import_->Finish(header_.source(), &notices);
+    for (auto& notice : notices) response.add_notices(std::move(notice));
+    meta.classification = crosswalk.id();
+    written_ = import_->pairs();
+    if (batch_ != nullptr) {
+      store_error_ = batch_->Put(CrosswalkKey(context_.country, crosswalk.id()),
+                                 crosswalk.SerializeAsString());
+    }
+  }
+  if (harmonizer_ != nullptr) {
+    meta.classification = context_.crosswalk->id();
+    meta.classification_version = context_.crosswalk->version();
+    RETURN_IF_ERROR(harmonizer_->Drain([&](const Observation& observation) {
+      Write(ObservationKey(observation), observation);
+      return store_error_;
+    }));
+  }
+  RETURN_IF_ERROR(store_error_);
+  response.set_observations(written_);
+  if (batch_ == nullptr || response.accepted() == 0) return response;
   ASSIGN_OR_RETURN(BatchInfo info, batch_->Commit(meta));
   response.set_written(true);
   response.set_version(info.version);

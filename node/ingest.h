@@ -1,11 +1,13 @@
-// Ingest: turns a ministry's CSV rows into validated observations and writes
-// them to the store as one atomic batch.
+// Ingest: turns a ministry's CSV rows into validated observations, maps
+// national occupation codes to ISCO-08 (harmonize.h), and writes them to the
+// store as one atomic batch. A crosswalk import takes the same path.
 //
 // A PublishSession takes the header, then rows in file order. Every row is
-// checked against the codelists, value ranges and cross-field rules, and
-// duplicate keys inside the file are caught. Every error of every row is
-// kept as `line, column, reason`. Finish() writes all rows, or with
-// `partial` only the good ones, or nothing when any row was rejected.
+// checked against the codelists (or, with a classification, the crosswalk),
+// value ranges and cross-field rules, and duplicate keys inside the file
+// are caught. Every error of every row is kept as `line, column, reason`.
+// Finish() writes all rows, or with `partial` only the good ones, or
+// nothing when any row was rejected.
 //
 //   PublishSession session(context, header);
 //   for (...) session.AddRow(line, fields);
@@ -21,7 +23,11 @@
 
 #include "absl/status/statusor.h"
 #include "federation/codelists.h"
+#include "federation/crosswalk.h"
+#include "federation/harmonize.h"
 #include "lmx/v1/publish.pb.h"
+#include "node/classification_registry.h"
+#include "node/crosswalk_import.h"
 #include "node/store.h"
 
 namespace lmx {
@@ -31,6 +37,10 @@ struct IngestContext {
   std::string country;  // the node's own country, ISO 3166-1 alpha-3
   std::shared_ptr<const Codelists> codelists;
   Store* store = nullptr;
+  // Resolves `--classification`; without it only ISCO-08 is accepted.
+  const ClassificationRegistry* classifications = nullptr;
+  // Set per publish: the crosswalk its occupation codes are mapped with.
+  std::shared_ptr<const Crosswalk> crosswalk;
 };
 
 // The row errors listed in a response; further row errors are only counted.
@@ -42,6 +52,7 @@ class RowValidator {
  public:
   // Maps the header to the dataset's columns. Unknown, repeated or missing
   // required columns are reported in `errors` (column "header").
+  // With `context.crosswalk`, occupation codes are national codes of it.
   RowValidator(const IngestContext& context, v1::Dataset dataset,
                const std::vector<std::string>& columns, uint64_t header_line,
                std::vector<v1::RowError>* errors);
@@ -84,6 +95,7 @@ class KeyLines {
 
 class PublishSession {
  public:
+  // `context` must outlive the session.
   PublishSession(const IngestContext& context, const v1::PublishHeader& header);
 
   // Adds the next row of the file.
@@ -94,15 +106,24 @@ class PublishSession {
   absl::StatusOr<v1::PublishResponse> Finish();
 
  private:
+  // Checks what the header asks for and sets up the validator, importer or
+  // harmonizer.
+  void Start();
   void Reject(std::vector<v1::RowError>& errors);
   // Whether the batch as a whole is refused: the one rule for all-or-nothing.
   bool Refused() const;
+  // Spools one observation (with its logical key) into the batch, unless
+  // nothing will be written.
+  void Write(const std::string& key, const v1::Observation& observation);
 
-  const IngestContext& context_;
+  IngestContext context_;
   v1::PublishHeader header_;
   std::vector<v1::RowError> header_errors_;
-  RowValidator validator_;
+  std::unique_ptr<RowValidator> validator_;
+  std::unique_ptr<CrosswalkImport> import_;
+  std::unique_ptr<Harmonizer> harmonizer_;
   std::unique_ptr<Store::Batch> batch_;
+  uint64_t written_ = 0;
   absl::Status store_error_;
   KeyLines seen_;
   v1::PublishResponse response_;

@@ -116,10 +116,12 @@ int main(int argc, char** argv) {
   auto store = lmx::Store::Open(absl::GetFlag(FLAGS_data_dir), *country);
   if (!store.ok()) return Fail(std::string(store.status().message()));
 
-  lmx::IngestContext ingest{*country, *codelists, store->get()};
+  lmx::ClassificationRegistry classifications(store->get(), *codelists, *country);
+  lmx::IngestContext ingest{*country, *codelists, store->get(), &classifications};
   lmx::QueryEngine engine(store->get(), *codelists);
   lmx::PublishServiceImpl publish_service(ingest);
   lmx::QueryServiceImpl query_service(*country, &engine);
+  lmx::ClassificationServiceImpl classification_service(&classifications);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -128,6 +130,7 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&publish_service);
   builder.RegisterService(&query_service);
+  builder.RegisterService(&classification_service);
   // The CLI sends about 1 MiB a message; a row is at most 1 MiB.
   builder.SetMaxReceiveMessageSize(16 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

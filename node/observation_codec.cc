@@ -97,6 +97,12 @@ std::string ObservationKey(const v1::Observation& observation) {
   return key;
 }
 
+std::string CrosswalkKey(absl::string_view origin, absl::string_view id) {
+  std::string key = Prefix(v1::DATASET_CROSSWALK, origin);
+  AppendCode(&key, id);
+  return key;
+}
+
 std::string EncodeObservation(const v1::Observation& observation) {
   return observation.SerializeAsString();
 }
@@ -113,7 +119,8 @@ KeyRange DatasetRange(v1::Dataset dataset, absl::string_view country,
                       std::optional<int> first_month, std::optional<int> last_month) {
   std::string prefix = Prefix(dataset, country);
   KeyRange range{prefix, PrefixEnd(prefix)};
-  bool has_period = dataset != v1::DATASET_VACANCY && country.size() == 3;
+  bool has_period =
+      dataset != v1::DATASET_VACANCY && dataset != v1::DATASET_CROSSWALK && country.size() == 3;
   if (has_period && first_month) AppendPeriodBytes(&range.begin, *first_month, 0);
   if (has_period && last_month) {
     range.end = prefix;

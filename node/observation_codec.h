@@ -20,6 +20,10 @@ namespace lmx {
 // The logical key of an observation whose fields were validated.
 std::string ObservationKey(const v1::Observation& observation);
 
+// The logical key of `origin`'s crosswalk `id`: one key per crosswalk, so
+// that each import is a new version of the whole crosswalk.
+std::string CrosswalkKey(absl::string_view origin, absl::string_view id);
+
 // The stored value: the observation without the provenance that the key and
 // the batch catalog already hold (origin, version, time).
 std::string EncodeObservation(const v1::Observation& observation);
@@ -33,8 +37,8 @@ struct KeyRange {
 
 // All keys of a dataset, optionally of one country, optionally restricted
 // to periods that start within [from, to] (month numbers as in TimePeriod).
-// Vacancies have no period in their key, so the period bounds are ignored
-// for them.
+// Vacancies and crosswalks have no period in their key, so the period
+// bounds are ignored for them.
 KeyRange DatasetRange(v1::Dataset dataset, absl::string_view country = "",
                       std::optional<int> first_month = std::nullopt,
                       std::optional<int> last_month = std::nullopt);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "federation/datasets.h"
+#include "federation/harmonize.h"
 #include "federation/time_period.h"
 #include "node/observation_codec.h"
 #include "node/status_macros.h"
@@ -97,25 +98,6 @@ v1::Provenance* MutableProvenance(Observation* o) {
   return o->mutable_flow()->mutable_provenance();
 }
 
-absl::StatusOr<VersionLimits> ResolveAsOf(const BatchCatalog& catalog, absl::string_view as_of) {
-  if (as_of.empty()) return catalog.Latest();
-  uint64_t version = 0;
-  if (absl::SimpleAtoi(as_of, &version)) return catalog.AsOfVersion(version);
-  absl::Time time;
-  std::string error;
-  if (absl::ParseTime(absl::RFC3339_full, as_of, &time, &error)) return catalog.AsOf(time);
-  // A bare date means the end of that day (UTC): "as it stood on that date".
-  if (auto date = Date::Parse(as_of); date.ok()) {
-    time = absl::FromCivil(absl::CivilDay(date->year, date->month, date->day) + 1,
-                           absl::UTCTimeZone()) -
-           absl::Nanoseconds(1);
-    return catalog.AsOf(time);
-  }
-  return Invalid(absl::StrCat("as_of: '", as_of,
-                              "' is not a version number, a date (YYYY-MM-DD) or an RFC 3339 "
-                              "date-time"));
-}
-
 // Measures of one aggregate row.
 struct Accumulator {
   int64_t first = 0;   // count / vacancies / observations
@@ -126,47 +108,25 @@ struct Accumulator {
   std::set<std::string> countries;
 };
 
-v1::ShortageStatus StatusFromIndex(double index) {
-  if (index >= kShortageThreshold) return v1::SHORTAGE;
-  if (index <= -kShortageThreshold) return v1::SURPLUS;
-  return v1::BALANCED;
-}
-
-// Combines several shortage observations (narrower codes, or regions): the mean index
-// decides the status when any has an index, else the most common status
-// (ties go to BALANCED).
+// Combines several shortage observations (narrower codes, or regions) by
+// the region's one rule for combining shortage indicators.
 void CombineNarrower(const std::vector<const v1::Shortage*>& parts, v1::ShortageViewRow* row) {
-  double sum = 0;
-  int indexed = 0;
-  int64_t hard_to_fill = 0;
-  bool any_hard_to_fill = false;
-  std::map<v1::ShortageStatus, int> votes;
+  ShortageCombiner combiner;
   for (const auto* part : parts) {
-    if (part->has_shortage_index()) sum += part->shortage_index(), ++indexed;
-    if (part->has_hard_to_fill()) hard_to_fill += part->hard_to_fill(), any_hard_to_fill = true;
-    ++votes[part->status()];
+    combiner.Add(
+        1.0, part->status(),
+        part->has_shortage_index() ? std::optional<double>(part->shortage_index()) : std::nullopt,
+        part->has_hard_to_fill() ? std::optional<int64_t>(part->hard_to_fill()) : std::nullopt);
     if (std::find(row->observed_occupations().begin(), row->observed_occupations().end(),
                   part->occupation()) == row->observed_occupations().end()) {
       row->add_observed_occupations(part->occupation());
     }
   }
-  if (any_hard_to_fill) row->set_hard_to_fill(hard_to_fill);
-  if (indexed > 0) {
-    row->set_shortage_index(sum / indexed);
-    row->set_status(StatusFromIndex(sum / indexed));
-    return;
-  }
-  v1::ShortageStatus best = v1::BALANCED;
-  int best_votes = 0;
-  bool tie = false;
-  for (const auto& [status, count] : votes) {
-    if (count > best_votes) {
-      best = status, best_votes = count, tie = false;
-    } else if (count == best_votes) {
-      tie = true;
-    }
-  }
-  row->set_status(tie ? v1::BALANCED : best);
+  v1::Shortage combined;
+  combiner.Fill(&combined);
+  row->set_status(combined.status());
+  if (combined.has_shortage_index()) row->set_shortage_index(combined.shortage_index());
+  if (combined.has_hard_to_fill()) row->set_hard_to_fill(combined.hard_to_fill());
 }
 
 // The view of `occupation` from one country's observations: the latest
@@ -272,7 +232,7 @@ absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
   Plan plan;
   plan.dataset = dataset;
   plan.catalog = store_->Catalog();
-  ASSIGN_OR_RETURN(plan.limits, ResolveAsOf(*plan.catalog, filter.as_of()));
+  ASSIGN_OR_RETURN(plan.limits, plan.catalog->Resolve(filter.as_of()));
   if (origins != nullptr) *origins = StatesOf(*plan.catalog, plan.limits);
   for (const std::string& country : filter.countries()) {
     auto code = codelists_->Country(country);

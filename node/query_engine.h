@@ -22,10 +22,6 @@
 
 namespace lmx {
 
-// Shortage index at or above which a combined status is SHORTAGE; at or
-// below its negative, SURPLUS; BALANCED in between.
-inline constexpr double kShortageThreshold = 0.1;
-
 struct AggregateResult {
   std::vector<std::string> columns;
   std::vector<v1::AggregateRow> rows;  // sorted by keys

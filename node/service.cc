@@ -151,4 +151,22 @@ grpc::Status QueryServiceImpl::Describe(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status ClassificationServiceImpl::List(grpc::ServerContext* context,
+                                             const v1::ListClassificationsRequest* request,
+                                             v1::ListClassificationsResponse* response) {
+  auto listed = registry_->List();
+  if (!listed.ok()) return ToGrpcStatus(listed.status());
+  *response = *std::move(listed);
+  return grpc::Status::OK;
+}
+
+grpc::Status ClassificationServiceImpl::Show(grpc::ServerContext* context,
+                                             const v1::ShowClassificationRequest* request,
+                                             v1::ShowClassificationResponse* response) {
+  auto shown = registry_->Show(*request);
+  if (!shown.ok()) return ToGrpcStatus(shown.status());
+  *response = *std::move(shown);
+  return grpc::Status::OK;
+}
+
 }  // namespace lmx

@@ -8,8 +8,10 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
+#include "lmx/v1/classification.grpc.pb.h"
 #include "lmx/v1/publish.grpc.pb.h"
 #include "lmx/v1/query.grpc.pb.h"
+#include "node/classification_registry.h"
 #include "node/ingest.h"
 #include "node/query_engine.h"
 
@@ -47,6 +49,20 @@ class QueryServiceImpl final : public v1::QueryService::Service {
  private:
   std::string country_;
   const QueryEngine* engine_;
+};
+
+class ClassificationServiceImpl final : public v1::ClassificationService::Service {
+ public:
+  explicit ClassificationServiceImpl(const ClassificationRegistry* registry)
+      : registry_(registry) {}
+
+  grpc::Status List(grpc::ServerContext* context, const v1::ListClassificationsRequest* request,
+                    v1::ListClassificationsResponse* response) override;
+  grpc::Status Show(grpc::ServerContext* context, const v1::ShowClassificationRequest* request,
+                    v1::ShowClassificationResponse* response) override;
+
+ private:
+  const ClassificationRegistry* registry_;
 };
 
 }  // namespace lmx

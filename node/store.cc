@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "federation/time_period.h"
 #include "node/status_macros.h"
 #include "node/storage.pb.h"
 #include "node/timestamps.h"
@@ -139,6 +140,9 @@ BatchInfo FromRecord(const internal::BatchRecord& record) {
   info.dataset = record.dataset();
   info.source = record.source();
   info.rows = record.rows();
+  info.observations = record.observations();
+  info.classification = record.classification();
+  info.classification_version = record.classification_version();
   return info;
 }
 
@@ -150,6 +154,9 @@ internal::BatchRecord ToRecord(const BatchInfo& info) {
   record.set_dataset(info.dataset);
   record.set_source(info.source);
   record.set_rows(info.rows);
+  record.set_observations(info.observations);
+  record.set_classification(info.classification);
+  record.set_classification_version(info.classification_version);
   return record;
 }
 
@@ -323,6 +330,7 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
   }
   BatchInfo info = meta;
   info.origin = batch->origin();
+  info.observations = batch->rows();
   auto latest = Catalog()->Latest();
   auto it = latest.find(info.origin);
   info.version = (it == latest.end() ? 0 : it->second) + 1;
@@ -572,6 +580,31 @@ const BatchInfo* BatchCatalog::Find(absl::string_view origin, uint64_t version) 
   // Versions are gap-free from 1, so version v sits at index v - 1.
   const BatchInfo& batch = it->second[version - 1];
   return batch.version == version ? &batch : nullptr;
+}
+
+const std::vector<BatchInfo>& BatchCatalog::Batches(absl::string_view origin) const {
+  static const auto* none = new std::vector<BatchInfo>();
+  auto it = origins_.find(origin);
+  return it == origins_.end() ? *none : it->second;
+}
+
+absl::StatusOr<VersionLimits> BatchCatalog::Resolve(absl::string_view as_of) const {
+  if (as_of.empty()) return Latest();
+  uint64_t version = 0;
+  if (absl::SimpleAtoi(as_of, &version)) return AsOfVersion(version);
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, as_of, &time, &error)) return AsOf(time);
+  // A bare date means the end of that day (UTC): "as it stood on that date".
+  if (auto date = Date::Parse(as_of); date.ok()) {
+    time = absl::FromCivil(absl::CivilDay(date->year, date->month, date->day) + 1,
+                           absl::UTCTimeZone()) -
+           absl::Nanoseconds(1);
+    return AsOf(time);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("as_of: '", as_of,
+                   "' is not a version number, a date (YYYY-MM-DD) or an RFC 3339 date-time"));
 }
 
 void BatchCatalog::Add(BatchInfo batch) {

@@ -37,7 +37,15 @@ struct BatchInfo {
   absl::Time published_at;
   int dataset = 0;  // lmx.v1.Dataset
   std::string source;
+  // Rows the publisher's file had accepted.
   uint64_t rows = 0;
+  // Keys the batch wrote: the rows, unless harmonization split or combined
+  // them. Filled in by Commit.
+  uint64_t observations = 0;
+  // The national classification the batch was mapped with, and the
+  // version of its crosswalk; for a crosswalk import, the id imported.
+  std::string classification;
+  uint64_t classification_version = 0;
 };
 
 // The newest version each origin may show; origins not listed show nothing.
@@ -61,8 +69,13 @@ class BatchCatalog {
   VersionLimits AsOf(absl::Time time) const;
   // `version` for every origin, capped at its latest.
   VersionLimits AsOfVersion(uint64_t version) const;
+  // What `--as_of` means: empty for the latest, a version number, an
+  // ISO 8601 date (the end of that day, UTC) or an RFC 3339 date-time.
+  absl::StatusOr<VersionLimits> Resolve(absl::string_view as_of) const;
   // The batch of `origin` with `version`, or null.
   const BatchInfo* Find(absl::string_view origin, uint64_t version) const;
+  // Every batch of `origin`, oldest first.
+  const std::vector<BatchInfo>& Batches(absl::string_view origin) const;
   // Adds a batch; versions of an origin must be added in increasing order.
   void Add(BatchInfo batch);
 
@@ -81,8 +94,8 @@ class Store {
     // Adds a row. A logical key may be put at most once per batch.
     virtual absl::Status Put(absl::string_view key, absl::string_view value) = 0;
     // Assigns the next version, applies the rows and syncs the commit.
-    // `meta` supplies dataset, source and rows; origin, version and time are
-    // filled in and returned.
+    // `meta` supplies dataset, source, rows and classification; origin,
+    // version, time and observations are filled in and returned.
     virtual absl::StatusOr<BatchInfo> Commit(const BatchInfo& meta) = 0;
   };
 

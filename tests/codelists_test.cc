@@ -35,8 +35,8 @@ void ExpectAccepted(const absl::StatusOr<std::string>& result, const std::string
 
 TEST_F(CodelistsTest, IscoHas619GroupsOnFourLevels) {
   std::map<int, int> per_level;
-  for (const IscoGroup& group : lists().occupations()) ++per_level[group.level];
-  EXPECT_EQ(lists().occupations().size(), 619u);
+  for (const ClassCode& group : Codelists::Isco().codes()) ++per_level[group.level];
+  EXPECT_EQ(Codelists::Isco().codes().size(), 619u);
   EXPECT_EQ(per_level, (std::map<int, int>{{1, 10}, {2, 43}, {3, 130}, {4, 436}}));
 }
 
@@ -53,23 +53,23 @@ TEST_F(CodelistsTest, IscoMatchesTheRegionalReferenceFile) {
     ASSERT_TRUE(record.error.empty()) << path << ":" << record.line << ": " << record.error;
     ASSERT_EQ(record.fields.size(), 4u) << path << ":" << record.line;
     ++rows;
-    const IscoGroup* group = lists().FindOccupation(record.fields[0]);
+    const ClassCode* group = Codelists::Isco().Find(record.fields[0]);
     ASSERT_NE(group, nullptr) << "missing ISCO code " << record.fields[0];
     EXPECT_EQ(std::to_string(group->level), record.fields[1]) << record.fields[0];
     EXPECT_EQ(group->parent, record.fields[2]) << record.fields[0];
     EXPECT_EQ(group->label, record.fields[3]) << record.fields[0];
   }
-  EXPECT_EQ(rows, lists().occupations().size());
+  EXPECT_EQ(rows, Codelists::Isco().codes().size());
 }
 
 TEST_F(CodelistsTest, EveryIscoGroupIsItsParentsCodePlusOneDigit) {
-  for (const IscoGroup& group : lists().occupations()) {
+  for (const ClassCode& group : Codelists::Isco().codes()) {
     EXPECT_EQ(group.code.size(), static_cast<size_t>(group.level)) << group.code;
     if (group.level == 1) {
       EXPECT_TRUE(group.parent.empty()) << group.code;
       continue;
     }
-    EXPECT_NE(lists().FindOccupation(group.parent), nullptr) << group.code;
+    EXPECT_NE(Codelists::Isco().Find(group.parent), nullptr) << group.code;
     EXPECT_EQ(Codelists::RollUpOccupation(group.code, group.level - 1), group.parent) << group.code;
   }
 }
@@ -78,9 +78,9 @@ TEST_F(CodelistsTest, OccupationAcceptsCodesAtEveryLevel) {
   for (const char* code : {"2", "25", "251", "2512", "0", "0110", "9629"}) {
     ExpectAccepted(lists().Occupation(code), code);
   }
-  ASSERT_NE(lists().FindOccupation("2512"), nullptr);
-  EXPECT_EQ(lists().FindOccupation("2512")->parent, "251");
-  EXPECT_EQ(lists().FindOccupation("9999"), nullptr);
+  ASSERT_NE(Codelists::Isco().Find("2512"), nullptr);
+  EXPECT_EQ(Codelists::Isco().Find("2512")->parent, "251");
+  EXPECT_EQ(Codelists::Isco().Find("9999"), nullptr);
 }
 
 TEST_F(CodelistsTest, OccupationRejectsCodesOutsideIscoNamingThem) {

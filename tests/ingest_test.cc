@@ -1,5 +1,6 @@
 #include "node/ingest.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,19 @@ class IngestTest : public ::testing::Test {
     context_.country = "KEN";
     context_.codelists = TestCodelists();
     context_.store = store_.get();
+    registry_ = std::make_unique<ClassificationRegistry>(store_.get(), TestCodelists(), "KEN");
+    context_.classifications = registry_.get();
+  }
+
+  // Imports a crosswalk from `columns` and rows (lines from 2).
+  v1::PublishResponse ImportCrosswalk(const std::string& id,
+                                      const std::vector<std::string>& columns,
+                                      const std::vector<std::vector<std::string>>& rows) {
+    v1::PublishHeader header = Header(v1::DATASET_CROSSWALK, columns);
+    header.set_classification(id);
+    std::vector<v1::Row> made;
+    for (const auto& fields : rows) made.push_back(MakeRow(made.size() + 2, fields));
+    return Publish(header, made);
   }
 
   v1::PublishResponse Publish(const v1::PublishHeader& header, const std::vector<v1::Row>& rows) {
@@ -145,6 +159,7 @@ class IngestTest : public ::testing::Test {
 
   ScopedTempDir dir_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<ClassificationRegistry> registry_;
   IngestContext context_;
 };
 
@@ -459,6 +474,130 @@ TEST_F(IngestTest, HugeValuesAreQuotedShortAndHugeCountsRefused) {
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_LT(errors[0].reason().size(), 400u);
   EXPECT_THAT(errors[1].reason(), HasSubstr("is more than 1000000000"));
+}
+
+// --- Publishing in a national classification ------------------------------
+
+TEST_F(IngestTest, ACrosswalkImportIsAVersionedBatchOfTheOrigin) {
+  auto first = ImportCrosswalk("nat", {"source", "target"}, {{"A", "2221"}, {"B", "2222"}});
+  EXPECT_TRUE(first.written());
+  EXPECT_EQ(first.accepted(), 2u);
+  EXPECT_EQ(first.observations(), 2u);
+  auto second = ImportCrosswalk("NAT", {"source", "target"}, {{"A", "2222"}});
+  EXPECT_EQ(second.version(), first.version() + 1);
+  auto latest = registry_->Find("KEN", "NAT");
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ((*latest)->version(), second.version());
+  EXPECT_EQ((*latest)->Find("B"), -1);  // a re-import replaces the whole crosswalk
+  auto older = registry_->Find("KEN", "NAT", absl::StrCat(first.version()));
+  ASSERT_TRUE(older.ok()) << older.status();
+  EXPECT_EQ((*older)->Find("B"), 1);
+  const BatchInfo* batch = store_->Catalog()->Find("KEN", first.version());
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->dataset, v1::DATASET_CROSSWALK);
+  EXPECT_EQ(batch->classification, "NAT");
+}
+
+TEST_F(IngestTest, ACrosswalkWithABadPairIsNotImported) {
+  auto response = ImportCrosswalk("NAT", {"source", "target"}, {{"A", "2221"}, {"B", "9999"}});
+  EXPECT_TRUE(response.rejected_batch());
+  EXPECT_THAT(Where(response), ElementsAre("3:target"));
+  ExpectStoreEmpty();
+}
+
+TEST_F(IngestTest, RegionalIdsAndPartialImportsAreRefused) {
+  EXPECT_THAT(ImportCrosswalk("ISCO08", {"source", "target"}, {{"A", "2221"}}).errors(0).reason(),
+              HasSubstr("is a regional classification"));
+  v1::PublishHeader header = Header(v1::DATASET_CROSSWALK, {"source", "target"}, true);
+  header.set_classification("NAT");
+  EXPECT_THAT(Publish(header, {MakeRow(2, {"A", "2221"})}).errors(0).reason(),
+              HasSubstr("imported whole"));
+  header = Header(v1::DATASET_CROSSWALK, {"source", "target"});
+  header.set_classification("NAT");
+  header.set_target("ISIC4");
+  EXPECT_THAT(Publish(header, {MakeRow(2, {"A", "2221"})}).errors(0).reason(),
+              HasSubstr("map occupation codes to ISCO08"));
+  ExpectStoreEmpty();
+}
+
+TEST_F(IngestTest, AnUnknownClassificationRefusesTheFile) {
+  v1::PublishHeader header = Header(v1::DATASET_FLOW, kFlowColumns);
+  header.set_classification("SOC2010");
+  auto response = Publish(header, GoodFlows());
+  EXPECT_TRUE(response.rejected_batch());
+  EXPECT_THAT(response.errors(0).reason(),
+              HasSubstr("classification 'SOC2010' is not known to this node"));
+}
+
+TEST_F(IngestTest, ACodeWithoutMappingRejectsItsRow) {
+  ImportCrosswalk("SOC2010", {"soc10", "isco08"}, {{"29-1141", "2221"}});
+  v1::PublishHeader header = Header(v1::DATASET_FLOW, kFlowColumns);
+  header.set_classification("SOC2010");
+  auto response = Publish(header, {MakeRow(2, {"2025", "INFLOW", "UGA", "29-1141", "F", "3"}),
+                                   MakeRow(3, {"2025", "INFLOW", "UGA", "2221", "F", "4"})});
+  EXPECT_TRUE(response.rejected_batch());
+  ASSERT_EQ(response.errors_size(), 1);
+  EXPECT_EQ(response.errors(0).line(), 3u);
+  EXPECT_EQ(response.errors(0).column(), "occupation");
+  EXPECT_EQ(response.errors(0).reason(), "no mapping for '2221' in SOC2010");
+}
+
+TEST_F(IngestTest, MappedFlowsCombineAndKeepTheirNationalCodesAndCrosswalkVersion) {
+  auto imported = ImportCrosswalk("NAT", {"source", "target", "weight"},
+                                  {{"A", "2221", "1"}, {"B", "2221", "0.5"}, {"B", "2222", "0.5"}});
+  v1::PublishHeader header = Header(v1::DATASET_FLOW, kFlowColumns);
+  header.set_classification("nat");
+  auto response = Publish(header, {MakeRow(2, {"2025", "INFLOW", "UGA", "A", "F", "10"}),
+                                   MakeRow(3, {"2025", "INFLOW", "UGA", "B", "F", "7"}),
+                                   MakeRow(4, {"2025", "INFLOW", "UGA", "A", "F", "1"})});
+  // Line 4 repeats line 2's national key: a duplicate, not a contribution.
+  EXPECT_THAT(Where(response), ElementsAre("4:row"));
+  header.set_partial(true);
+  response = Publish(header, {MakeRow(2, {"2025", "INFLOW", "UGA", "A", "F", "10"}),
+                              MakeRow(3, {"2025", "INFLOW", "UGA", "B", "F", "7"})});
+  EXPECT_EQ(response.accepted(), 2u);
+  EXPECT_EQ(response.observations(), 2u);
+  std::map<std::string, v1::Flow> stored;
+  for (const auto& [observation, version] : StoredFlows()) {
+    stored[observation.flow().occupation()] = observation.flow();
+  }
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored["2221"].count(), 10 + 4);  // B's 7 splits 4 and 3 (tie to 2221)
+  EXPECT_EQ(stored["2222"].count(), 3);
+  EXPECT_THAT(stored["2221"].provenance().national_codes(), ElementsAre("A", "B"));
+  EXPECT_EQ(stored["2221"].provenance().classification(), "NAT");
+  EXPECT_EQ(stored["2221"].provenance().classification_version(), imported.version());
+  const BatchInfo* batch = store_->Catalog()->Find("KEN", response.version());
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->classification, "NAT");
+  EXPECT_EQ(batch->classification_version, imported.version());
+  EXPECT_EQ(batch->rows, 2u);
+  EXPECT_EQ(batch->observations, 2u);
+}
+
+TEST_F(IngestTest, DataKeepsTheCrosswalkVersionItWasMappedWith) {
+  auto v1 = ImportCrosswalk("NAT", {"source", "target"}, {{"A", "2221"}});
+  v1::PublishHeader header = Header(v1::DATASET_FLOW, kFlowColumns);
+  header.set_classification("NAT");
+  Publish(header, {MakeRow(2, {"2025", "INFLOW", "UGA", "A", "F", "10"})});
+  auto v2 = ImportCrosswalk("NAT", {"source", "target"}, {{"A", "2222"}});
+  Publish(header, {MakeRow(2, {"2026", "INFLOW", "UGA", "A", "F", "20"})});
+  std::map<std::string, std::pair<std::string, uint64_t>> by_period;
+  for (const auto& [observation, version] : StoredFlows()) {
+    by_period[observation.flow().period()] = {
+        observation.flow().occupation(), observation.flow().provenance().classification_version()};
+  }
+  EXPECT_EQ(by_period["2025"], std::make_pair(std::string("2221"), v1.version()));
+  EXPECT_EQ(by_period["2026"], std::make_pair(std::string("2222"), v2.version()));
+}
+
+TEST_F(IngestTest, ADryRunSaysHowManyObservationsMappingWouldWrite) {
+  ImportCrosswalk("NAT", {"source", "target"}, {{"A", "2221"}, {"A", "2222"}, {"A", "3221"}});
+  v1::PublishHeader header = Header(v1::DATASET_FLOW, kFlowColumns, false, true);
+  header.set_classification("NAT");
+  auto response = Publish(header, {MakeRow(2, {"2025", "INFLOW", "UGA", "A", "F", "10"})});
+  EXPECT_FALSE(response.written());
+  EXPECT_EQ(response.observations(), 3u);
 }
 
 }  // namespace

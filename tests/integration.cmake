@@ -1,11 +1,15 @@
 # Integration tests: real lmx-node processes driven by the real lmx binary.
-add_executable(lmx_integration_tests node_integration_test.cc node_process.cc)
-target_link_libraries(lmx_integration_tests PRIVATE lmx_proto GTest::gmock GTest::gtest_main
+add_executable(lmx_integration_tests
+  harmonization_integration_test.cc
+  node_integration_test.cc
+  node_process.cc)
+target_link_libraries(lmx_integration_tests PRIVATE lmx_csv lmx_proto GTest::gmock GTest::gtest_main
   gRPC::grpc++ absl::strings)
 target_include_directories(lmx_integration_tests PRIVATE ${PROJECT_SOURCE_DIR})
 target_compile_definitions(lmx_integration_tests PRIVATE
   LMX_NODE_BINARY="$<TARGET_FILE:lmx-node>"
   LMX_CLI_BINARY="$<TARGET_FILE:lmx>"
-  LMX_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  LMX_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+  LMX_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
 add_dependencies(lmx_integration_tests lmx-node lmx)
 gtest_discover_tests(lmx_integration_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)

@@ -23,7 +23,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "tests/node_process.h"
+#include "tests/node_test_base.h"
 
 namespace lmx::testing {
 namespace {
@@ -53,40 +53,7 @@ std::vector<std::vector<std::string>> CsvRows(const std::string& text) {
   return rows;
 }
 
-class NodeTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = MakeTempDir("node");
-    node_ = std::make_unique<NodeProcess>("KEN", dir_ + "/data");
-    std::string error;
-    ASSERT_TRUE(node_->Start(&error)) << error;
-  }
-
-  void TearDown() override {
-    node_.reset();  // stops the node before its directory goes
-    std::filesystem::remove_all(dir_);
-  }
-
-  CliResult Lmx(std::vector<std::string> args) {
-    args.insert(args.begin(), "--node=" + node_->address());
-    return RunLmx(args);
-  }
-
-  std::string File(const std::string& name, const std::string& text) {
-    std::string path = dir_ + "/" + name;
-    WriteFile(path, text);
-    return path;
-  }
-
-  void Restart() {
-    std::string error;
-    node_ = std::make_unique<NodeProcess>("KEN", dir_ + "/data");
-    ASSERT_TRUE(node_->Start(&error)) << error;
-  }
-
-  std::string dir_;
-  std::unique_ptr<NodeProcess> node_;
-};
+using NodeTest = NodeTestBase;
 
 TEST_F(NodeTest, ThousandsOfRowsOfEachDatasetPublishAndFlowsAggregateToTheFileSums) {
   std::mt19937 random(7);
