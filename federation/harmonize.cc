@@ -113,71 +113,65 @@ v1::Provenance* MutableProvenance(v1::Observation* o) {
   return o->mutable_flow()->mutable_provenance();
 }
 
-// The observation with its measures cleared: what identifies its cell.
-std::string CellKey(v1::Observation observation) {
-  if (observation.has_flow()) {
-    observation.mutable_flow()->clear_count();
-  } else {
-    auto* s = observation.mutable_shortage();
-    s->clear_status();
-    s->clear_shortage_index();
-    s->clear_hard_to_fill();
-  }
-  return observation.SerializeAsString();
-}
-
 }  // namespace
 
-std::optional<v1::Observation> Harmonizer::Add(const v1::Observation& observation) {
-  v1::Observation national = observation;
-  const std::string code = *MutableOccupation(&national);
+std::optional<v1::Observation> Harmonizer::Add(v1::Observation observation) {
+  std::string* occupation = MutableOccupation(&observation);
+  const std::string code = *occupation;
   int position = crosswalk_->Find(code);
-  if (national.has_vacancy()) {
-    if (position < 0) return national;  // a special code
+  if (observation.has_vacancy()) {
+    if (position < 0) return observation;  // a special code
     std::vector<std::string> targets;
     for (const auto& target : crosswalk_->entry(position).targets()) {
       targets.push_back(target.code());
     }
-    *MutableOccupation(&national) = CommonOccupation(targets);
-    SetProvenance({position}, MutableProvenance(&national));
-    return national;
+    *occupation = CommonOccupation(targets);
+    SetProvenance({position}, MutableProvenance(&observation));
+    return observation;
   }
-  std::optional<int64_t> count;
-  if (national.has_flow()) count = national.flow().count();
-  if (national.has_shortage() && national.shortage().has_hard_to_fill()) {
-    count = national.shortage().hard_to_fill();
+  // Take the measures out: what remains, with each target's code, is the
+  // key of the cell the contribution goes to.
+  Contribution contribution;
+  if (observation.has_flow()) {
+    contribution.count = observation.flow().count();
+    observation.mutable_flow()->clear_count();
+  } else {
+    v1::Shortage* s = observation.mutable_shortage();
+    if (s->has_hard_to_fill()) contribution.count = s->hard_to_fill();
+    if (s->has_shortage_index()) contribution.index = s->shortage_index();
+    contribution.status = s->status();
+    s->clear_hard_to_fill();
+    s->clear_shortage_index();
+    s->clear_status();
   }
   if (position < 0) {
-    Contribute(std::move(national), code, -1, count, 1.0);
+    Contribute(observation.SerializeAsString(), -1, contribution, contribution.count, 1.0);
     return std::nullopt;
   }
   const v1::CrosswalkEntry& entry = crosswalk_->entry(position);
   std::vector<int64_t> weights;
   for (const auto& target : entry.targets()) weights.push_back(target.weight_nanos());
-  std::vector<int64_t> parts = count ? SplitCount(*count, weights) : weights;
+  std::vector<int64_t> parts;
+  if (contribution.count) parts = SplitCount(*contribution.count, weights);
   double total = static_cast<double>(Crosswalk::TotalWeight(entry));
   for (int i = 0; i < entry.targets_size(); ++i) {
-    Contribute(national, entry.targets(i).code(), position,
-               count ? std::optional<int64_t>(parts[i]) : std::nullopt,
+    *occupation = entry.targets(i).code();
+    Contribute(observation.SerializeAsString(), position, contribution,
+               contribution.count ? std::optional<int64_t>(parts[i]) : std::nullopt,
                static_cast<double>(weights[i]) / total);
   }
   return std::nullopt;
 }
 
-void Harmonizer::Contribute(v1::Observation observation, const std::string& occupation, int entry,
+void Harmonizer::Contribute(std::string cell_key, int entry, const Contribution& contribution,
                             std::optional<int64_t> count_part, double weight) {
-  *MutableOccupation(&observation) = occupation;
-  Cell& cell = cells_[CellKey(observation)];
+  Cell& cell = cells_[std::move(cell_key)];
   if (entry >= 0) cell.entries.push_back(entry);
-  if (observation.has_flow()) {
+  if (contribution.status == v1::SHORTAGE_STATUS_UNSPECIFIED) {
     cell.count += count_part.value_or(0);
     return;
   }
-  const v1::Shortage& s = observation.shortage();
-  cell.shortage.Add(
-      weight, s.status(),
-      s.has_shortage_index() ? std::optional<double>(s.shortage_index()) : std::nullopt,
-      count_part);
+  cell.shortage.Add(weight, contribution.status, contribution.index, count_part);
 }
 
 void Harmonizer::SetProvenance(const std::vector<int>& entries, v1::Provenance* provenance) const {

@@ -86,7 +86,7 @@ class Harmonizer {
   // A vacancy comes back mapped at once. Shortages and flows are held, so
   // that contributions to the same ISCO cell combine, and nothing comes
   // back. The caller has checked that the code has a mapping.
-  std::optional<v1::Observation> Add(const v1::Observation& observation);
+  std::optional<v1::Observation> Add(v1::Observation observation);
 
   // Emits every held cell as one observation, in no particular order, and
   // stops at the first error `emit` returns.
@@ -103,11 +103,16 @@ class Harmonizer {
     ShortageCombiner shortage;
     std::vector<int> entries;
   };
-  // Adds `observation`, recoded as `occupation`, to its cell: `count_part`
-  // of its count (the flow count, or the hard-to-fill count) and `weight`
-  // of its shortage indicators. `entry` is the crosswalk entry it came
-  // from, or -1 for a special code.
-  void Contribute(v1::Observation observation, const std::string& occupation, int entry,
+  // The measures of one national observation.
+  struct Contribution {
+    std::optional<int64_t> count;  // the flow count, or the hard-to-fill count
+    std::optional<double> index;
+    v1::ShortageStatus status = v1::SHORTAGE_STATUS_UNSPECIFIED;  // flows have none
+  };
+  // Adds `count_part` of the contribution's count, and `weight` of its
+  // shortage indicators, to the cell `cell_key`. `entry` is the crosswalk
+  // entry it came from, or -1 for a special code.
+  void Contribute(std::string cell_key, int entry, const Contribution& contribution,
                   std::optional<int64_t> count_part, double weight);
   void SetProvenance(const std::vector<int>& entries, v1::Provenance* provenance) const;
 

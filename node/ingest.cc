@@ -544,7 +544,9 @@ void PublishSession::AddRow(const v1::Row& row) {
   // mapping or spooling more.
   if (Refused()) return;
   if (harmonizer_ == nullptr) return Write(key, observation);
-  if (auto mapped = harmonizer_->Add(observation)) Write(ObservationKey(*mapped), *mapped);
+  if (auto mapped = harmonizer_->Add(std::move(observation))) {
+    Write(ObservationKey(*mapped), *mapped);
+  }
 }
 
 void PublishSession::Write(const std::string& key, const Observation& observation) {
