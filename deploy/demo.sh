@@ -49,6 +49,25 @@ CSV
 step "a file with bad rows writes nothing" lmx publish flows corrections.csv
 "$lmx" publish flows "$work/ken/corrections.csv" || echo "(exit code $?)"
 
+# A ministry that codes occupations nationally imports its crosswalk once,
+# then publishes in its own codes; the node maps them to ISCO-08.
+step "ministry imports a national classification's crosswalk" \
+  lmx classifications import --id=SOC2010 --target=ISCO08 soc2010_isco08.csv
+"$lmx" classifications import --id=SOC2010 --target=ISCO08 "$root/deploy/samples/soc2010_isco08.csv"
+cat >"$work/ken/flows_soc.csv" <<'CSV'
+period,direction,counterpart,occupation,sex,count
+2026-Q1,OUTFLOW,USA,29-1141,F,57
+2026-Q1,OUTFLOW,USA,29-1171,F,8
+2026-Q1,OUTFLOW,USA,11-1011,M,4
+2026-Q1,OUTFLOW,USA,47-2061,M,100
+CSV
+step "ministry publishes flows coded in SOC 2010" lmx publish flows flows_soc.csv --classification=SOC2010
+"$lmx" publish flows "$work/ken/flows_soc.csv" --classification=SOC2010
+step "analyst: those flows, in ISCO-08, with the codes they came from" lmx query flows --period=2026-Q1
+"$lmx" query flows --period=2026-Q1
+step "anyone: what is ISCO 2221, and what maps to it?" lmx classifications show ISCO08 2221
+"$lmx" classifications show ISCO08 2221
+
 step "employer: where are software developers short?" lmx shortages --occupation=2512
 "$lmx" shortages --occupation=2512
 step "employer: the whole ICT professionals group, rolled up from unit groups" lmx shortages --occupation=25
