@@ -170,9 +170,10 @@ absl::Status NodeClient::Shortages(
 }
 
 template <typename Stub, typename Request, typename Response>
-absl::StatusOr<Response> NodeClient::Unary(
-    Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-    const Request& request) const {
+absl::StatusOr<Response> NodeClient::Unary(Stub* stub,
+                                           grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                                        const Request&, Response*),
+                                           const Request& request) const {
   grpc::ClientContext context;
   SetDeadline(&context);
   Response response;
@@ -192,7 +193,14 @@ absl::StatusOr<v1::ListClassificationsResponse> NodeClient::ListClassifications(
 
 absl::StatusOr<v1::ShowClassificationResponse> NodeClient::ShowClassification(
     const v1::ShowClassificationRequest& request) {
-  return Unary(classifications_.get(), &v1::ClassificationService::Stub::Show, request);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  auto reader = classifications_->Show(&context, request);
+  v1::ShowClassificationResponse merged;
+  absl::Status status = Drain<v1::ShowClassificationResponse>(
+      reader.get(), [&](const v1::ShowClassificationResponse& part) { merged.MergeFrom(part); });
+  if (!status.ok()) return status;
+  return merged;
 }
 
 }  // namespace lmx

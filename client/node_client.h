@@ -58,6 +58,7 @@ class NodeClient {
                          const std::function<void(const v1::ShortageViewResponse&)>& receive);
   absl::StatusOr<v1::DescribeResponse> Describe();
   absl::StatusOr<v1::ListClassificationsResponse> ListClassifications();
+  // Merges the streamed answer into one message.
   absl::StatusOr<v1::ShowClassificationResponse> ShowClassification(
       const v1::ShowClassificationRequest& request);
 

@@ -160,12 +160,22 @@ grpc::Status ClassificationServiceImpl::List(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status ClassificationServiceImpl::Show(grpc::ServerContext* context,
-                                             const v1::ShowClassificationRequest* request,
-                                             v1::ShowClassificationResponse* response) {
+grpc::Status ClassificationServiceImpl::Show(
+    grpc::ServerContext* context, const v1::ShowClassificationRequest* request,
+    grpc::ServerWriter<v1::ShowClassificationResponse>* writer) {
   auto shown = registry_->Show(*request);
   if (!shown.ok()) return ToGrpcStatus(shown.status());
-  *response = *std::move(shown);
+  // A crosswalk's pairs go in messages of kRowsPerMessage after the rest.
+  google::protobuf::RepeatedPtrField<v1::CrosswalkPair> pairs;
+  pairs.Swap(shown->mutable_pairs());
+  v1::ShowClassificationResponse chunk = *std::move(shown);
+  for (auto& pair : pairs) {
+    *chunk.add_pairs() = std::move(pair);
+    if (chunk.pairs_size() < kRowsPerMessage) continue;
+    if (!writer->Write(chunk) || context->IsCancelled()) return grpc::Status::OK;
+    chunk.Clear();
+  }
+  writer->Write(chunk);
   return grpc::Status::OK;
 }
 

@@ -59,7 +59,7 @@ class ClassificationServiceImpl final : public v1::ClassificationService::Servic
   grpc::Status List(grpc::ServerContext* context, const v1::ListClassificationsRequest* request,
                     v1::ListClassificationsResponse* response) override;
   grpc::Status Show(grpc::ServerContext* context, const v1::ShowClassificationRequest* request,
-                    v1::ShowClassificationResponse* response) override;
+                    grpc::ServerWriter<v1::ShowClassificationResponse>* writer) override;
 
  private:
   const ClassificationRegistry* registry_;

@@ -190,6 +190,15 @@ TEST_F(HarmonizationTest, EscoVacanciesLandOnTheirIscoUnitGroups) {
     EXPECT_EQ(row.at("occupation"), expected[row.at("vacancy_id")]) << row.at("vacancy_id");
     EXPECT_THAT(row.at("national_codes"), HasSubstr("http://data.europa.eu/esco/occupation/"));
   }
+
+  // The whole crosswalk can be listed, whatever its size (it is streamed).
+  CliResult shown = Lmx({"classifications", "show", "ESCO", "--format=csv"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  auto pairs = CsvAnswer(shown.out);
+  ASSERT_EQ(pairs.size(), esco.size());
+  EXPECT_EQ(pairs.front().at("source"), esco.front()[0]);
+  EXPECT_EQ(pairs.front().at("target"), esco.front()[1]);
+  EXPECT_EQ(pairs.front().at("label"), esco.front()[2]);
 }
 
 TEST_F(HarmonizationTest, ShowGivesAnIscoCodeItsLabelParentAndMajorGroup) {
