@@ -274,8 +274,11 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
   if (held_back && result->accepted() > 0) {
     std::cerr << source << ": nothing " << (options.dry_run ? "would be" : "was") << " written; "
               << result->accepted() << (result->accepted() == 1 ? " valid row" : " valid rows")
-              << " held back because of the rejected rows (fix them, or publish with "
-                 "--partial)\n";
+              << " held back because of the rejected rows ("
+              << (options.dataset == v1::DATASET_CROSSWALK
+                      ? "a crosswalk is imported whole: fix them"
+                      : "fix them, or publish with --partial")
+              << ")\n";
   }
   bool mapped = !options.classification.empty() && options.dataset != v1::DATASET_CROSSWALK;
   if (mapped && !held_back && result->accepted() > 0) {

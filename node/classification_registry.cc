@@ -64,7 +64,7 @@ v1::Code PeriodCode(const TimePeriod& period) {
     case TimePeriod::Frequency::kAnnual:
       code.set_level(1);
       code.set_level_name("year");
-      code.set_label(absl::StrCat("the year ", year));
+      code.set_label(absl::StrCat("Year ", year));
       break;
     case TimePeriod::Frequency::kQuarterly:
       code.set_level(2);
