@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -280,7 +281,8 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
                       : "fix them, or publish with --partial")
               << ")\n";
   }
-  bool mapped = !options.classification.empty() && options.dataset != v1::DATASET_CROSSWALK;
+  bool mapped = !options.classification.empty() && options.dataset != v1::DATASET_CROSSWALK &&
+                absl::AsciiStrToUpper(options.classification) != "ISCO08";
   if (mapped && !held_back && result->accepted() > 0) {
     std::cerr << source << ": mapped from " << options.classification << " to "
               << result->observations() << " ISCO-08 observations\n";

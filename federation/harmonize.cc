@@ -9,8 +9,11 @@
 namespace lmx {
 
 v1::ShortageStatus StatusFromIndex(double index) {
-  if (index >= kShortageThreshold) return v1::SHORTAGE;
-  if (index <= -kShortageThreshold) return v1::SURPLUS;
+  // Means are computed in floating point: (0.3 + 0 + 0) / 3 is
+  // 0.09999999999999999, which must count as the threshold itself.
+  constexpr double kSlack = 1e-9;
+  if (index >= kShortageThreshold - kSlack) return v1::SHORTAGE;
+  if (index <= -kShortageThreshold + kSlack) return v1::SURPLUS;
   return v1::BALANCED;
 }
 
@@ -21,6 +24,7 @@ std::vector<int64_t> SplitCount(int64_t count, const std::vector<int64_t>& weigh
   // products need 128 bits.
   __int128 total = 0;
   for (int64_t weight : weights) total += weight;
+  if (total <= 0) return parts;  // callers pass positive weights
   std::vector<__int128> remainders(weights.size());
   int64_t assigned = 0;
   for (size_t i = 0; i < weights.size(); ++i) {

@@ -10,6 +10,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "federation/time_period.h"
+#include "node/crosswalk_import.h"
 #include "node/observation_codec.h"
 #include "node/status_macros.h"
 #include "node/timestamps.h"
@@ -128,35 +129,57 @@ ClassificationRegistry::ClassificationRegistry(const Store* store,
     : store_(store), codelists_(std::move(codelists)), country_(std::move(country)) {}
 
 absl::StatusOr<std::shared_ptr<const Crosswalk>> ClassificationRegistry::Compile(
-    absl::string_view origin, uint64_t version, absl::string_view value) const {
+    absl::string_view origin, absl::string_view id, uint64_t version,
+    absl::string_view value) const {
+  std::string key = absl::StrCat(origin, "/", id);
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = compiled_.find(key);
+    if (it != compiled_.end() && it->second->version() == version) return it->second;
+  }
+  auto corrupt = [&](absl::string_view why) {
+    return absl::DataLossError(
+        absl::StrCat("stored crosswalk ", id, " of ", origin, " at version ", version, " ", why));
+  };
   v1::Crosswalk proto;
   if (!proto.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-    return absl::DataLossError(absl::StrCat("stored crosswalk of ", origin, " does not parse"));
+    return corrupt("does not parse");
   }
-  std::string key = absl::StrCat(origin, "/", proto.id());
+  // A crosswalk may come from a peer: the rules the import enforces are
+  // checked again, so that mapping never divides by a zero weight.
+  for (const auto& entry : proto.entries()) {
+    if (entry.targets().empty() || entry.targets_size() > kMaxTargetsPerCode) {
+      return corrupt(absl::StrCat("has a code with ", entry.targets_size(), " targets"));
+    }
+    for (const auto& target : entry.targets()) {
+      if (target.weight_nanos() <= 0 || target.weight_nanos() > kMaxWeight * kWeightUnit ||
+          Codelists::Isco().Find(target.code()) == nullptr) {
+        return corrupt(absl::StrCat("maps '", entry.source(), "' to '", target.code(),
+                                    "' with an invalid code or weight"));
+      }
+    }
+  }
+  auto compiled = std::make_shared<const Crosswalk>(std::string(origin), version, std::move(proto));
   absl::MutexLock lock(&mu_);
   auto& cached = compiled_[key];
-  if (cached == nullptr || cached->version() != version) {
-    auto compiled =
-        std::make_shared<const Crosswalk>(std::string(origin), version, std::move(proto));
-    // Only the newest version stays cached: that is what publishes map with.
-    if (cached == nullptr || cached->version() < version) cached = compiled;
-    return compiled;
-  }
-  return cached;
+  // Only the newest version stays cached: that is what publishes map with.
+  if (cached == nullptr || cached->version() < version) cached = compiled;
+  return compiled;
 }
 
 absl::StatusOr<std::shared_ptr<const Crosswalk>> ClassificationRegistry::Find(
     absl::string_view origin, absl::string_view id, absl::string_view as_of) const {
-  ASSIGN_OR_RETURN(VersionLimits limits, store_->Catalog()->Resolve(as_of));
-  auto found = store_->Get(CrosswalkKey(origin, absl::AsciiStrToUpper(id)), limits);
+  auto catalog = store_->Catalog();
+  ASSIGN_OR_RETURN(VersionLimits limits, catalog->Resolve(as_of));
+  const std::string upper = absl::AsciiStrToUpper(id);
+  auto found = store_->Get(CrosswalkKey(origin, upper), limits);
   if (absl::IsNotFound(found.status())) {
     return NotFound(absl::StrCat("no classification '", id, "' at ", origin,
                                  as_of.empty() ? "" : absl::StrCat(" as of ", as_of),
                                  " (lmx classifications list shows those known)"));
   }
   if (!found.ok()) return found.status();
-  return Compile(origin, found->version, found->value);
+  return Compile(origin, upper, found->version, found->value);
 }
 
 absl::StatusOr<std::vector<std::shared_ptr<const Crosswalk>>> ClassificationRegistry::Latest()
@@ -164,9 +187,12 @@ absl::StatusOr<std::vector<std::shared_ptr<const Crosswalk>>> ClassificationRegi
   std::vector<std::shared_ptr<const Crosswalk>> crosswalks;
   KeyRange range = DatasetRange(v1::DATASET_CROSSWALK);
   absl::Status compile_status;
-  RETURN_IF_ERROR(store_->Scan(
-      range.begin, range.end, store_->Catalog()->Latest(), [&](const StoredValue& stored) {
-        auto compiled = Compile(stored.origin, stored.version, stored.value);
+  auto catalog = store_->Catalog();
+  RETURN_IF_ERROR(
+      store_->Scan(range.begin, range.end, catalog->Latest(), [&](const StoredValue& stored) {
+        // The logical key is dataset byte, origin, then the id and a NUL.
+        absl::string_view id = stored.key.substr(4, stored.key.size() - 5);
+        auto compiled = Compile(stored.origin, id, stored.version, stored.value);
         if (!compiled.ok()) {
           compile_status = compiled.status();
           return false;
@@ -190,7 +216,8 @@ v1::ClassificationInfo ClassificationRegistry::Describe(const Crosswalk& crosswa
   info.set_origin(crosswalk.origin());
   info.set_target(proto.target());
   info.set_version(crosswalk.version());
-  if (const BatchInfo* batch = store_->Catalog()->Find(crosswalk.origin(), crosswalk.version())) {
+  auto catalog = store_->Catalog();  // held: the store swaps catalogs on commit
+  if (const BatchInfo* batch = catalog->Find(crosswalk.origin(), crosswalk.version())) {
     *info.mutable_imported_at() = ToTimestamp(batch->published_at);
   }
   absl::flat_hash_set<std::string> targets;
@@ -315,7 +342,8 @@ absl::StatusOr<v1::ShowClassificationResponse> ClassificationRegistry::ShowNatio
   }
   // The audit trail: every import of this id, and every batch mapped with it.
   const std::string& id = (*crosswalk)->id();
-  for (const BatchInfo& batch : store_->Catalog()->Batches(origin)) {
+  auto catalog = store_->Catalog();  // held: the store swaps catalogs on commit
+  for (const BatchInfo& batch : catalog->Batches(origin)) {
     if (batch.classification != id) continue;
     *(batch.dataset == v1::DATASET_CROSSWALK ? response.add_imports()
                                              : response.add_mapped_batches()) = ToBatchUse(batch);

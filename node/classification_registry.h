@@ -49,16 +49,17 @@ class ClassificationRegistry {
       const v1::ShowClassificationRequest& request) const;
   absl::StatusOr<v1::ShowClassificationResponse> ShowRegional(const Classification& classification,
                                                               const std::string& code) const;
-  // Indexes a stored crosswalk once per version.
+  // Checks and indexes a stored crosswalk; the newest version of each is
+  // kept indexed, so it is parsed once.
   absl::StatusOr<std::shared_ptr<const Crosswalk>> Compile(absl::string_view origin,
-                                                           uint64_t version,
+                                                           absl::string_view id, uint64_t version,
                                                            absl::string_view value) const;
 
   const Store* store_;
   std::shared_ptr<const Codelists> codelists_;
   std::string country_;
   mutable absl::Mutex mu_;
-  // "ORIGIN/ID/VERSION" -> the indexed crosswalk.
+  // "ORIGIN/ID" -> its newest indexed version.
   mutable absl::flat_hash_map<std::string, std::shared_ptr<const Crosswalk>> compiled_
       ABSL_GUARDED_BY(mu_);
 };

@@ -131,24 +131,27 @@ bool CrosswalkImport::AddRow(const v1::Row& row, std::vector<v1::RowError>* erro
   }
   if (errors->size() != before) return false;
 
+  // The bounds first, so that a hostile file cannot grow what is kept.
+  if (pairs_ >= kMaxCrosswalkPairs) {
+    errors->push_back(MakeError(
+        line, "row", absl::StrCat("the crosswalk has more than ", kMaxCrosswalkPairs, " pairs")));
+    return false;
+  }
+  auto existing = entries_.find(source);
+  if (existing != entries_.end() &&
+      existing->second.targets.size() >= static_cast<size_t>(kMaxTargetsPerCode)) {
+    errors->push_back(
+        MakeError(line, kSource,
+                  absl::StrCat("'", source, "' has more than ", kMaxTargetsPerCode, " targets")));
+    return false;
+  }
   std::string pair = absl::StrCat(source, std::string(1, '\0'), target);
   if (auto [it, added] = pair_lines_.emplace(pair, line); !added) {
     errors->push_back(
         MakeError(line, "row", absl::StrCat("repeats the pair of line ", it->second)));
     return false;
   }
-  Entry& entry = entries_[std::string(source)];
-  if (entry.targets.size() >= static_cast<size_t>(kMaxTargetsPerCode)) {
-    errors->push_back(
-        MakeError(line, kSource,
-                  absl::StrCat("'", source, "' has more than ", kMaxTargetsPerCode, " targets")));
-    return false;
-  }
-  if (pairs_ >= kMaxCrosswalkPairs) {
-    errors->push_back(MakeError(
-        line, "row", absl::StrCat("the crosswalk has more than ", kMaxCrosswalkPairs, " pairs")));
-    return false;
-  }
+  Entry& entry = existing != entries_.end() ? existing->second : entries_[std::string(source)];
   if (entry.label.empty()) entry.label = std::string(label);
   entry.targets.push_back({std::string(target), weight});
   ++pairs_;

@@ -75,7 +75,7 @@ class CrosswalkImport {
   int maybe_weight_column_ = -1;
   bool header_ok_ = true;
   uint64_t pairs_ = 0;
-  std::map<std::string, Entry> entries_;
+  std::map<std::string, Entry, std::less<>> entries_;
   absl::flat_hash_map<std::string, uint64_t> pair_lines_;  // "source\0target" -> line
 };
 

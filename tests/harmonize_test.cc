@@ -157,6 +157,17 @@ TEST(ShortageCombinerTest, SeveralWithIndexesTakeTheWeightedMeanAndItsStatus) {
   EXPECT_FALSE(out.has_hard_to_fill());
 }
 
+TEST(ShortageCombinerTest, AMeanExactlyAtTheThresholdIsAShortage) {
+  // (0.3 + 0 + 0) / 3 is 0.09999999999999999 in floating point.
+  ShortageCombiner combiner;
+  for (double index : {0.3, 0.0, 0.0}) combiner.Add(1, v1::BALANCED, index, std::nullopt);
+  v1::Shortage out;
+  combiner.Fill(&out);
+  EXPECT_EQ(out.status(), v1::SHORTAGE);
+  EXPECT_EQ(StatusFromIndex(-0.1), v1::SURPLUS);
+  EXPECT_EQ(StatusFromIndex(0.0999), v1::BALANCED);
+}
+
 TEST(ShortageCombinerTest, StatusesAloneGoByTheLargestWeightAndTiesAreBalanced) {
   v1::Shortage out;
   ShortageCombiner majority;
