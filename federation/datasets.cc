@@ -31,6 +31,24 @@ std::vector<std::string> AggregateDimensions(v1::Dataset dataset) {
   return it == DimensionTable().end() ? std::vector<std::string>{} : it->second;
 }
 
+const std::string& OccupationOf(const v1::Observation& o) {
+  if (o.has_shortage()) return o.shortage().occupation();
+  if (o.has_vacancy()) return o.vacancy().occupation();
+  return o.flow().occupation();
+}
+
+std::string* MutableOccupation(v1::Observation* o) {
+  if (o->has_shortage()) return o->mutable_shortage()->mutable_occupation();
+  if (o->has_vacancy()) return o->mutable_vacancy()->mutable_occupation();
+  return o->mutable_flow()->mutable_occupation();
+}
+
+v1::Provenance* MutableProvenance(v1::Observation* o) {
+  if (o->has_shortage()) return o->mutable_shortage()->mutable_provenance();
+  if (o->has_vacancy()) return o->mutable_vacancy()->mutable_provenance();
+  return o->mutable_flow()->mutable_provenance();
+}
+
 absl::StatusOr<v1::Grouping> ParseGrouping(v1::Dataset dataset, absl::string_view text) {
   std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
   v1::Grouping grouping;

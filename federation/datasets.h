@@ -19,6 +19,13 @@ namespace lmx {
 // cannot be queried.
 std::vector<std::string> AggregateDimensions(v1::Dataset dataset);
 
+// The fields every kind of observation has (shortage, vacancy, flow), read
+// or set whatever its kind. A vacancy aggregate counts as a flow here: it is
+// never passed in.
+const std::string& OccupationOf(const v1::Observation& observation);
+std::string* MutableOccupation(v1::Observation* observation);
+v1::Provenance* MutableProvenance(v1::Observation* observation);
+
 // Parses "DIM" or "DIM:LEVEL" and checks it against the dataset: occupation
 // has levels 1-4 (ISCO), activity level 1 (ISIC sections), others none.
 absl::StatusOr<v1::Grouping> ParseGrouping(v1::Dataset dataset, absl::string_view text);

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "federation/codelists.h"
+#include "federation/datasets.h"
 
 namespace lmx {
 
@@ -101,23 +102,6 @@ std::string CommonOccupation(const std::vector<std::string>& codes) {
 
 Harmonizer::Harmonizer(std::shared_ptr<const Crosswalk> crosswalk)
     : crosswalk_(std::move(crosswalk)) {}
-
-namespace {
-
-// The occupation an observation is coded in, whatever its dataset.
-std::string* MutableOccupation(v1::Observation* o) {
-  if (o->has_shortage()) return o->mutable_shortage()->mutable_occupation();
-  if (o->has_vacancy()) return o->mutable_vacancy()->mutable_occupation();
-  return o->mutable_flow()->mutable_occupation();
-}
-
-v1::Provenance* MutableProvenance(v1::Observation* o) {
-  if (o->has_shortage()) return o->mutable_shortage()->mutable_provenance();
-  if (o->has_vacancy()) return o->mutable_vacancy()->mutable_provenance();
-  return o->mutable_flow()->mutable_provenance();
-}
-
-}  // namespace
 
 std::optional<v1::Observation> Harmonizer::Add(v1::Observation observation) {
   std::string* occupation = MutableOccupation(&observation);

@@ -76,12 +76,6 @@ const std::string& CountryOf(const Observation& o) {
   return o.flow().country();
 }
 
-const std::string& OccupationOf(const Observation& o) {
-  if (o.has_shortage()) return o.shortage().occupation();
-  if (o.has_vacancy()) return o.vacancy().occupation();
-  return o.flow().occupation();
-}
-
 // The period an observation refers to; a vacancy's is its month of posting.
 std::optional<TimePeriod> PeriodOf(const Observation& o) {
   std::string text = o.has_shortage() ? o.shortage().period()
@@ -90,12 +84,6 @@ std::optional<TimePeriod> PeriodOf(const Observation& o) {
   auto period = TimePeriod::Parse(text);
   if (!period.ok()) return std::nullopt;
   return *period;
-}
-
-v1::Provenance* MutableProvenance(Observation* o) {
-  if (o->has_shortage()) return o->mutable_shortage()->mutable_provenance();
-  if (o->has_vacancy()) return o->mutable_vacancy()->mutable_provenance();
-  return o->mutable_flow()->mutable_provenance();
 }
 
 // Measures of one aggregate row.
