@@ -16,15 +16,6 @@ std::chrono::system_clock::time_point Deadline(absl::Duration timeout) {
   return std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout);
 }
 
-// Reads a server stream to its end, handing each message to `receive`.
-template <typename Response>
-absl::Status Drain(grpc::ClientReader<Response>* reader,
-                   const std::function<void(const Response&)>& receive) {
-  Response response;
-  while (reader->Read(&response)) receive(response);
-  return FromGrpcStatus(reader->Finish());
-}
-
 }  // namespace
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
@@ -143,30 +134,34 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
   return FromGrpcStatus(status);
 }
 
-absl::Status NodeClient::Query(const v1::QueryRequest& request,
-                               const std::function<void(const v1::QueryResponse&)>& receive) {
+template <typename Stub, typename Request, typename Response, typename Receive>
+absl::Status NodeClient::Stream(Stub* stub,
+                                std::unique_ptr<grpc::ClientReader<Response>> (Stub::*method)(
+                                    grpc::ClientContext*, const Request&),
+                                const Request& request, const Receive& receive) const {
   grpc::ClientContext context;
   SetDeadline(&context);
-  auto reader = query_->Query(&context, request);
-  return Drain(reader.get(), receive);
+  auto reader = (stub->*method)(&context, request);
+  Response response;
+  while (reader->Read(&response)) receive(response);
+  return FromGrpcStatus(reader->Finish());
+}
+
+absl::Status NodeClient::Query(const v1::QueryRequest& request,
+                               const std::function<void(const v1::QueryResponse&)>& receive) {
+  return Stream(query_.get(), &v1::QueryService::Stub::Query, request, receive);
 }
 
 absl::Status NodeClient::Aggregate(
     const v1::AggregateRequest& request,
     const std::function<void(const v1::AggregateResponse&)>& receive) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
-  auto reader = query_->Aggregate(&context, request);
-  return Drain(reader.get(), receive);
+  return Stream(query_.get(), &v1::QueryService::Stub::Aggregate, request, receive);
 }
 
 absl::Status NodeClient::Shortages(
     const v1::ShortageViewRequest& request,
     const std::function<void(const v1::ShortageViewResponse&)>& receive) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
-  auto reader = query_->Shortages(&context, request);
-  return Drain(reader.get(), receive);
+  return Stream(query_.get(), &v1::QueryService::Stub::Shortages, request, receive);
 }
 
 template <typename Stub, typename Request, typename Response>
@@ -193,12 +188,10 @@ absl::StatusOr<v1::ListClassificationsResponse> NodeClient::ListClassifications(
 
 absl::StatusOr<v1::ShowClassificationResponse> NodeClient::ShowClassification(
     const v1::ShowClassificationRequest& request) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
-  auto reader = classifications_->Show(&context, request);
   v1::ShowClassificationResponse merged;
-  absl::Status status = Drain<v1::ShowClassificationResponse>(
-      reader.get(), [&](const v1::ShowClassificationResponse& part) { merged.MergeFrom(part); });
+  absl::Status status =
+      Stream(classifications_.get(), &v1::ClassificationService::Stub::Show, request,
+             [&](const v1::ShowClassificationResponse& part) { merged.MergeFrom(part); });
   if (!status.ok()) return status;
   return merged;
 }

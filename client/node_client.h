@@ -65,11 +65,19 @@ class NodeClient {
  private:
   NodeClient(std::shared_ptr<grpc::Channel> channel, absl::Duration call_timeout);
   void SetDeadline(grpc::ClientContext* context) const;
+  // Reads a server stream with the call deadline to its end, handing each
+  // message to `receive`.
+  template <typename Stub, typename Request, typename Response, typename Receive>
+  absl::Status Stream(Stub* stub,
+                      std::unique_ptr<grpc::ClientReader<Response>> (Stub::*method)(
+                          grpc::ClientContext*, const Request&),
+                      const Request& request, const Receive& receive) const;
   // Calls a unary method with the call deadline.
   template <typename Stub, typename Request, typename Response>
-  absl::StatusOr<Response> Unary(
-      Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-      const Request& request) const;
+  absl::StatusOr<Response> Unary(Stub* stub,
+                                 grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                              Response*),
+                                 const Request& request) const;
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PublishService::Stub> publish_;
