@@ -95,7 +95,8 @@ class KeyLines {
 
 class PublishSession {
  public:
-  // `context` must outlive the session.
+  // Copies `context`; its codelists, store and registry must outlive the
+  // session.
   PublishSession(const IngestContext& context, const v1::PublishHeader& header);
 
   // Adds the next row of the file.
