@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -12,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -23,6 +26,7 @@
 #include "client/node_client.h"
 #include "client/output.h"
 #include "federation/datasets.h"
+#include "federation/identity.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace lmx {
@@ -45,6 +49,7 @@ commands:
   classifications list [--format=]
   classifications show ID [CODE] [--origin=COUNTRY] [--as_of=] [--format=]
   classifications import --id=ID [--target=ISCO08] FILE|- [--dry_run]
+  region init --dir=DIR --countries=KEN,UGA,... [--base_port=7401] [--name=REGION]
 
 --node defaults to $LMX_NODE, else 127.0.0.1:7401.
 exit codes: 0 success, 1 rejected input or failed query, 2 usage error, 3 node unreachable
@@ -515,17 +520,86 @@ int Peers(const Arguments& args) {
   RETURN_IF_USAGE_ERROR(ExpectPositional(args, 1, "peers [--format=]"));
   ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
   ASSIGN_OR_EXIT(auto client, Connect(args));
-  auto described = client->Describe();
-  if (!described.ok()) return Report(described.status());
+  ASSIGN_OR_EXIT(v1::PeersResponse peers, client->Peers());
+  auto time_or_null = [](const google::protobuf::Timestamp& time) {
+    return time.seconds() == 0 && time.nanos() == 0 ? Cell::Null() : Cell::Text(FormatTime(time));
+  };
   auto out = TableWriter::Create(format, std::cout);
-  out->Begin({"origin", "version", "published_at", "role"});
-  for (const auto& origin : described->origins()) {
-    out->Row({Cell::Text(origin.origin()), Cell::Integer(static_cast<int64_t>(origin.version())),
-              Cell::Text(FormatTime(origin.published_at())),
-              Cell::Text(origin.origin() == described->country() ? "self" : "peer")});
+  out->Begin({"origin", "version", "head", "lag", "published_at", "last_contact", "digest", "trust",
+              "key", "rejected", "last_error"});
+  for (const auto& origin : peers.origins()) {
+    out->Row({Cell::Text(origin.origin()), Cell::Integer(static_cast<int64_t>(origin.applied())),
+              Cell::Integer(static_cast<int64_t>(origin.head())),
+              Cell::Integer(static_cast<int64_t>(origin.head() - origin.applied())),
+              time_or_null(origin.published_at()), time_or_null(origin.last_contact()),
+              Cell::Text(origin.digest()), Cell::Text(origin.trust()), Cell::Text(origin.key()),
+              Cell::Integer(static_cast<int64_t>(origin.rejected())),
+              Cell::Text(origin.last_error())});
   }
   out->End();
+  // The links, on stderr so that --format=csv stays one table.
+  for (const auto& peer : peers.peers()) {
+    std::cerr << peers.node() << " pulls from " << peer.id() << " at " << peer.address() << ": "
+              << (peer.connected() ? "connected" : "not connected");
+    if (peer.last_contact().seconds() != 0) {
+      std::cerr << ", last contact " << FormatTime(peer.last_contact());
+    }
+    if (!peer.last_error().empty()) std::cerr << ", last error: " << peer.last_error();
+    std::cerr << "\n";
+  }
   return kOk;
+}
+
+// `lmx region init --dir=DIR --countries=KEN,UGA,... [--base_port=7401]`:
+// a key pair in DIR/<COUNTRY>/ for each node (its data dir) and the region
+// manifest DIR/region.json listing them on loopback.
+int RegionInit(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"dir", "countries", "base_port", "name"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(
+      args, 2, "region init --dir=DIR --countries=KEN,UGA,... [--base_port=7401] [--name=]"));
+  std::string dir = args.Get("dir");
+  std::vector<std::string> countries =
+      absl::StrSplit(args.Get("countries"), ',', absl::SkipWhitespace());
+  int base_port = 0;
+  if (dir.empty() || countries.empty()) {
+    return Report(UsageError("region init needs --dir=DIR and --countries=KEN,UGA,..."));
+  }
+  if (!absl::SimpleAtoi(args.Get("base_port", "7401"), &base_port) || base_port < 1 ||
+      base_port + static_cast<int>(countries.size()) > 65535) {
+    return Report(UsageError("--base_port must be a port number"));
+  }
+  RegionManifest manifest;
+  manifest.region = args.Get("name", "local");
+  for (size_t i = 0; i < countries.size(); ++i) {
+    const std::string& country = countries[i];
+    if (country.size() != 3 || !absl::c_all_of(country, absl::ascii_isupper)) {
+      return Report(UsageError(
+          absl::StrCat("--countries: '", country, "' is not an ISO 3166-1 alpha-3 code")));
+    }
+    std::string data_dir = absl::StrCat(dir, "/", country);
+    std::error_code error;
+    std::filesystem::create_directories(data_dir, error);
+    if (error) return Report(absl::InternalError(absl::StrCat(data_dir, ": ", error.message())));
+    ASSIGN_OR_EXIT(Identity identity, Identity::LoadOrCreate(data_dir + "/node.key"));
+    manifest.members.push_back({country,
+                                absl::StrCat("127.0.0.1:", base_port + static_cast<int>(i)),
+                                identity.public_key()});
+  }
+  std::string path = dir + "/region.json";
+  if (absl::Status written = WriteManifest(path, manifest); !written.ok()) return Report(written);
+  std::cout << "wrote " << path << " with " << manifest.members.size() << " members; start them:\n";
+  for (const auto& member : manifest.members) {
+    std::cout << "  lmx-node --country=" << member.id << " --data_dir=" << dir << "/" << member.id
+              << " --listen=" << member.address << " --region=" << path << "\n";
+  }
+  return kOk;
+}
+
+int Region(const Arguments& args) {
+  if (args.positional().size() < 2 || args.positional()[1] != "init") {
+    return Report(UsageError("usage: lmx region init --dir=DIR --countries=KEN,UGA,..."));
+  }
+  return RegionInit(args);
 }
 
 // `lmx classifications import --id=ID [--target=ISCO08] FILE`: a crosswalk
@@ -727,6 +801,7 @@ int Run(int argc, char** argv) {
   static const std::map<std::string, std::function<int(const Arguments&)>> kCommands = {
       {"publish", Publish},     {"query", Query}, {"aggregate", Aggregate},
       {"shortages", Shortages}, {"peers", Peers}, {"classifications", Classifications},
+      {"region", Region},
   };
   auto command = kCommands.find(args.positional()[0]);
   if (command == kCommands.end()) {

@@ -28,6 +28,7 @@ NodeClient::NodeClient(std::shared_ptr<grpc::Channel> channel, absl::Duration ca
       publish_(v1::PublishService::NewStub(channel_)),
       query_(v1::QueryService::NewStub(channel_)),
       classifications_(v1::ClassificationService::NewStub(channel_)),
+      federation_(v1::Federation::NewStub(channel_)),
       call_timeout_(call_timeout) {}
 
 absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::string& address,
@@ -175,6 +176,10 @@ absl::StatusOr<Response> NodeClient::Unary(Stub* stub,
   auto status = (stub->*method)(&context, request, &response);
   if (!status.ok()) return FromGrpcStatus(status);
   return response;
+}
+
+absl::StatusOr<v1::PeersResponse> NodeClient::Peers() {
+  return Unary(federation_.get(), &v1::Federation::Stub::Peers, v1::PeersRequest());
 }
 
 absl::StatusOr<v1::DescribeResponse> NodeClient::Describe() {

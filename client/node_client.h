@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "lmx/v1/classification.grpc.pb.h"
+#include "lmx/v1/federation.grpc.pb.h"
 #include "lmx/v1/publish.grpc.pb.h"
 #include "lmx/v1/query.grpc.pb.h"
 #include "node/csv_reader.h"
@@ -57,6 +58,7 @@ class NodeClient {
   absl::Status Shortages(const v1::ShortageViewRequest& request,
                          const std::function<void(const v1::ShortageViewResponse&)>& receive);
   absl::StatusOr<v1::DescribeResponse> Describe();
+  absl::StatusOr<v1::PeersResponse> Peers();
   absl::StatusOr<v1::ListClassificationsResponse> ListClassifications();
   // Merges the streamed answer into one message.
   absl::StatusOr<v1::ShowClassificationResponse> ShowClassification(
@@ -83,6 +85,7 @@ class NodeClient {
   std::unique_ptr<v1::PublishService::Stub> publish_;
   std::unique_ptr<v1::QueryService::Stub> query_;
   std::unique_ptr<v1::ClassificationService::Stub> classifications_;
+  std::unique_ptr<v1::Federation::Stub> federation_;
   absl::Duration call_timeout_;
 };
 

@@ -93,14 +93,14 @@ def vacancies(rng, groups, regions, country, scale):
     return rows
 
 
-def flows(rng, groups, scale):
+def flows(rng, groups, scale, country):
     rows = []
     periods = ["2024", "2025-Q1", "2025-Q2", "2025-Q3"]
     sampled = rng.sample(groups, min(len(groups), int(60 * scale)))
     for period in periods:
         for code, _ in sampled:
             for direction in ["OUTFLOW", "RETURN", "INFLOW"]:
-                for counterpart in rng.sample(COUNTERPARTS, 3):
+                for counterpart in rng.sample([c for c in COUNTERPARTS if c != country], 3):
                     for sex in ["F", "M"]:
                         count = int(rng.lognormvariate(3, 1.2))
                         rows.append([period, direction, counterpart, count, code, sex,
@@ -137,7 +137,7 @@ def main():
         "flows.csv": write(os.path.join(args.out, "flows.csv"),
                            ["period", "direction", "counterpart", "count", "occupation", "sex",
                             "age", "channel"],
-                           flows(rng, groups, args.scale)),
+                           flows(rng, groups, args.scale, args.country)),
     }
     for name, n in counts.items():
         print(f"{os.path.join(args.out, name)}: {n} rows")

@@ -34,18 +34,21 @@ std::vector<std::string> AggregateDimensions(v1::Dataset dataset) {
 const std::string& OccupationOf(const v1::Observation& o) {
   if (o.has_shortage()) return o.shortage().occupation();
   if (o.has_vacancy()) return o.vacancy().occupation();
+  if (o.has_vacancy_aggregate()) return o.vacancy_aggregate().occupation();
   return o.flow().occupation();
 }
 
 std::string* MutableOccupation(v1::Observation* o) {
   if (o->has_shortage()) return o->mutable_shortage()->mutable_occupation();
   if (o->has_vacancy()) return o->mutable_vacancy()->mutable_occupation();
+  if (o->has_vacancy_aggregate()) return o->mutable_vacancy_aggregate()->mutable_occupation();
   return o->mutable_flow()->mutable_occupation();
 }
 
 v1::Provenance* MutableProvenance(v1::Observation* o) {
   if (o->has_shortage()) return o->mutable_shortage()->mutable_provenance();
   if (o->has_vacancy()) return o->mutable_vacancy()->mutable_provenance();
+  if (o->has_vacancy_aggregate()) return o->mutable_vacancy_aggregate()->mutable_provenance();
   return o->mutable_flow()->mutable_provenance();
 }
 

@@ -19,9 +19,8 @@ namespace lmx {
 // cannot be queried.
 std::vector<std::string> AggregateDimensions(v1::Dataset dataset);
 
-// The fields every kind of observation has (shortage, vacancy, flow), read
-// or set whatever its kind. A vacancy aggregate counts as a flow here: it is
-// never passed in.
+// The fields every kind of observation has (shortage, vacancy, vacancy
+// aggregate, flow), read or set whatever its kind.
 const std::string& OccupationOf(const v1::Observation& observation);
 std::string* MutableOccupation(v1::Observation* observation);
 v1::Provenance* MutableProvenance(v1::Observation* observation);

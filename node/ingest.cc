@@ -551,6 +551,13 @@ void PublishSession::AddRow(const v1::Row& row) {
 
 void PublishSession::Write(const std::string& key, const Observation& observation) {
   ++written_;
+  // The periods a batch writes are what its log entry republishes.
+  const std::string& period = observation.has_shortage() ? observation.shortage().period()
+                              : observation.has_flow()   ? observation.flow().period()
+                                                         : std::string();
+  if (!period.empty() && !std::binary_search(periods_.begin(), periods_.end(), period)) {
+    periods_.insert(std::lower_bound(periods_.begin(), periods_.end(), period), period);
+  }
   if (batch_ != nullptr && !Refused() && store_error_.ok()) {
     store_error_ = batch_->Put(key, EncodeObservation(observation));
   }
@@ -569,6 +576,7 @@ absl::StatusOr<v1::PublishResponse> PublishSession::Finish() {
   meta.dataset = header_.dataset();
   meta.source = header_.source();
   meta.rows = response.accepted();
+  meta.periods = periods_;
   if (import_ != nullptr && import_->pairs() > 0) {
     std::vector<std::string> notices;
     v1::Crosswalk crosswalk = import_->Finish(header_.source(), &notices);

@@ -16,6 +16,7 @@
 #define LMX_NODE_INGEST_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct IngestContext {
   Store* store = nullptr;
   // Resolves `--classification`; without it only ISCO-08 is accepted.
   const ClassificationRegistry* classifications = nullptr;
+  // When set, a publish starts only if this is OK (federation refuses
+  // publishes while the node catches up on its own log).
+  std::function<absl::Status()> admit;
   // Set per publish: the crosswalk its occupation codes are mapped with.
   std::shared_ptr<const Crosswalk> crosswalk;
 };
@@ -125,6 +129,7 @@ class PublishSession {
   std::unique_ptr<Harmonizer> harmonizer_;
   std::unique_ptr<Store::Batch> batch_;
   uint64_t written_ = 0;
+  std::vector<std::string> periods_;  // sorted, distinct
   absl::Status store_error_;
   KeyLines seen_;
   v1::PublishResponse response_;

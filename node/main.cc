@@ -18,17 +18,27 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "federation/codelists.h"
+#include "federation/disclosure.h"
+#include "federation/identity.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "node/query_engine.h"
+#include "node/replication.h"
 #include "node/service.h"
 #include "node/store.h"
 
 ABSL_FLAG(std::string, country, "", "the node's country, ISO 3166-1 alpha-3 (e.g. KEN)");
 ABSL_FLAG(std::string, data_dir, "", "directory of the node's store; created if missing");
 ABSL_FLAG(std::string, listen, "127.0.0.1:7401", "gRPC address; port 0 picks a free port");
-ABSL_FLAG(std::string, peers, "", "COUNTRY=HOST:PORT,... of the other nodes in the region");
+ABSL_FLAG(std::string, peers, "",
+          "COUNTRY=HOST:PORT,... of the nodes to pull from; without --region, each origin's key "
+          "is pinned the first time it is seen");
+ABSL_FLAG(std::string, region, "",
+          "the region manifest (JSON: members' ids, addresses and public keys); only its "
+          "members' data is accepted, and without --peers every other member is pulled from");
+ABSL_FLAG(int64_t, disclosure_threshold, lmx::kDefaultDisclosureThreshold,
+          "flow counts in 1..threshold-1 are suppressed before they leave the node");
 ABSL_FLAG(std::string, http_listen, "", "address of the HTTP/SDMX endpoint (not yet served)");
 ABSL_FLAG(std::string, iso_codes_dir, std::string(lmx::kDefaultIsoCodesDir),
           "where Debian's iso-codes package keeps its JSON files");
@@ -108,16 +118,63 @@ int main(int argc, char** argv) {
                              "which this build does not configure yet"),
                 kUsage);
   }
-  if (!absl::GetFlag(FLAGS_peers).empty() || !absl::GetFlag(FLAGS_http_listen).empty()) {
-    std::cerr << "lmx-node: --peers and --http_listen are accepted but not used yet: this node "
-                 "serves its own country only\n";
+  if (!absl::GetFlag(FLAGS_http_listen).empty()) {
+    std::cerr << "lmx-node: --http_listen is accepted but not used yet\n";
+  }
+  if (absl::GetFlag(FLAGS_disclosure_threshold) < 1) {
+    return Fail("--disclosure_threshold must be at least 1 (1 suppresses nothing)", kUsage);
+  }
+  lmx::ReplicationOptions federation;
+  federation.country = *country;
+  federation.disclosure_threshold = absl::GetFlag(FLAGS_disclosure_threshold);
+  auto peers = lmx::ParsePeers(absl::GetFlag(FLAGS_peers));
+  if (!peers.ok()) return Fail(std::string(peers.status().message()), kUsage);
+  federation.peers = *peers;
+  if (std::string path = absl::GetFlag(FLAGS_region); !path.empty()) {
+    auto manifest = lmx::LoadManifest(path);
+    if (!manifest.ok()) return Fail(std::string(manifest.status().message()), kUsage);
+    federation.manifest = *manifest;
   }
 
   auto store = lmx::Store::Open(absl::GetFlag(FLAGS_data_dir), *country);
   if (!store.ok()) return Fail(std::string(store.status().message()));
+  std::string key_path = absl::GetFlag(FLAGS_data_dir) + "/node.key";
+  auto identity = lmx::Identity::LoadOrCreate(key_path);
+  if (!identity.ok()) return Fail(std::string(identity.status().message()));
+  federation.identity = *identity;
+  if (federation.manifest) {
+    const lmx::RegionMember* self = federation.manifest->Find(*country);
+    if (self == nullptr) {
+      return Fail(absl::StrCat(absl::GetFlag(FLAGS_region), " does not list ", *country), kUsage);
+    }
+    if (self->public_key != identity->public_key()) {
+      return Fail(absl::StrCat(absl::GetFlag(FLAGS_region), " gives ", *country, " the key ",
+                               lmx::Fingerprint(self->public_key), ", but ", key_path, " holds ",
+                               lmx::Fingerprint(identity->public_key())));
+    }
+    for (const auto& peer : federation.peers) {
+      if (federation.manifest->Find(peer.id) == nullptr) {
+        return Fail(absl::StrCat("--peers: ", peer.id, " is not a member of the region"), kUsage);
+      }
+    }
+    if (federation.peers.empty()) {
+      for (const auto& member : federation.manifest->members) {
+        if (member.id != *country) federation.peers.push_back({member.id, member.address});
+      }
+    }
+  }
+  for (const auto& peer : federation.peers) {
+    if (peer.id == *country) return Fail("--peers: a node does not pull from itself", kUsage);
+  }
+  lmx::Replication replication(store->get(), federation);
 
   lmx::ClassificationRegistry classifications(store->get(), *codelists, *country);
-  lmx::IngestContext ingest{*country, *codelists, store->get(), &classifications};
+  lmx::IngestContext ingest;
+  ingest.country = *country;
+  ingest.codelists = *codelists;
+  ingest.store = store->get();
+  ingest.classifications = &classifications;
+  ingest.admit = [&replication] { return replication.CanPublish(); };
   lmx::QueryEngine engine(store->get(), *codelists);
   lmx::PublishServiceImpl publish_service(ingest);
   lmx::QueryServiceImpl query_service(*country, &engine);
@@ -131,6 +188,11 @@ int main(int argc, char** argv) {
   builder.RegisterService(&publish_service);
   builder.RegisterService(&query_service);
   builder.RegisterService(&classification_service);
+  builder.RegisterService(&replication);
+  // Pull streams are long-lived: allow the pullers' keepalive pings.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   // The CLI sends about 1 MiB a message; a row is at most 1 MiB.
   builder.SetMaxReceiveMessageSize(16 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -138,7 +200,15 @@ int main(int argc, char** argv) {
 
   std::string bound = absl::StrCat(host, ":", port);
   std::cerr << "lmx-node: " << *country << " serving on " << bound
-            << " (no credentials configured: loopback only, plaintext)\n";
+            << " (no credentials configured: loopback only, plaintext); key "
+            << lmx::Fingerprint(identity->public_key()) << "\n";
+  if (!federation.peers.empty()) {
+    std::cerr << "lmx-node: pulling from";
+    for (const auto& peer : federation.peers) std::cerr << " " << peer.id << "=" << peer.address;
+    std::cerr << (federation.manifest ? " (region manifest)" : " (keys pinned on first use)")
+              << "\n";
+  }
+  replication.Start();
   if (std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
     // Written then renamed, so a watcher never reads half an address.
     std::string partial = ready + ".tmp";
@@ -150,6 +220,9 @@ int main(int argc, char** argv) {
     int signal = 0;
     sigwait(&signals, &signal);
     std::cerr << "lmx-node: stopping\n";
+    // Ends the served Pull streams too, which would otherwise hold
+    // Shutdown until its deadline.
+    replication.Stop();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   });
   server->Wait();

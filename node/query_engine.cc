@@ -16,6 +16,7 @@
 #include "federation/datasets.h"
 #include "federation/harmonize.h"
 #include "federation/time_period.h"
+#include "federation/totals.h"
 #include "node/observation_codec.h"
 #include "node/status_macros.h"
 #include "node/timestamps.h"
@@ -26,6 +27,9 @@ using v1::Observation;
 
 struct QueryEngine::Plan {
   v1::Dataset dataset = v1::DATASET_UNSPECIFIED;
+  // What is scanned: the dataset, and for vacancy aggregates also the
+  // VACANCY_AGG cells replicated from other origins.
+  std::vector<v1::Dataset> scanned;
   std::shared_ptr<const BatchCatalog> catalog;
   VersionLimits limits;
   std::vector<std::string> countries;  // sorted
@@ -56,6 +60,14 @@ std::string DimensionValue(const Observation& o, const v1::Grouping& g) {
     if (d == "region") return v.region();
     if (d == "activity") return Codelists::RollUpActivity(v.activity(), g.level());
     if (d == "education") return v.education();
+  } else if (o.has_vacancy_aggregate()) {
+    const auto& a = o.vacancy_aggregate();
+    if (d == "country") return a.country();
+    if (d == "period") return a.period();
+    if (d == "occupation") return Codelists::RollUpOccupation(a.occupation(), g.level());
+    if (d == "region") return a.region();
+    if (d == "activity") return Codelists::RollUpActivity(a.activity(), g.level());
+    if (d == "education") return "_U";  // not in the aggregate
   } else if (o.has_flow()) {
     const auto& f = o.flow();
     if (d == "country") return f.country();
@@ -73,14 +85,16 @@ std::string DimensionValue(const Observation& o, const v1::Grouping& g) {
 const std::string& CountryOf(const Observation& o) {
   if (o.has_shortage()) return o.shortage().country();
   if (o.has_vacancy()) return o.vacancy().country();
+  if (o.has_vacancy_aggregate()) return o.vacancy_aggregate().country();
   return o.flow().country();
 }
 
 // The period an observation refers to; a vacancy's is its month of posting.
 std::optional<TimePeriod> PeriodOf(const Observation& o) {
-  std::string text = o.has_shortage() ? o.shortage().period()
-                     : o.has_flow()   ? o.flow().period()
-                                      : o.vacancy().posted().substr(0, 7);
+  std::string text = o.has_shortage()            ? o.shortage().period()
+                     : o.has_flow()              ? o.flow().period()
+                     : o.has_vacancy_aggregate() ? o.vacancy_aggregate().period()
+                                                 : o.vacancy().posted().substr(0, 7);
   auto period = TimePeriod::Parse(text);
   if (!period.ok()) return std::nullopt;
   return *period;
@@ -219,6 +233,7 @@ absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
   }
   Plan plan;
   plan.dataset = dataset;
+  plan.scanned = {dataset};
   plan.catalog = store_->Catalog();
   ASSIGN_OR_RETURN(plan.limits, plan.catalog->Resolve(filter.as_of()));
   if (origins != nullptr) *origins = StatesOf(*plan.catalog, plan.limits);
@@ -265,36 +280,38 @@ absl::Status QueryEngine::Scan(const Plan& plan,
   bool more = true;
   absl::Status decode_error;
   for (const std::string& country : plan.countries) {
-    KeyRange range = DatasetRange(plan.dataset, country, plan.first_month, plan.last_month);
-    RETURN_IF_ERROR(
-        store_->Scan(range.begin, range.end, plan.limits, [&](const StoredValue& stored) {
-          auto observation = DecodeObservation(stored.value);
-          if (!observation.ok()) {
-            decode_error = observation.status();
-            return false;
-          }
-          if (!plan.occupation.empty() &&
-              !absl::StartsWith(OccupationOf(*observation), plan.occupation)) {
-            return true;
-          }
-          if (plan.first_month || plan.last_month) {
-            auto period = PeriodOf(*observation);
-            if (!period || period->first_month() < plan.first_month.value_or(0) ||
-                period->last_month() > plan.last_month.value_or(1 << 30)) {
+    for (v1::Dataset dataset : plan.scanned) {
+      KeyRange range = DatasetRange(dataset, country, plan.first_month, plan.last_month);
+      RETURN_IF_ERROR(
+          store_->Scan(range.begin, range.end, plan.limits, [&](const StoredValue& stored) {
+            auto observation = DecodeObservation(stored.value);
+            if (!observation.ok()) {
+              decode_error = observation.status();
+              return false;
+            }
+            if (!plan.occupation.empty() &&
+                !absl::StartsWith(OccupationOf(*observation), plan.occupation)) {
               return true;
             }
-          }
-          v1::Provenance* provenance = MutableProvenance(&*observation);
-          provenance->set_origin(std::string(stored.origin));
-          provenance->set_version(stored.version);
-          if (const BatchInfo* batch = plan.catalog->Find(stored.origin, stored.version)) {
-            *provenance->mutable_published_at() = ToTimestamp(batch->published_at);
-          }
-          more = emit(*observation);
-          return more;
-        }));
-    RETURN_IF_ERROR(decode_error);
-    if (!more) break;
+            if (plan.first_month || plan.last_month) {
+              auto period = PeriodOf(*observation);
+              if (!period || period->first_month() < plan.first_month.value_or(0) ||
+                  period->last_month() > plan.last_month.value_or(1 << 30)) {
+                return true;
+              }
+            }
+            v1::Provenance* provenance = MutableProvenance(&*observation);
+            provenance->set_origin(std::string(stored.origin));
+            provenance->set_version(stored.version);
+            if (const BatchInfo* batch = plan.catalog->Find(stored.origin, stored.version)) {
+              *provenance->mutable_published_at() = ToTimestamp(batch->published_at);
+            }
+            more = emit(*observation);
+            return more;
+          }));
+      RETURN_IF_ERROR(decode_error);
+      if (!more) return absl::OkStatus();
+    }
   }
   return absl::OkStatus();
 }
@@ -309,6 +326,9 @@ absl::Status QueryEngine::Query(const v1::QueryRequest& request,
 absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateRequest& request,
                                                        Origins* origins) const {
   ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter(), origins));
+  // Other origins' vacancies arrive as VACANCY_AGG: microdata never leave
+  // their node.
+  if (plan.dataset == v1::DATASET_VACANCY) plan.scanned.push_back(v1::DATASET_VACANCY_AGG);
   std::vector<v1::Grouping> by;
   std::set<std::string> dimensions;
   for (const auto& grouping : request.by()) {
@@ -322,16 +342,30 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
   }
 
   // Vacancies are aggregated as VACANCY_AGG: by month of posting, cancelled
-  // vacancies left out.
+  // vacancies left out. Flows are collected first, so that a published
+  // total and the details it sums are counted once (federation/totals.h).
   std::map<std::vector<std::string>, Accumulator> groups;
   std::vector<std::string> keys(by.size());
+  std::vector<FlowCell> flows;
   RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
     if (o.has_vacancy() && o.vacancy().status() == v1::CANCELLED) return true;
+    if (o.has_vacancy_aggregate() && o.vacancy_aggregate().vacancies() == 0) return true;
+    if (o.has_flow()) {
+      FlowCell cell;
+      const auto& f = o.flow();
+      cell.dims = {f.country(),     f.period(),     v1::FlowDirection_Name(f.direction()),
+                   f.counterpart(), f.occupation(), f.sex(),
+                   f.age(),         f.channel()};
+      cell.count = f.count();
+      flows.push_back(std::move(cell));
+      return true;
+    }
     for (size_t i = 0; i < by.size(); ++i) keys[i] = DimensionValue(o, by[i]);
     Accumulator& acc = groups[keys];
     acc.countries.insert(CountryOf(o));
-    if (o.has_flow()) {
-      acc.first += o.flow().count();
+    if (o.has_vacancy_aggregate()) {
+      acc.first += o.vacancy_aggregate().vacancies();
+      acc.second += o.vacancy_aggregate().positions();
     } else if (o.has_vacancy()) {
       acc.first += 1;
       acc.second += o.vacancy().positions();
@@ -346,6 +380,27 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
     }
     return true;
   }));
+  if (!flows.empty()) {
+    std::set<std::string> grouped;
+    for (const auto& grouping : by) grouped.insert(grouping.dimension());
+    auto dimensions = AggregateDimensions(v1::DATASET_FLOW);
+    std::vector<size_t> positions;
+    for (const auto& grouping : by) {
+      positions.push_back(std::find(dimensions.begin(), dimensions.end(), grouping.dimension()) -
+                          dimensions.begin());
+    }
+    for (const FlowCell& cell : ResolveTotals(std::move(flows), grouped)) {
+      for (size_t i = 0; i < by.size(); ++i) {
+        const std::string& code = cell.dims[positions[i]];
+        keys[i] = by[i].dimension() == "occupation"
+                      ? Codelists::RollUpOccupation(code, by[i].level())
+                      : code;
+      }
+      Accumulator& acc = groups[keys];
+      acc.countries.insert(cell.dims[0]);
+      acc.first += cell.count;
+    }
+  }
 
   AggregateResult result;
   for (const auto& grouping : by) result.columns.push_back(grouping.dimension());

@@ -54,6 +54,10 @@ grpc::Status PublishServiceImpl::Publish(
   }
   v1::PublishHeader header = request.header();
   if (header.source().empty()) header.set_source("<stream>");
+  if (context_.admit && !header.dry_run()) {
+    absl::Status admitted = context_.admit();
+    if (!admitted.ok()) return ToGrpcStatus(admitted);
+  }
   PublishSession session(context_, header);
   while (stream->Read(&request)) {
     if (request.has_header()) {

@@ -34,6 +34,12 @@ namespace fs = std::filesystem;
 
 constexpr char kObservations[] = "observations";
 constexpr char kBatches[] = "batches";
+constexpr char kLog[] = "log";
+constexpr char kLogHash[] = "loghash";
+constexpr size_t kHashBytes = 32;
+// Spool records of log chunks have this bit set in their key size; their
+// key is the 4-byte chunk number.
+constexpr uint32_t kLogRecord = 0x80000000u;
 // A batch is kept in memory up to this size, then spooled to a file.
 constexpr size_t kSpoolThreshold = 16 << 20;
 // Rows of a spooled batch are applied in RocksDB write batches of this size.
@@ -75,10 +81,27 @@ std::string BatchKey(absl::string_view origin, uint64_t version) {
   return key;
 }
 
-// Spooled rows are length-prefixed key and value pairs.
-void AppendRecord(std::string* out, absl::string_view key, absl::string_view value) {
+// Log chunks: origin, version, chunk number (big-endian), in order.
+std::string LogKey(absl::string_view origin, uint64_t version, uint32_t chunk) {
+  std::string key = BatchKey(origin, version);
+  char bytes[4];
+  absl::big_endian::Store32(bytes, chunk);
+  key.append(bytes, 4);
+  return key;
+}
+
+std::string ChunkNumber(uint32_t chunk) {
+  char bytes[4];
+  absl::big_endian::Store32(bytes, chunk);
+  return std::string(bytes, 4);
+}
+
+// Spooled rows are length-prefixed key and value pairs; `tag` marks log
+// chunks.
+void AppendRecord(std::string* out, absl::string_view key, absl::string_view value,
+                  uint32_t tag = 0) {
   char header[8];
-  absl::little_endian::Store32(header, static_cast<uint32_t>(key.size()));
+  absl::little_endian::Store32(header, static_cast<uint32_t>(key.size()) | tag);
   absl::little_endian::Store32(header + 4, static_cast<uint32_t>(value.size()));
   out->append(header, sizeof header);
   out->append(key.data(), key.size());
@@ -93,12 +116,15 @@ class SpoolReader {
   SpoolReader(FILE* file, std::string path) : file_(file), path_(std::move(path)) {}
 
   // Returns false at the end of the spool or on an error (see status()).
-  bool Next(std::string* key, std::string* value) {
+  // `tag` receives the record's tag (kLogRecord for a log chunk).
+  bool Next(std::string* key, std::string* value, uint32_t* tag) {
     char header[8];
     size_t got = std::fread(header, 1, sizeof header, file_);
     if (got == 0 && !std::ferror(file_)) return false;
     if (got != sizeof header) return Fail();
-    key->resize(absl::little_endian::Load32(header));
+    uint32_t key_size = absl::little_endian::Load32(header);
+    *tag = key_size & kLogRecord;
+    key->resize(key_size & ~kLogRecord);
     value->resize(absl::little_endian::Load32(header + 4));
     if (std::fread(key->data(), 1, key->size(), file_) != key->size() ||
         std::fread(value->data(), 1, value->size(), file_) != value->size()) {
@@ -143,6 +169,8 @@ BatchInfo FromRecord(const internal::BatchRecord& record) {
   info.observations = record.observations();
   info.classification = record.classification();
   info.classification_version = record.classification_version();
+  info.periods.assign(record.periods().begin(), record.periods().end());
+  info.replicated = record.replicated();
   return info;
 }
 
@@ -157,6 +185,8 @@ internal::BatchRecord ToRecord(const BatchInfo& info) {
   record.set_observations(info.observations);
   record.set_classification(info.classification);
   record.set_classification_version(info.classification_version);
+  for (const auto& period : info.periods) record.add_periods(period);
+  record.set_replicated(info.replicated);
   return record;
 }
 
@@ -171,11 +201,18 @@ class RocksBatch : public Store::Batch {
     if (!spool_path_.empty()) std::remove(spool_path_.c_str());
   }
 
-  absl::Status Put(absl::string_view key, absl::string_view value) override;
+  absl::Status Put(absl::string_view key, absl::string_view value) override {
+    return Add(key, value, 0);
+  }
+  absl::Status PutLog(uint32_t chunk, absl::string_view signed_chunk) override {
+    return Add(ChunkNumber(chunk), signed_chunk, kLogRecord);
+  }
   absl::StatusOr<BatchInfo> Commit(const BatchInfo& meta) override;
 
   const std::string& origin() const { return origin_; }
+  // Records put: rows and log chunks.
   uint64_t rows() const { return rows_; }
+  uint64_t log_records() const { return log_records_; }
   // In-memory rows, when the batch never spilled to a file.
   const std::string& buffer() const { return buffer_; }
   bool spilled() const { return file_ != nullptr; }
@@ -184,12 +221,14 @@ class RocksBatch : public Store::Batch {
 
  private:
   absl::Status Spill();
+  absl::Status Add(absl::string_view key, absl::string_view value, uint32_t tag);
 
   RocksStore* store_;
   std::string origin_;
   std::string spool_path_;
   std::string buffer_;
   uint64_t rows_ = 0;
+  uint64_t log_records_ = 0;
   FILE* file_ = nullptr;
   bool committed_ = false;
 };
@@ -236,21 +275,81 @@ class RocksStore : public Store {
 
   absl::StatusOr<BatchInfo> CommitBatch(RocksBatch* batch, const BatchInfo& meta);
 
+  absl::Status AppendLog(absl::string_view origin, uint64_t version,
+                         const std::vector<std::string>& chunks, const std::string& hash) override;
+  absl::Status ReadLog(absl::string_view origin, uint64_t version,
+                       const std::function<bool(absl::string_view)>& visit) const override;
+  uint64_t LogHead(absl::string_view origin) const override {
+    absl::MutexLock lock(&mu_);
+    auto it = hashes_.find(origin);
+    return it == hashes_.end() ? 0 : it->second.size();
+  }
+  absl::StatusOr<std::string> LogHash(absl::string_view origin, uint64_t version) const override {
+    if (version == 0) return std::string(kHashBytes, '\0');
+    absl::MutexLock lock(&mu_);
+    auto it = hashes_.find(origin);
+    if (it == hashes_.end() || version > it->second.size()) {
+      return absl::NotFoundError(absl::StrCat("no log entry ", origin, " ", version));
+    }
+    return it->second[version - 1];
+  }
+  VersionLimits LogHeads() const override {
+    absl::MutexLock lock(&mu_);
+    VersionLimits heads;
+    for (const auto& [origin, hashes] : hashes_) heads[origin] = hashes.size();
+    return heads;
+  }
+  void SetListener(std::function<void()> listener) override {
+    absl::MutexLock lock(&mu_);
+    listener_ = std::move(listener);
+  }
+  absl::StatusOr<std::string> GetMeta(absl::string_view key) const override {
+    std::string value;
+    rocksdb::Status status =
+        db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
+    if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat("no ", key));
+    RETURN_IF_ERROR(FromRocks(status, "read"));
+    return value;
+  }
+  absl::Status PutMeta(absl::string_view key, absl::string_view value) override {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    return FromRocks(db_->Put(sync, rocksdb::Slice(key.data(), key.size()),
+                              rocksdb::Slice(value.data(), value.size())),
+                     "write");
+  }
+  absl::Status ResetOrigin(absl::string_view origin) override;
+
  private:
   rocksdb::ColumnFamilyHandle* observations() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* batches() const { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* log() const { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* log_hashes() const { return handles_[4]; }
+
+  // Records a new log hash and tells the listener.
+  void AddHash(const std::string& origin, uint64_t version, std::string hash);
+  void Notify() const {
+    std::function<void()> listener;
+    {
+      absl::MutexLock lock(&mu_);
+      listener = listener_;
+    }
+    if (listener) listener();
+  }
 
   absl::Status LoadCatalog();
   // Removes the rows of an uncommitted spooled batch that a crash left
   // behind.
-  absl::Status UndoSpool(const std::string& path, uint64_t version);
+  absl::Status UndoSpool(const std::string& path, absl::string_view origin, uint64_t version);
   // Applies a sealed spool at `version` in unsynced chunks, then hands the
   // last chunk to `commit`, which adds the batch record and writes it.
-  absl::Status ApplySpool(const std::string& path, uint64_t version, uint64_t expected_rows,
+  absl::Status ApplySpool(const std::string& path, absl::string_view origin, uint64_t version,
+                          uint64_t expected_rows,
                           const std::function<absl::Status(rocksdb::WriteBatch*)>& commit);
-  // Adds every row in `records` (spool format) to `write` at `version`.
-  static void AddRows(absl::string_view records, uint64_t version,
-                      rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* write);
+  // Adds every record in `records` (spool format) to `write` at
+  // `version`: rows to the observations, log chunks to the log.
+  void AddRows(absl::string_view records, absl::string_view origin, uint64_t version,
+               rocksdb::WriteBatch* write) const;
 
   const std::string dir_;
   const std::string spool_dir_;
@@ -261,6 +360,9 @@ class RocksStore : public Store {
   mutable absl::Mutex mu_;
   std::shared_ptr<const BatchCatalog> catalog_ ABSL_GUARDED_BY(mu_);
   uint64_t spool_counter_ ABSL_GUARDED_BY(mu_) = 0;
+  // Per origin, the log hash after each version (index version - 1).
+  absl::flat_hash_map<std::string, std::vector<std::string>> hashes_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> listener_ ABSL_GUARDED_BY(mu_);
   // Set when a failed batch could not be undone; refuses further writes.
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
 };
@@ -272,10 +374,12 @@ absl::Status RocksBatch::Spill() {
   return absl::OkStatus();
 }
 
-absl::Status RocksBatch::Put(absl::string_view key, absl::string_view value) {
+absl::Status RocksBatch::Add(absl::string_view key, absl::string_view value, uint32_t tag) {
   if (committed_) return absl::FailedPreconditionError("batch already committed");
-  AppendRecord(&buffer_, key, value);
+  if (key.size() >= kLogRecord) return absl::InvalidArgumentError("key too long");
+  AppendRecord(&buffer_, key, value, tag);
   ++rows_;
+  if (tag == kLogRecord) ++log_records_;
   if (buffer_.size() < kSpoolThreshold) return absl::OkStatus();
   if (file_ == nullptr) RETURN_IF_ERROR(Spill());
   if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
@@ -309,15 +413,22 @@ absl::StatusOr<BatchInfo> RocksBatch::Commit(const BatchInfo& meta) {
   return info;
 }
 
-void RocksStore::AddRows(absl::string_view records, uint64_t version,
-                         rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* write) {
+void RocksStore::AddRows(absl::string_view records, absl::string_view origin, uint64_t version,
+                         rocksdb::WriteBatch* write) const {
   std::string key;
   while (records.size() >= 8) {
-    uint32_t key_size = absl::little_endian::Load32(records.data());
+    uint32_t tagged = absl::little_endian::Load32(records.data());
+    uint32_t key_size = tagged & ~kLogRecord;
     uint32_t value_size = absl::little_endian::Load32(records.data() + 4);
-    key.assign(records.data() + 8, key_size);
-    AppendVersion(&key, version);
-    write->Put(family, key, rocksdb::Slice(records.data() + 8 + key_size, value_size));
+    rocksdb::Slice value(records.data() + 8 + key_size, value_size);
+    if (tagged & kLogRecord) {
+      key = LogKey(origin, version, absl::big_endian::Load32(records.data() + 8));
+      write->Put(log(), key, value);
+    } else {
+      key.assign(records.data() + 8, key_size);
+      AppendVersion(&key, version);
+      write->Put(observations(), key, value);
+    }
     records.remove_prefix(8 + key_size + value_size);
   }
 }
@@ -330,18 +441,34 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
   }
   BatchInfo info = meta;
   info.origin = batch->origin();
-  info.observations = batch->rows();
+  info.observations = batch->rows() - batch->log_records();
   auto latest = Catalog()->Latest();
   auto it = latest.find(info.origin);
-  info.version = (it == latest.end() ? 0 : it->second) + 1;
-  // Publication times of an origin never go backwards, even if the clock
-  // does: `--as_of` finds batches by time.
-  info.published_at = absl::Now();
-  if (const BatchInfo* last = Catalog()->Find(info.origin, info.version - 1)) {
-    info.published_at = std::max(info.published_at, last->published_at + absl::Nanoseconds(1));
+  uint64_t next = (it == latest.end() ? 0 : it->second) + 1;
+  if (meta.replicated) {
+    // The origin numbered it; its log must stay gap-free here too.
+    if (meta.version != next || LogHead(info.origin) != next - 1 ||
+        meta.log_hash.size() != kHashBytes) {
+      return absl::FailedPreconditionError(absl::StrCat(info.origin, " version ", meta.version,
+                                                        " cannot follow version ", next - 1));
+    }
+  } else {
+    info.version = next;
+    // Publication times of an origin never go backwards, even if the clock
+    // does: `--as_of` finds batches by time.
+    info.published_at = absl::Now();
+    if (const BatchInfo* last = Catalog()->Find(info.origin, info.version - 1)) {
+      info.published_at = std::max(info.published_at, last->published_at + absl::Nanoseconds(1));
+    }
   }
 
   std::string record = ToRecord(info).SerializeAsString();
+  auto add_record = [&](rocksdb::WriteBatch* write) {
+    write->Put(batches(), BatchKey(info.origin, info.version), record);
+    if (info.replicated) {
+      write->Put(log_hashes(), BatchKey(info.origin, info.version), info.log_hash);
+    }
+  };
   rocksdb::WriteOptions sync;
   sync.sync = true;
   if (!batch->spilled()) {
@@ -349,8 +476,8 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     // with its record, visible. Concurrent synced writes share an fsync
     // (RocksDB group commit).
     rocksdb::WriteBatch write;
-    AddRows(batch->buffer(), info.version, observations(), &write);
-    write.Put(batches(), BatchKey(info.origin, info.version), record);
+    AddRows(batch->buffer(), info.origin, info.version, &write);
+    add_record(&write);
     RETURN_IF_ERROR(FromRocks(db_->Write(sync, &write), "commit batch"));
   } else {
     // Large batch: applied in chunks that stay invisible until its record
@@ -359,12 +486,12 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     std::string spool = absl::StrCat(spool_dir_, "/", info.origin, "-", info.version, ".batch");
     RETURN_IF_ERROR(batch->SealSpool(spool));
     absl::Status status =
-        ApplySpool(spool, info.version, batch->rows(), [&](rocksdb::WriteBatch* last) {
-          last->Put(batches(), BatchKey(info.origin, info.version), record);
+        ApplySpool(spool, info.origin, info.version, batch->rows(), [&](rocksdb::WriteBatch* last) {
+          add_record(last);
           return FromRocks(db_->Write(sync, last), "commit batch");
         });
     if (!status.ok()) {
-      absl::Status undone = UndoSpool(spool, info.version);
+      absl::Status undone = UndoSpool(spool, info.origin, info.version);
       if (!undone.ok()) {
         // Version v now has orphan rows the next batch would adopt: refuse
         // to write until a restart has undone them from the spool.
@@ -378,17 +505,87 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     RETURN_IF_ERROR(status);
   }
 
-  auto next = std::make_shared<BatchCatalog>(*Catalog());
-  next->Add(info);
+  auto catalog = std::make_shared<BatchCatalog>(*Catalog());
+  catalog->Add(info);
   {
     absl::MutexLock lock(&mu_);
-    catalog_ = std::move(next);
+    catalog_ = std::move(catalog);
+    if (info.replicated) hashes_[info.origin].push_back(info.log_hash);
   }
+  Notify();
   return info;
 }
 
+absl::Status RocksStore::AppendLog(absl::string_view origin, uint64_t version,
+                                   const std::vector<std::string>& chunks,
+                                   const std::string& hash) {
+  std::lock_guard<std::mutex> commit_lock(commit_mu_);
+  if (version != LogHead(origin) + 1 || Catalog()->Find(origin, version) == nullptr ||
+      hash.size() != kHashBytes) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("log entry ", origin, " ", version, " does not follow the log"));
+  }
+  rocksdb::WriteBatch write;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    write.Put(log(), LogKey(origin, version, static_cast<uint32_t>(i)), chunks[i]);
+  }
+  write.Put(log_hashes(), BatchKey(origin, version), hash);
+  // Not synced: an own entry is derived from committed data and is made
+  // again, the same, if a crash loses it.
+  RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "append log"));
+  {
+    absl::MutexLock lock(&mu_);
+    hashes_[std::string(origin)].push_back(hash);
+  }
+  Notify();
+  return absl::OkStatus();
+}
+
+absl::Status RocksStore::ReadLog(absl::string_view origin, uint64_t version,
+                                 const std::function<bool(absl::string_view)>& visit) const {
+  std::string begin = LogKey(origin, version, 0);
+  std::string end = BatchKey(origin, version + 1);
+  rocksdb::ReadOptions options;
+  rocksdb::Slice upper(end);
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, log()));
+  bool any = false;
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    any = true;
+    if (!visit(absl::string_view(it->value().data(), it->value().size()))) break;
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "read log"));
+  if (!any) return absl::NotFoundError(absl::StrCat("no log entry ", origin, " ", version));
+  return absl::OkStatus();
+}
+
+absl::Status RocksStore::ResetOrigin(absl::string_view origin) {
+  std::lock_guard<std::mutex> commit_lock(commit_mu_);
+  std::string begin(origin);
+  std::string end(origin);
+  end.back() = static_cast<char>(end.back() + 1);
+  rocksdb::WriteBatch write;
+  for (int dataset = 1; dataset < 256; ++dataset) {
+    std::string from = std::string(1, static_cast<char>(dataset)) + begin;
+    std::string to = std::string(1, static_cast<char>(dataset)) + end;
+    write.DeleteRange(observations(), from, to);
+  }
+  write.DeleteRange(batches(), begin, end);
+  write.DeleteRange(log(), begin, end);
+  write.DeleteRange(log_hashes(), begin, end);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  RETURN_IF_ERROR(FromRocks(db_->Write(sync, &write), "reset origin"));
+  auto catalog = std::make_shared<BatchCatalog>(*Catalog());
+  catalog->Remove(origin);
+  absl::MutexLock lock(&mu_);
+  catalog_ = std::move(catalog);
+  hashes_.erase(std::string(origin));
+  return absl::OkStatus();
+}
+
 absl::Status RocksStore::ApplySpool(
-    const std::string& path, uint64_t version, uint64_t expected_rows,
+    const std::string& path, absl::string_view origin, uint64_t version, uint64_t expected_rows,
     const std::function<absl::Status(rocksdb::WriteBatch*)>& commit) {
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return FromErrno("open spool", path);
@@ -396,11 +593,12 @@ absl::Status RocksStore::ApplySpool(
   SpoolReader reader(file, path);
   rocksdb::WriteBatch write;
   std::string key, value, records;
+  uint32_t tag = 0;
   absl::Status status;
-  while (status.ok() && reader.Next(&key, &value)) {
-    AppendRecord(&records, key, value);
+  while (status.ok() && reader.Next(&key, &value, &tag)) {
+    AppendRecord(&records, key, value, tag);
     if (records.size() < kApplyChunk) continue;
-    AddRows(records, version, observations(), &write);
+    AddRows(records, origin, version, &write);
     records.clear();
     status = FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "apply batch");
     write.Clear();
@@ -413,7 +611,7 @@ absl::Status RocksStore::ApplySpool(
     return absl::DataLossError(absl::StrCat("spool ", path, " holds ", reader.records(),
                                             " rows, the batch put ", expected_rows));
   }
-  AddRows(records, version, observations(), &write);
+  AddRows(records, origin, version, &write);
   return commit(&write);
 }
 
@@ -484,18 +682,40 @@ absl::Status RocksStore::LoadCatalog() {
     catalog->Add(FromRecord(record));
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "load batches"));
+  absl::flat_hash_map<std::string, std::vector<std::string>> hashes;
+  std::unique_ptr<rocksdb::Iterator> hash_it(
+      db_->NewIterator(rocksdb::ReadOptions(), log_hashes()));
+  for (hash_it->SeekToFirst(); hash_it->Valid(); hash_it->Next()) {
+    rocksdb::Slice key = hash_it->key();
+    if (key.size() != kOriginBytes + kVersionBytes) continue;
+    auto& chain = hashes[std::string(key.data(), kOriginBytes)];
+    // Hashes are stored in version order, gap-free from 1.
+    if (absl::big_endian::Load64(key.data() + kOriginBytes) != chain.size() + 1) {
+      return absl::DataLossError(
+          absl::StrCat("the log of ", key.ToString().substr(0, 3), " has a gap in ", dir_));
+    }
+    chain.push_back(hash_it->value().ToString());
+  }
+  RETURN_IF_ERROR(FromRocks(hash_it->status(), "load log"));
   absl::MutexLock lock(&mu_);
   catalog_ = std::move(catalog);
+  hashes_ = std::move(hashes);
   return absl::OkStatus();
 }
 
-absl::Status RocksStore::UndoSpool(const std::string& path, uint64_t version) {
+absl::Status RocksStore::UndoSpool(const std::string& path, absl::string_view origin,
+                                   uint64_t version) {
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return FromErrno("open spool", path);
   SpoolReader reader(file, path);
   rocksdb::WriteBatch write;
   std::string key, value;
-  while (reader.Next(&key, &value)) {
+  uint32_t tag = 0;
+  while (reader.Next(&key, &value, &tag)) {
+    if (tag == kLogRecord) {
+      write.Delete(log(), LogKey(origin, version, absl::big_endian::Load32(key.data())));
+      continue;
+    }
     AppendVersion(&key, version);
     write.Delete(observations(), key);
   }
@@ -540,7 +760,7 @@ absl::Status RocksStore::Recover() {
     if (parts.size() == 3 && parts[2] == "batch" && absl::SimpleAtoi(parts[1], &version)) {
       auto it = latest.find(parts[0]);
       bool committed = it != latest.end() && it->second >= version;
-      if (!committed) RETURN_IF_ERROR(UndoSpool(path, version));
+      if (!committed) RETURN_IF_ERROR(UndoSpool(path, parts[0], version));
     }
     fs::remove(entry.path(), error);
   }
@@ -607,6 +827,8 @@ absl::StatusOr<VersionLimits> BatchCatalog::Resolve(absl::string_view as_of) con
                    "' is not a version number, a date (YYYY-MM-DD) or an RFC 3339 date-time"));
 }
 
+void BatchCatalog::Remove(absl::string_view origin) { origins_.erase(origin); }
+
 void BatchCatalog::Add(BatchInfo batch) {
   std::string origin = batch.origin;
   origins_[origin].push_back(std::move(batch));
@@ -637,6 +859,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {kObservations, observation_options},
       {kBatches, rocksdb::ColumnFamilyOptions()},
+      {kLog, observation_options},
+      {kLogHash, rocksdb::ColumnFamilyOptions()},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;

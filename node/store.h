@@ -46,6 +46,13 @@ struct BatchInfo {
   // version of its crosswalk; for a crosswalk import, the id imported.
   std::string classification;
   uint64_t classification_version = 0;
+  // The periods a shortage or flow batch wrote, sorted; set by ingest.
+  std::vector<std::string> periods;
+  // Applied from another node's log (replication), not published here.
+  bool replicated = false;
+  // For a replicated batch: the origin's log hash after it (Commit stores it
+  // with the batch, see LogHash).
+  std::string log_hash;
 };
 
 // The newest version each origin may show; origins not listed show nothing.
@@ -78,6 +85,8 @@ class BatchCatalog {
   const std::vector<BatchInfo>& Batches(absl::string_view origin) const;
   // Adds a batch; versions of an origin must be added in increasing order.
   void Add(BatchInfo batch);
+  // Forgets every batch of `origin`.
+  void Remove(absl::string_view origin);
 
  private:
   absl::flat_hash_map<std::string, std::vector<BatchInfo>> origins_;
@@ -93,9 +102,15 @@ class Store {
     virtual ~Batch() = default;
     // Adds a row. A logical key may be put at most once per batch.
     virtual absl::Status Put(absl::string_view key, absl::string_view value) = 0;
+    // Adds chunk `chunk` of the batch's log entry (a replicated batch keeps
+    // the origin's signed chunks, to serve them on).
+    virtual absl::Status PutLog(uint32_t chunk, absl::string_view signed_chunk) = 0;
     // Assigns the next version, applies the rows and syncs the commit.
     // `meta` supplies dataset, source, rows and classification; origin,
     // version, time and observations are filled in and returned.
+    // A replicated batch (`meta.replicated`) brings its own version, which
+    // must be the origin's next (else FAILED_PRECONDITION), its time and its
+    // log hash.
     virtual absl::StatusOr<BatchInfo> Commit(const BatchInfo& meta) = 0;
   };
 
@@ -126,6 +141,39 @@ class Store {
   virtual absl::Status Scan(absl::string_view begin, absl::string_view end,
                             const VersionLimits& limits,
                             const std::function<bool(const StoredValue&)>& visit) const = 0;
+
+  // --- The origins' logs (federation) ---
+  // Each version of an origin has a log entry: signed chunks and a log hash
+  // chained over them. A replicated batch writes its entry with its data; an
+  // own batch's entry is derived after the commit and added by AppendLog.
+
+  // Stores the entry of `origin`'s `version`, which must be the next after
+  // LogHead(origin) and already committed.
+  virtual absl::Status AppendLog(absl::string_view origin, uint64_t version,
+                                 const std::vector<std::string>& chunks,
+                                 const std::string& hash) = 0;
+  // Calls `visit` with each signed chunk of the entry, in order.
+  virtual absl::Status ReadLog(absl::string_view origin, uint64_t version,
+                               const std::function<bool(absl::string_view)>& visit) const = 0;
+  // The highest version of `origin` whose log entry is stored.
+  virtual uint64_t LogHead(absl::string_view origin) const = 0;
+  // The log hash after `version` (32 zero bytes for version 0), or
+  // NOT_FOUND.
+  virtual absl::StatusOr<std::string> LogHash(absl::string_view origin, uint64_t version) const = 0;
+  // Every origin with a log, with its head.
+  virtual VersionLimits LogHeads() const = 0;
+
+  // Called after every commit and log append (outside the store's locks).
+  virtual void SetListener(std::function<void()> listener) = 0;
+
+  // Small records of the node about itself (pinned keys and the like).
+  virtual absl::StatusOr<std::string> GetMeta(absl::string_view key) const = 0;
+  virtual absl::Status PutMeta(absl::string_view key, absl::string_view value) = 0;
+
+  // Forgets everything of `origin`: data, batches and log, so that it can be
+  // pulled again from the region (repair after divergence). Never the
+  // node's own country.
+  virtual absl::Status ResetOrigin(absl::string_view origin) = 0;
 };
 
 }  // namespace lmx

@@ -1,0 +1,197 @@
+#include "federation/identity.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "federation/region.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace lmx {
+
+struct Identity::Key {
+  explicit Key(EVP_PKEY* k) : pkey(k) {}
+  ~Key() { EVP_PKEY_free(pkey); }
+  EVP_PKEY* pkey;
+};
+
+namespace {
+
+constexpr size_t kPublicKeyBytes = 32;
+constexpr size_t kSignatureBytes = 64;
+
+absl::Status FileError(absl::string_view what, const std::string& path) {
+  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+}  // namespace
+
+absl::StatusOr<Identity> Identity::LoadOrCreate(const std::string& path) {
+  EVP_PKEY* pkey = nullptr;
+  if (FILE* file = std::fopen(path.c_str(), "r")) {
+    pkey = PEM_read_PrivateKey(file, nullptr, nullptr, nullptr);
+    std::fclose(file);
+    if (pkey == nullptr || EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
+      EVP_PKEY_free(pkey);
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, " is not an Ed25519 private key in PEM"));
+    }
+  } else if (errno != ENOENT) {
+    return FileError("read", path);
+  } else {
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
+    bool made =
+        ctx != nullptr && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_keygen(ctx, &pkey) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    if (!made) return absl::InternalError("cannot make an Ed25519 key");
+    // Written to a private temporary file, then renamed: never world
+    // readable, never half written.
+    std::string partial = path + ".tmp";
+    int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) {
+      EVP_PKEY_free(pkey);
+      return FileError("create", partial);
+    }
+    FILE* file = ::fdopen(fd, "w");
+    bool written = PEM_write_PrivateKey(file, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+    written = std::fflush(file) == 0 && ::fsync(fd) == 0 && written;
+    std::fclose(file);
+    if (!written || std::rename(partial.c_str(), path.c_str()) != 0) {
+      EVP_PKEY_free(pkey);
+      return FileError("write", path);
+    }
+  }
+  Identity identity;
+  identity.key_ = std::make_shared<Key>(pkey);
+  size_t size = kPublicKeyBytes;
+  identity.public_key_.resize(size);
+  if (EVP_PKEY_get_raw_public_key(
+          pkey, reinterpret_cast<unsigned char*>(identity.public_key_.data()), &size) != 1 ||
+      size != kPublicKeyBytes) {
+    return absl::InternalError(absl::StrCat("cannot read the public key of ", path));
+  }
+  return identity;
+}
+
+std::string Identity::Sign(absl::string_view message) const {
+  std::string signature(kSignatureBytes, '\0');
+  size_t size = signature.size();
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok =
+      EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_->pkey) == 1 &&
+      EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &size,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  // Signing with a valid Ed25519 key cannot fail short of memory
+  // exhaustion; an empty signature is then refused by every verifier.
+  return ok ? signature : std::string();
+}
+
+bool VerifySignature(absl::string_view public_key, absl::string_view message,
+                     absl::string_view signature) {
+  if (public_key.size() != kPublicKeyBytes || signature.size() != kSignatureBytes) return false;
+  EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(public_key.data()),
+      public_key.size());
+  if (pkey == nullptr) return false;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
+            EVP_DigestVerify(
+                ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(pkey);
+  return ok;
+}
+
+std::string Sha256(absl::string_view data) {
+  std::string digest(32, '\0');
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(digest.data()), &size,
+             EVP_sha256(), nullptr);
+  return digest;
+}
+
+std::string Fingerprint(absl::string_view public_key) {
+  return absl::StrCat("ed25519:", absl::BytesToHexString(Sha256(public_key).substr(0, 8)));
+}
+
+const RegionMember* RegionManifest::Find(absl::string_view id) const {
+  for (const auto& member : members) {
+    if (member.id == id) return &member;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<RegionManifest> LoadManifest(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return FileError("read", path);
+  std::stringstream text;
+  text << in.rdbuf();
+  internal::RegionManifestJson json;
+  auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), &json);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a region manifest: ", parsed.message().as_string()));
+  }
+  RegionManifest manifest;
+  manifest.region = json.region();
+  std::set<std::string> ids;
+  for (int i = 0; i < json.members_size(); ++i) {
+    const auto& m = json.members(i);
+    std::string where = absl::StrCat(path, ": members[", i, "]");
+    RegionMember member;
+    member.id = m.id();
+    member.address = m.address();
+    if (member.id.size() != 3) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": id: '", m.id(), "' is not an ISO 3166-1 alpha-3 code"));
+    }
+    if (!ids.insert(member.id).second) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": id: ", m.id(), " is listed twice"));
+    }
+    if (!absl::Base64Unescape(m.public_key(), &member.public_key) ||
+        member.public_key.size() != kPublicKeyBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, " (", m.id(), "): public_key: not the base64 of a 32-byte Ed25519 key"));
+    }
+    manifest.members.push_back(std::move(member));
+  }
+  if (manifest.members.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": the region lists no members"));
+  }
+  return manifest;
+}
+
+absl::Status WriteManifest(const std::string& path, const RegionManifest& manifest) {
+  internal::RegionManifestJson json;
+  json.set_region(manifest.region);
+  for (const auto& member : manifest.members) {
+    auto* m = json.add_members();
+    m->set_id(member.id);
+    m->set_address(member.address);
+    m->set_public_key(absl::Base64Escape(member.public_key));
+  }
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  auto printed = google::protobuf::util::MessageToJsonString(json, &text, options);
+  if (!printed.ok()) return absl::InternalError(printed.message().as_string());
+  std::ofstream out(path);
+  out << text;
+  if (!out) return FileError("write", path);
+  return absl::OkStatus();
+}
+
+}  // namespace lmx

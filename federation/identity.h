@@ -1,0 +1,68 @@
+// A node's identity and the region's trust: Ed25519 key pairs (OpenSSL 3),
+// signatures over log chunks, and the region manifest that lists every
+// member's id, address and public key.
+//
+//   auto identity = Identity::LoadOrCreate(data_dir + "/node.key");
+//   std::string signature = identity->Sign(bytes);
+//   bool ok = VerifySignature(identity->public_key(), bytes, signature);
+#ifndef LMX_FEDERATION_IDENTITY_H_
+#define LMX_FEDERATION_IDENTITY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace lmx {
+
+class Identity {
+ public:
+  // Reads the PEM private key at `path`, or makes a new key pair there
+  // (mode 0600) when the file does not exist.
+  static absl::StatusOr<Identity> LoadOrCreate(const std::string& path);
+
+  // The raw 32-byte Ed25519 public key.
+  const std::string& public_key() const { return public_key_; }
+  // The 64-byte Ed25519 signature of `message`.
+  std::string Sign(absl::string_view message) const;
+
+ private:
+  struct Key;
+  std::shared_ptr<Key> key_;
+  std::string public_key_;
+};
+
+// Whether `signature` is `public_key`'s signature of `message`.
+bool VerifySignature(absl::string_view public_key, absl::string_view message,
+                     absl::string_view signature);
+
+// A short, stable name for a public key: "ed25519:" and 16 hex digits of
+// its SHA-256.
+std::string Fingerprint(absl::string_view public_key);
+
+// SHA-256 of `data`, 32 bytes.
+std::string Sha256(absl::string_view data);
+
+// One member of a region.
+struct RegionMember {
+  std::string id;          // ISO 3166-1 alpha-3
+  std::string address;     // HOST:PORT of its gRPC endpoint
+  std::string public_key;  // raw 32 bytes
+};
+
+// The region manifest: JSON, `{"region": NAME, "members": [{"id", "address",
+// "public_key" (base64)}]}`. Errors name the file and the member.
+struct RegionManifest {
+  std::string region;
+  std::vector<RegionMember> members;
+
+  const RegionMember* Find(absl::string_view id) const;
+};
+absl::StatusOr<RegionManifest> LoadManifest(const std::string& path);
+absl::Status WriteManifest(const std::string& path, const RegionManifest& manifest);
+
+}  // namespace lmx
+
+#endif  // LMX_FEDERATION_IDENTITY_H_

@@ -1,0 +1,650 @@
+#include "node/replication.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "lmx/v1/classification.pb.h"
+#include "node/observation_codec.h"
+#include "node/status_macros.h"
+#include "node/timestamps.h"
+
+namespace lmx {
+
+// Fault injection for tests: a node started with this variable set to an
+// origin's code alters that origin's chunks as it relays them (never its
+// own), as a malicious relay would. Receivers must refuse them.
+constexpr char kTamperOrigin[] = "LMX_FAULT_TAMPER_ORIGIN";
+
+namespace {
+
+constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
+constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
+// How long a stream goes on after an origin was refused on it, before the
+// puller reopens it to retry that origin.
+constexpr absl::Duration kRetryBlocked = absl::Seconds(2);
+// Versions of one origin sent in a row before the stream turns to the next
+// origin, so one large origin cannot starve the others.
+constexpr int kVersionsPerTurn = 64;
+
+std::string PinKey(absl::string_view origin) { return absl::StrCat("pin/", origin); }
+
+void Log(const std::string& message) { std::cerr << "lmx-node: " << message << "\n"; }
+
+// Checks that a cell is one the origin may publish: its key names the
+// origin and a replicated dataset (never vacancy microdata), and its value is
+// the observation or crosswalk that key belongs to.
+absl::Status CheckCell(const std::string& origin, const v1::LogCell& cell) {
+  const std::string& key = cell.key();
+  if (key.size() < 4 || key.compare(1, 3, origin) != 0) {
+    return absl::InvalidArgumentError("a cell's key names another origin");
+  }
+  auto dataset = static_cast<v1::Dataset>(static_cast<unsigned char>(key[0]));
+  if (dataset == v1::DATASET_CROSSWALK) {
+    v1::Crosswalk crosswalk;
+    if (!crosswalk.ParseFromString(cell.value()) || CrosswalkKey(origin, crosswalk.id()) != key) {
+      return absl::InvalidArgumentError("a crosswalk cell does not match its key");
+    }
+    return absl::OkStatus();
+  }
+  if (dataset != v1::DATASET_SHORTAGE && dataset != v1::DATASET_FLOW &&
+      dataset != v1::DATASET_VACANCY_AGG) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dataset ", static_cast<int>(dataset), " is never replicated"));
+  }
+  auto observation = DecodeObservation(cell.value());
+  if (!observation.ok() || ObservationKey(*observation) != key) {
+    return absl::InvalidArgumentError("a cell's value does not match its key");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Peer>> ParsePeers(absl::string_view text) {
+  std::vector<Peer> peers;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    std::pair<std::string, std::string> parts = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    if (parts.first.size() != 3 || parts.second.find(':') == std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--peers: '", item, "' is not COUNTRY=HOST:PORT"));
+    }
+    peers.push_back(Peer{parts.first, parts.second});
+  }
+  return peers;
+}
+
+struct Replication::OriginState {
+  std::mutex apply;  // one entry of the origin is applied at a time
+  uint64_t head = 0;
+  absl::Time last_contact = absl::InfinitePast();
+  uint64_t rejected = 0;
+  std::string last_error;
+  std::map<std::string, std::string> digest_by_peer;
+};
+
+struct Replication::PeerState {
+  Peer peer;
+  bool connected = false;
+  absl::Time last_contact = absl::InfinitePast();
+  std::string last_error;
+  grpc::ClientContext* active = nullptr;  // the open stream, for Stop
+};
+
+// Applies the entries of one stream. An entry's chunks come in a row; they
+// go into one store batch, committed with the last chunk, so an entry is
+// applied whole or not at all, and its version is the cursor.
+class Replication::Receiver {
+ public:
+  Receiver(Replication* replication, std::string from) : r_(replication), from_(std::move(from)) {}
+
+  void Handle(const v1::SignedChunk& signed_chunk);
+  // An origin was refused on this stream: it should be reopened to retry.
+  bool blocked() const { return !blocked_.empty(); }
+  // The node's copy of an origin was reset; pull it again from scratch.
+  bool reset() const { return reset_; }
+
+ private:
+  struct Pending {
+    std::string origin;
+    uint64_t version = 0;
+    uint32_t next_chunk = 0;
+    bool skip = false;  // already applied: read past it
+    std::unique_lock<std::mutex> lock;
+    std::unique_ptr<Store::Batch> batch;
+    std::string key;
+    LogHasher hasher{""};
+    v1::LogChunk first;
+  };
+
+  void Fail(const std::string& origin, const std::string& error) {
+    pending_.reset();
+    blocked_.insert(origin);
+    r_->Reject(origin, from_, error);
+  }
+  absl::Status Start(const v1::LogChunk& chunk, const v1::SignedChunk& signed_chunk);
+
+  Replication* r_;
+  std::string from_;
+  std::optional<Pending> pending_;
+  std::set<std::string> blocked_;
+  bool reset_ = false;
+};
+
+absl::Status Replication::Receiver::Start(const v1::LogChunk& chunk,
+                                          const v1::SignedChunk& signed_chunk) {
+  Pending pending;
+  pending.origin = chunk.origin();
+  pending.version = chunk.version();
+  {
+    absl::MutexLock lock(&r_->mu_);
+    pending.lock = std::unique_lock<std::mutex>(r_->Origin(chunk.origin()).apply, std::defer_lock);
+  }
+  pending.lock.lock();
+  auto latest = r_->store_->Catalog()->Latest();
+  uint64_t applied = latest.count(chunk.origin()) ? latest[chunk.origin()] : 0;
+  if (chunk.version() <= applied) {
+    // At least once on the wire, exactly once in effect.
+    pending.skip = true;
+    pending.lock.unlock();
+    pending_ = std::move(pending);
+    return absl::OkStatus();
+  }
+  if (chunk.version() != applied + 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "version ", chunk.version(), " arrived but version ", applied + 1, " is next"));
+  }
+  ASSIGN_OR_RETURN(pending.key, r_->TrustedKey(chunk.origin(), chunk.public_key()));
+  if (!VerifySignature(pending.key, signed_chunk.chunk(), signed_chunk.signature())) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("version ", chunk.version(), " chunk 0: the signature does not verify"));
+  }
+  ASSIGN_OR_RETURN(std::string previous, r_->store_->LogHash(chunk.origin(), chunk.version() - 1));
+  if (previous != chunk.previous_hash()) {
+    // The origin signed a history that differs from the one held here. The
+    // origin's signature wins: forget the copy and pull it again.
+    if (chunk.origin() != r_->options_.country) {
+      RETURN_IF_ERROR(r_->store_->ResetOrigin(chunk.origin()));
+      reset_ = true;
+      return absl::DataLossError(
+          absl::StrCat("version ", chunk.version(),
+                       " follows a history that differs from this node's copy; "
+                       "the copy was dropped and is pulled again"));
+    }
+    return absl::DataLossError(absl::StrCat(
+        "version ", chunk.version(), " of this node's own log differs from the one it holds"));
+  }
+  ASSIGN_OR_RETURN(pending.batch, r_->store_->Begin(chunk.origin()));
+  pending.hasher = LogHasher(previous);
+  pending.first = chunk;
+  pending.first.clear_cells();
+  pending_ = std::move(pending);
+  return absl::OkStatus();
+}
+
+void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
+  v1::LogChunk chunk;
+  if (!chunk.ParseFromString(signed_chunk.chunk()) || chunk.origin().size() != 3) {
+    return Fail("???", "an entry that does not parse");
+  }
+  const std::string& origin = chunk.origin();
+  if (blocked_.count(origin)) return;
+  if (pending_ && (pending_->origin != origin || pending_->version != chunk.version() ||
+                   pending_->next_chunk != chunk.chunk())) {
+    Fail(pending_->origin, absl::StrCat("version ", pending_->version, " ended after chunk ",
+                                        pending_->next_chunk - 1));
+    if (blocked_.count(origin)) return;
+  }
+  if (!pending_) {
+    if (chunk.chunk() != 0) {
+      return Fail(origin, absl::StrCat("version ", chunk.version(), " chunk ", chunk.chunk(),
+                                       " came without the chunks before it"));
+    }
+    absl::Status started = Start(chunk, signed_chunk);
+    if (!started.ok()) return Fail(origin, std::string(started.message()));
+  }
+  Pending& pending = *pending_;
+  ++pending.next_chunk;
+  if (pending.skip) {
+    if (chunk.last()) pending_.reset();
+    return;
+  }
+  std::string where = absl::StrCat("version ", chunk.version(), " chunk ", chunk.chunk());
+  if (chunk.public_key() != pending.key ||
+      !VerifySignature(pending.key, signed_chunk.chunk(), signed_chunk.signature())) {
+    return Fail(origin, absl::StrCat(where, ": the signature does not verify"));
+  }
+  for (const auto& cell : chunk.cells()) {
+    absl::Status checked = CheckCell(origin, cell);
+    if (!checked.ok()) return Fail(origin, absl::StrCat(where, ": ", checked.message()));
+    absl::Status put = pending.batch->Put(cell.key(), cell.value());
+    if (!put.ok()) return Fail(origin, absl::StrCat(where, ": ", put.message()));
+  }
+  absl::Status put = pending.batch->PutLog(chunk.chunk(), signed_chunk.SerializeAsString());
+  if (!put.ok()) return Fail(origin, absl::StrCat(where, ": ", put.message()));
+  pending.hasher.Add(signed_chunk.chunk());
+  if (!chunk.last()) return;
+
+  const v1::LogChunk& first = pending.first;
+  BatchInfo meta;
+  meta.replicated = true;
+  meta.version = first.version();
+  meta.published_at = FromTimestamp(first.published_at());
+  meta.dataset = first.dataset();
+  meta.source = first.source();
+  meta.rows = first.rows();
+  meta.classification = first.classification();
+  meta.classification_version = first.classification_version();
+  meta.log_hash = pending.hasher.Finish();
+  auto committed = pending.batch->Commit(meta);
+  if (!committed.ok()) return Fail(origin, absl::StrCat(where, ": ", committed.status().message()));
+  pending_.reset();
+}
+
+Replication::Replication(Store* store, ReplicationOptions options)
+    : store_(store),
+      options_(std::move(options)),
+      builder_(store, options_.country, &options_.identity, options_.disclosure_threshold) {
+  for (const auto& peer : options_.peers) {
+    auto state = std::make_unique<PeerState>();
+    state->peer = peer;
+    peers_.push_back(std::move(state));
+  }
+  store_->SetListener([this] {
+    absl::MutexLock lock(&mu_);
+    ++generation_;
+  });
+}
+
+Replication::~Replication() {
+  Stop();
+  store_->SetListener(nullptr);
+}
+
+void Replication::Start() {
+  if (started_) return;
+  started_ = true;
+  threads_.emplace_back([this] { BuildLoop(); });
+  for (auto& peer : peers_) {
+    PeerState* state = peer.get();
+    threads_.emplace_back([this, state] { PullLoop(state); });
+  }
+}
+
+void Replication::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stop_) return;
+    stop_ = true;
+    for (auto& peer : peers_) {
+      if (peer->active != nullptr) peer->active->TryCancel();
+    }
+  }
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+}
+
+Replication::OriginState& Replication::Origin(const std::string& origin) {
+  auto& state = origins_[origin];
+  if (state == nullptr) state = std::make_unique<OriginState>();
+  return *state;
+}
+
+void Replication::WaitForChange(uint64_t seen, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto changed = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stop_ || generation_ != seen; };
+  mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
+}
+
+absl::Status Replication::CanPublish() const {
+  auto latest = store_->Catalog()->Latest();
+  uint64_t applied = latest.count(options_.country) ? latest[options_.country] : 0;
+  absl::MutexLock lock(&mu_);
+  auto it = origins_.find(options_.country);
+  if (it != origins_.end() && it->second->head > applied) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the region holds version ", it->second->head, " of ", options_.country,
+        "'s log but this node has only ", applied,
+        " (it was restored from an older copy): it is catching up from its peers and takes "
+        "publishes again when it has; retry shortly"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Replication::TrustedKey(const std::string& origin,
+                                                    const std::string& offered) {
+  std::string key;
+  std::string trust;
+  if (origin == options_.country) {
+    key = options_.identity.public_key();
+    trust = "this node's own key";
+  } else if (options_.manifest) {
+    const RegionMember* member = options_.manifest->Find(origin);
+    if (member == nullptr) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(origin, " is not a member of region '", options_.manifest->region, "'"));
+    }
+    key = member->public_key;
+    trust = "the region manifest's key";
+  } else {
+    absl::MutexLock lock(&mu_);
+    auto pinned = store_->GetMeta(PinKey(origin));
+    if (pinned.ok()) {
+      key = *pinned;
+      trust = "the key pinned on first use";
+    } else {
+      RETURN_IF_ERROR(store_->PutMeta(PinKey(origin), offered));
+      Log(absl::StrCat("pinned ", origin, "'s key ", Fingerprint(offered),
+                       " on first use (no region manifest)"));
+      return offered;
+    }
+  }
+  if (offered != key) {
+    return absl::PermissionDeniedError(absl::StrCat("signed with key ", Fingerprint(offered),
+                                                    ", but ", origin, "'s key is ",
+                                                    Fingerprint(key), " (", trust, ")"));
+  }
+  return key;
+}
+
+void Replication::Reject(const std::string& origin, const std::string& from,
+                         const std::string& error) {
+  Log(absl::StrCat("refused an entry of ", origin, " from ", from, ": ", error));
+  absl::MutexLock lock(&mu_);
+  OriginState& state = Origin(origin);
+  ++state.rejected;
+  state.last_error = absl::StrCat(error, " (from ", from, ")");
+}
+
+void Replication::BuildLoop() {
+  absl::Duration retry = absl::Seconds(1);
+  for (;;) {
+    uint64_t seen;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) return;
+      seen = generation_;
+    }
+    auto catalog = store_->Catalog();
+    const auto& batches = catalog->Batches(options_.country);
+    absl::Status status;
+    for (uint64_t next = store_->LogHead(options_.country) + 1;
+         status.ok() && next <= batches.size(); ++next) {
+      auto previous = store_->LogHash(options_.country, next - 1);
+      if (!previous.ok()) {
+        status = previous.status();
+        break;
+      }
+      auto entry = builder_.Build(batches[next - 1], *previous);
+      status = entry.ok() ? store_->AppendLog(options_.country, next, entry->chunks, entry->hash)
+                          : entry.status();
+      if (status.ok() && entry->suppressed > 0) {
+        Log(absl::StrCat("version ", next, ": disclosure control withheld ", entry->suppressed,
+                         " of ", entry->cells, " flow cells"));
+      }
+    }
+    if (!status.ok()) Log(absl::StrCat("cannot make a log entry: ", status.message()));
+    WaitForChange(seen, status.ok() ? absl::Seconds(5) : retry);
+  }
+}
+
+void Replication::PullLoop(PeerState* peer) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  args.SetMaxReceiveMessageSize(16 << 20);
+  auto channel =
+      grpc::CreateCustomChannel(peer->peer.address, grpc::InsecureChannelCredentials(), args);
+  auto stub = v1::Federation::NewStub(channel);
+  absl::Duration backoff = kFirstBackoff;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) return;
+    }
+    bool got = PullOnce(peer, stub.get());
+    backoff = got ? kFirstBackoff : std::min(backoff * 2, kMaxBackoff);
+    absl::MutexLock lock(&mu_);
+    auto stopped = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stop_; };
+    mu_.AwaitWithTimeout(absl::Condition(&stopped), backoff);
+  }
+}
+
+bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.stream_lifetime));
+  {
+    absl::MutexLock lock(&mu_);
+    if (stop_) return false;
+    peer->active = &context;
+  }
+  v1::PullRequest request;
+  request.set_node(options_.country);
+  for (const auto& [origin, version] : store_->Catalog()->Latest()) {
+    auto* cursor = request.add_cursors();
+    cursor->set_origin(origin);
+    cursor->set_applied(version);
+  }
+  auto reader = stub->Pull(&context, request);
+  Receiver receiver(this, peer->peer.id);
+  v1::PullResponse response;
+  bool got = false;
+  bool cancelled = false;
+  std::string error;
+  absl::Time blocked_since = absl::InfiniteFuture();
+  while (reader->Read(&response)) {
+    {
+      absl::MutexLock lock(&mu_);
+      peer->connected = true;
+      peer->last_contact = absl::Now();
+      if (!got) peer->last_error.clear();
+    }
+    got = true;
+    if (response.has_entry()) receiver.Handle(response.entry());
+    if (response.has_heartbeat()) {
+      if (response.heartbeat().node() != peer->peer.id && !cancelled) {
+        error = absl::StrCat(peer->peer.address, " is the node of ", response.heartbeat().node(),
+                             ", not of ", peer->peer.id);
+        Log(error);
+        context.TryCancel();
+        cancelled = true;
+        continue;
+      }
+      OnHeartbeat(peer, response.heartbeat());
+    }
+    if (receiver.blocked() && blocked_since == absl::InfiniteFuture()) blocked_since = absl::Now();
+    if (!cancelled && (receiver.reset() || absl::Now() - blocked_since > kRetryBlocked)) {
+      context.TryCancel();
+      cancelled = true;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  absl::MutexLock lock(&mu_);
+  peer->active = nullptr;
+  peer->connected = false;
+  if (!status.ok() && !cancelled && !stop_) {
+    peer->last_error = absl::StrCat(status.error_message(), " (", status.error_code(), ")");
+  } else if (!error.empty()) {
+    peer->last_error = error;
+  }
+  return got && error.empty();
+}
+
+void Replication::OnHeartbeat(PeerState* peer, const v1::Heartbeat& heartbeat) {
+  absl::Time now = absl::Now();
+  for (const auto& digest : heartbeat.digests()) {
+    uint64_t local = store_->LogHead(digest.origin());
+    std::string verdict;
+    if (digest.version() > local) {
+      verdict = "behind";
+    } else {
+      auto hash = store_->LogHash(digest.origin(), digest.version());
+      if (!hash.ok() || *hash != digest.hash()) {
+        verdict = "differ";
+      } else {
+        verdict = digest.version() == local ? "agree" : "ahead";
+      }
+    }
+    bool repair = verdict == "differ" && digest.origin() != options_.country &&
+                  digest.origin() == peer->peer.id;
+    {
+      absl::MutexLock lock(&mu_);
+      OriginState& state = Origin(digest.origin());
+      state.head = std::max(state.head, digest.version());
+      state.last_contact = now;
+      state.digest_by_peer[peer->peer.id] = verdict;
+      if (repair) {
+        state.last_error =
+            absl::StrCat("this node's copy differs from ", peer->peer.id, "'s own log at version ",
+                         digest.version(), "; dropped and pulled again");
+      }
+    }
+    if (repair) {
+      // The origin's own digest is the authority on its log.
+      Log(absl::StrCat("the copy of ", digest.origin(),
+                       " differs from its origin's log: ", "pulling it again"));
+      absl::Status reset = store_->ResetOrigin(digest.origin());
+      if (!reset.ok()) Log(std::string(reset.message()));
+      absl::MutexLock lock(&mu_);
+      if (peer->active != nullptr) peer->active->TryCancel();
+    }
+  }
+}
+
+v1::Heartbeat Replication::MakeHeartbeat() const {
+  v1::Heartbeat heartbeat;
+  heartbeat.set_node(options_.country);
+  *heartbeat.mutable_at() = ToTimestamp(absl::Now());
+  for (const auto& [origin, head] : store_->LogHeads()) {
+    auto hash = store_->LogHash(origin, head);
+    if (!hash.ok()) continue;
+    auto* digest = heartbeat.add_digests();
+    digest->set_origin(origin);
+    digest->set_version(head);
+    digest->set_hash(*hash);
+  }
+  return heartbeat;
+}
+
+grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullRequest* request,
+                               grpc::ServerWriter<v1::PullResponse>* writer) {
+  std::map<std::string, uint64_t> cursors;
+  for (const auto& cursor : request->cursors()) cursors[cursor.origin()] = cursor.applied();
+  const char* tamper = std::getenv(kTamperOrigin);
+  v1::PullResponse response;
+  absl::Time last_heartbeat = absl::InfinitePast();
+  for (;;) {
+    uint64_t seen;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the node is stopping");
+      seen = generation_;
+    }
+    if (context->IsCancelled()) return grpc::Status::CANCELLED;
+    bool sent = false;
+    bool write_failed = false;
+    VersionLimits heads = store_->LogHeads();
+    std::map<std::string, uint64_t> sorted(heads.begin(), heads.end());
+    for (const auto& [origin, head] : sorted) {
+      uint64_t& cursor = cursors[origin];
+      for (int turn = 0; cursor < head && turn < kVersionsPerTurn && !write_failed; ++turn) {
+        absl::Status read = store_->ReadLog(origin, cursor + 1, [&](absl::string_view bytes) {
+          response.Clear();
+          v1::SignedChunk* entry = response.mutable_entry();
+          if (!entry->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+          if (tamper != nullptr && origin == tamper && origin != options_.country) {
+            v1::LogChunk chunk;
+            chunk.ParseFromString(entry->chunk());
+            if (chunk.cells_size() > 0) chunk.mutable_cells(0)->mutable_value()->push_back('x');
+            chunk.set_source(chunk.source() + " (altered)");
+            entry->set_chunk(chunk.SerializeAsString());
+          }
+          // Blocks while the puller's flow-control window is full, so a slow
+          // puller holds back this loop, not this node's memory.
+          write_failed = !writer->Write(response);
+          return !write_failed;
+        });
+        if (!read.ok() || write_failed) break;
+        ++cursor;
+        sent = true;
+      }
+    }
+    if (write_failed) return grpc::Status::CANCELLED;
+    if (absl::Now() - last_heartbeat >= options_.heartbeat) {
+      response.Clear();
+      *response.mutable_heartbeat() = MakeHeartbeat();
+      if (!writer->Write(response)) return grpc::Status::CANCELLED;
+      last_heartbeat = absl::Now();
+    }
+    if (!sent) WaitForChange(seen, options_.heartbeat);
+  }
+}
+
+grpc::Status Replication::Peers(grpc::ServerContext* context, const v1::PeersRequest* request,
+                                v1::PeersResponse* response) {
+  response->set_node(options_.country);
+  auto catalog = store_->Catalog();
+  VersionLimits latest = catalog->Latest();
+  std::set<std::string> names;
+  for (const auto& [origin, version] : latest) names.insert(origin);
+  absl::MutexLock lock(&mu_);
+  for (const auto& [origin, state] : origins_) names.insert(origin);
+  for (const std::string& origin : names) {
+    v1::OriginStatus* status = response->add_origins();
+    status->set_origin(origin);
+    uint64_t applied = latest.count(origin) ? latest[origin] : 0;
+    status->set_applied(applied);
+    status->set_head(applied);
+    if (const BatchInfo* batch = catalog->Find(origin, applied)) {
+      *status->mutable_published_at() = ToTimestamp(batch->published_at);
+    }
+    std::string verdict = "unknown";
+    if (auto it = origins_.find(origin); it != origins_.end()) {
+      const OriginState& state = *it->second;
+      status->set_head(std::max(applied, state.head));
+      if (state.last_contact != absl::InfinitePast()) {
+        *status->mutable_last_contact() = ToTimestamp(state.last_contact);
+      }
+      status->set_rejected(state.rejected);
+      status->set_last_error(state.last_error);
+      for (const auto& [peer, said] : state.digest_by_peer) {
+        if (said == "differ" || (said == "behind" && verdict != "differ") ||
+            ((said == "agree" || said == "ahead") && verdict == "unknown")) {
+          verdict = said == "ahead" ? "agree" : said;
+        }
+      }
+    }
+    status->set_digest(verdict);
+    if (origin == options_.country) {
+      status->set_trust("self");
+      status->set_key(Fingerprint(options_.identity.public_key()));
+    } else if (options_.manifest) {
+      const RegionMember* member = options_.manifest->Find(origin);
+      status->set_trust(member ? "manifest" : "not in manifest");
+      if (member) status->set_key(Fingerprint(member->public_key));
+    } else if (auto pinned = store_->GetMeta(PinKey(origin)); pinned.ok()) {
+      status->set_trust("pinned on first use");
+      status->set_key(Fingerprint(*pinned));
+    }
+  }
+  for (const auto& peer : peers_) {
+    v1::PeerStatus* status = response->add_peers();
+    status->set_id(peer->peer.id);
+    status->set_address(peer->peer.address);
+    status->set_connected(peer->connected);
+    if (peer->last_contact != absl::InfinitePast()) {
+      *status->mutable_last_contact() = ToTimestamp(peer->last_contact);
+    }
+    status->set_last_error(peer->last_error);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace lmx

@@ -1,0 +1,116 @@
+// Federation at a node (SPEC §4): it makes the signed log entries of its own
+// batches, serves every origin's log it holds to its peers (the Federation
+// gRPC service), and pulls from its peers, verifying every chunk before it
+// applies it with its cursor in one atomic store batch.
+//
+// Threads: one builds own log entries after each commit; one per peer runs a
+// long-lived Pull stream and reconnects with backoff. Pull streams served to
+// peers run on gRPC's sync server threads and wait on the store's change
+// notifications, with a heartbeat (and the node's digests) while idle.
+//
+//   Replication replication(store, codelists, options);
+//   builder.RegisterService(&replication);
+//   replication.Start();
+//   ...
+//   replication.Stop();
+#ifndef LMX_NODE_REPLICATION_H_
+#define LMX_NODE_REPLICATION_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "federation/codelists.h"
+#include "federation/identity.h"
+#include "grpcpp/grpcpp.h"
+#include "lmx/v1/federation.grpc.pb.h"
+#include "node/log_builder.h"
+#include "node/store.h"
+
+namespace lmx {
+
+struct Peer {
+  std::string id;       // the peer's country
+  std::string address;  // HOST:PORT
+};
+
+// Parses `--peers=UGA=127.0.0.1:7402,TZA=...`.
+absl::StatusOr<std::vector<Peer>> ParsePeers(absl::string_view text);
+
+struct ReplicationOptions {
+  std::string country;
+  Identity identity;
+  // With a manifest, only its members' data is accepted, under its keys;
+  // without, each origin's key is pinned the first time it is seen.
+  std::optional<RegionManifest> manifest;
+  std::vector<Peer> peers;
+  int64_t disclosure_threshold = 5;
+  // How often an idle stream carries a heartbeat with digests.
+  absl::Duration heartbeat = absl::Seconds(1);
+  // How long one Pull stream lasts before the puller opens a new one.
+  absl::Duration stream_lifetime = absl::Minutes(10);
+};
+
+class Replication final : public v1::Federation::Service {
+ public:
+  Replication(Store* store, ReplicationOptions options);
+  ~Replication() override;
+
+  // Starts the log builder and one puller per peer.
+  void Start();
+  // Stops them and ends the streams served; idempotent.
+  void Stop();
+
+  // OK when the node may take a publish: not when a peer holds more of this
+  // node's own log than it does (it was restored from an old copy and is
+  // catching up; publishing now would fork its log).
+  absl::Status CanPublish() const;
+
+  grpc::Status Pull(grpc::ServerContext* context, const v1::PullRequest* request,
+                    grpc::ServerWriter<v1::PullResponse>* writer) override;
+  grpc::Status Peers(grpc::ServerContext* context, const v1::PeersRequest* request,
+                     v1::PeersResponse* response) override;
+
+ private:
+  struct OriginState;
+  struct PeerState;
+  class Receiver;
+
+  void BuildLoop();
+  void PullLoop(PeerState* peer);
+  // Runs one Pull stream to `peer` until it ends; true if it got anything.
+  bool PullOnce(PeerState* peer, v1::Federation::Stub* stub);
+  // The key `origin`'s chunks must be signed with: the node's own, the
+  // manifest's, or the pinned one (pinning `offered` on first use).
+  absl::StatusOr<std::string> TrustedKey(const std::string& origin, const std::string& offered);
+  void Reject(const std::string& origin, const std::string& from, const std::string& error);
+  void OnHeartbeat(PeerState* peer, const v1::Heartbeat& heartbeat);
+  v1::Heartbeat MakeHeartbeat() const;
+  OriginState& Origin(const std::string& origin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits until the store changes, `stop_` is set or `timeout` passes.
+  void WaitForChange(uint64_t seen, absl::Duration timeout) const;
+
+  Store* store_;
+  ReplicationOptions options_;
+  LogBuilder builder_;
+
+  mutable absl::Mutex mu_;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // bumped on every store change
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<std::string, std::unique_ptr<OriginState>> origins_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<PeerState>> peers_;
+  std::vector<std::thread> threads_;
+  bool started_ = false;
+};
+
+}  // namespace lmx
+
+#endif  // LMX_NODE_REPLICATION_H_
