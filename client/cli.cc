@@ -525,15 +525,15 @@ int Peers(const Arguments& args) {
     return time.seconds() == 0 && time.nanos() == 0 ? Cell::Null() : Cell::Text(FormatTime(time));
   };
   auto out = TableWriter::Create(format, std::cout);
-  out->Begin({"origin", "version", "head", "lag", "published_at", "last_contact", "digest", "trust",
-              "key", "rejected", "last_error"});
+  out->Begin({"origin", "version", "head", "lag", "published_at", "last_contact", "digest", "hash",
+              "trust", "key", "rejected", "last_error"});
   for (const auto& origin : peers.origins()) {
     out->Row({Cell::Text(origin.origin()), Cell::Integer(static_cast<int64_t>(origin.applied())),
               Cell::Integer(static_cast<int64_t>(origin.head())),
               Cell::Integer(static_cast<int64_t>(origin.head() - origin.applied())),
               time_or_null(origin.published_at()), time_or_null(origin.last_contact()),
-              Cell::Text(origin.digest()), Cell::Text(origin.trust()), Cell::Text(origin.key()),
-              Cell::Integer(static_cast<int64_t>(origin.rejected())),
+              Cell::Text(origin.digest()), Cell::Text(origin.hash()), Cell::Text(origin.trust()),
+              Cell::Text(origin.key()), Cell::Integer(static_cast<int64_t>(origin.rejected())),
               Cell::Text(origin.last_error())});
   }
   out->End();

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "lmx/v1/classification.pb.h"
@@ -622,6 +623,9 @@ grpc::Status Replication::Peers(grpc::ServerContext* context, const v1::PeersReq
       }
     }
     status->set_digest(verdict);
+    if (auto hash = store_->LogHash(origin, store_->LogHead(origin)); hash.ok()) {
+      status->set_hash(absl::BytesToHexString(hash->substr(0, 8)));
+    }
     if (origin == options_.country) {
       status->set_trust("self");
       status->set_key(Fingerprint(options_.identity.public_key()));

@@ -1,8 +1,10 @@
 # Integration tests: real lmx-node processes driven by the real lmx binary.
 add_executable(lmx_integration_tests
+  federation_integration_test.cc
   harmonization_integration_test.cc
   node_integration_test.cc
-  node_process.cc)
+  node_process.cc
+  tcp_proxy.cc)
 target_link_libraries(lmx_integration_tests PRIVATE lmx_csv lmx_proto GTest::gmock GTest::gtest_main
   gRPC::grpc++ absl::strings)
 target_include_directories(lmx_integration_tests PRIVATE ${PROJECT_SOURCE_DIR})
