@@ -37,7 +37,15 @@ bool Nested(int d, const std::string& code, const absl::flat_hash_set<std::strin
 
 std::vector<FlowCell> ResolveTotals(std::vector<FlowCell> cells,
                                     const std::set<std::string>& grouped) {
-  for (int d = kFirstAdditive; d < kFlowDimensions; ++d) {
+  // Grouped dimensions first: a total published without details along one
+  // of them must keep its own group before other dimensions are summed.
+  std::vector<int> order;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int d = kFirstAdditive; d < kFlowDimensions; ++d) {
+      if ((grouped.count(kNames[d]) > 0) == (pass == 0)) order.push_back(d);
+    }
+  }
+  for (int d : order) {
     bool group = grouped.count(kNames[d]) > 0;
     // Lines in first-seen order, so the result does not depend on hashing.
     absl::flat_hash_map<std::string, size_t> line_index;

@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "node/status_macros.h"
 #include "tests/scoped_temp_dir.h"
 
 namespace lmx {
@@ -463,6 +464,77 @@ TEST_F(StoreTest, AStoreRefusesToOpenWhenABatchToUndoCannotBeReadWhole) {
   ASSERT_FALSE(reopened.ok());
   EXPECT_EQ(reopened.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(reopened.status().message()), ::testing::HasSubstr("truncated"));
+}
+
+}  // namespace
+}  // namespace lmx
+
+namespace lmx {
+namespace {
+
+// A replicated batch of `origin` at `version` with one row and one log chunk.
+absl::StatusOr<BatchInfo> Replicate(Store* store, const std::string& origin, uint64_t version,
+                                    const std::string& key, const std::string& chunk) {
+  auto batch = store->Begin(origin);
+  if (!batch.ok()) return batch.status();
+  RETURN_IF_ERROR((*batch)->Put(key, "value"));
+  RETURN_IF_ERROR((*batch)->PutLog(0, chunk));
+  BatchInfo meta;
+  meta.replicated = true;
+  meta.version = version;
+  meta.dataset = 3;
+  meta.published_at = absl::FromUnixSeconds(1700000000 + version);
+  meta.log_hash = std::string(32, static_cast<char>('a' + version));
+  return (*batch)->Commit(meta);
+}
+
+TEST_F(StoreTest, AReplicatedBatchKeepsItsOriginsVersionLogAndHashAcrossReopen) {
+  std::string key = std::string(1, '\3') + "UGA" + "k";
+  ASSERT_TRUE(Replicate(store_.get(), "UGA", 1, key, "chunk-1").ok());
+  // Gap-free: version 3 cannot follow 1, and 1 again is refused.
+  EXPECT_EQ(Replicate(store_.get(), "UGA", 3, key, "x").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Replicate(store_.get(), "UGA", 1, key, "x").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(Replicate(store_.get(), "UGA", 2, key, "chunk-2").ok());
+  Open();
+  EXPECT_EQ(store_->LogHead("UGA"), 2u);
+  EXPECT_EQ(*store_->LogHash("UGA", 2), std::string(32, 'c'));
+  EXPECT_EQ(store_->Catalog()->Find("UGA", 2)->published_at, absl::FromUnixSeconds(1700000002));
+  std::vector<std::string> chunks;
+  ASSERT_TRUE(store_
+                  ->ReadLog("UGA", 2,
+                            [&](absl::string_view c) {
+                              chunks.emplace_back(c);
+                              return true;
+                            })
+                  .ok());
+  EXPECT_EQ(chunks, std::vector<std::string>{"chunk-2"});
+}
+
+TEST_F(StoreTest, AnOwnLogEntryFollowsItsCommitAndResetForgetsAnOrigin) {
+  Commit("KEN", {{std::string(1, '\3') + "KEN" + "a", "1"}});
+  EXPECT_EQ(store_->AppendLog("KEN", 2, {"c"}, std::string(32, 'h')).code(),
+            absl::StatusCode::kFailedPrecondition);  // no batch 2
+  ASSERT_TRUE(store_->AppendLog("KEN", 1, {"c"}, std::string(32, 'h')).ok());
+  EXPECT_EQ(store_->LogHeads().at("KEN"), 1u);
+
+  std::string key = std::string(1, '\3') + "UGA" + "k";
+  ASSERT_TRUE(Replicate(store_.get(), "UGA", 1, key, "chunk-1").ok());
+  ASSERT_TRUE(store_->ResetOrigin("UGA").ok());
+  EXPECT_EQ(store_->LogHead("UGA"), 0u);
+  EXPECT_TRUE(Read(store_->Catalog()->Latest(), key, "").empty());
+  Open();
+  EXPECT_EQ(store_->LogHead("UGA"), 0u);
+  EXPECT_EQ(store_->LogHead("KEN"), 1u);
+  ASSERT_TRUE(Replicate(store_.get(), "UGA", 1, key, "chunk-1").ok());
+}
+
+TEST_F(StoreTest, MetaRecordsPersist) {
+  EXPECT_EQ(store_->GetMeta("pin/UGA").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_->PutMeta("pin/UGA", "key").ok());
+  Open();
+  EXPECT_EQ(*store_->GetMeta("pin/UGA"), "key");
 }
 
 }  // namespace
