@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: installs, builds, starts a node for Kenya on loopback,
-# publishes a ministry's sample files, and runs the queries an employer and
-# a regional analyst would run. Everything lives in a temporary directory
-# that is removed at the end.
+# The main job: installs, builds, starts a region of four nodes on loopback
+# (KEN, UGA and TZA in a mesh, RWA behind TZA), publishes each ministry's
+# sample files, and runs the queries an employer and a regional analyst
+# would run, at KEN and at the relayed RWA. Everything lives in a temporary
+# directory that is removed at the end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/deploy/build.sh"
@@ -10,29 +11,62 @@ bash "$root/deploy/build.sh"
 lmx_node="$root/build/node/lmx-node"
 lmx="$root/build/client/lmx"
 work=$(mktemp -d)
-node_pid=""
+pids=()
 cleanup() {
-  [[ -n "$node_pid" ]] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; }
 
-echo "== generating a ministry's sample files"
-python3 "$root/deploy/make_sample_data.py" --country=KEN --out="$work/ken"
-
-"$lmx_node" --country=KEN --data_dir="$work/node-ken" --listen=127.0.0.1:0 \
-  --ready_file="$work/ken.ready" 2>"$work/node.log" &
-node_pid=$!
-for _ in $(seq 1 300); do
-  [[ -s "$work/ken.ready" ]] && break
-  kill -0 "$node_pid" 2>/dev/null || { cat "$work/node.log"; exit 1; }
-  sleep 0.1
+# Four free loopback ports in a row for the region.
+base=$(python3 - <<'PY'
+import random, socket
+while True:
+    base = random.randint(20000, 60000)
+    try:
+        socks = [socket.socket() for _ in range(4)]
+        for i, s in enumerate(socks): s.bind(("127.0.0.1", base + i))
+        print(base); break
+    except OSError:
+        pass
+    finally:
+        for s in socks: s.close()
+PY
+)
+countries=(KEN UGA TZA RWA)
+step "a region of four nodes: keys and manifest" \
+  lmx region init --dir=region --countries=KEN,UGA,TZA,RWA --base_port=$base
+"$lmx" region init --dir="$work/region" --countries=KEN,UGA,TZA,RWA --base_port="$base" --name=EAC
+address() { echo "127.0.0.1:$((base + $1))"; }
+# KEN, UGA and TZA pull from each other; RWA only from TZA, which relays.
+peers=("UGA=$(address 1),TZA=$(address 2)" "KEN=$(address 0),TZA=$(address 2)"
+       "KEN=$(address 0),UGA=$(address 1)" "TZA=$(address 2)")
+for i in 0 1 2 3; do
+  c=${countries[$i]}
+  "$lmx_node" --country="$c" --data_dir="$work/region/$c" --listen="$(address $i)" \
+    --region="$work/region/region.json" --peers="${peers[$i]}" \
+    --ready_file="$work/$c.ready" 2>"$work/$c.log" &
+  pids+=($!)
 done
-[[ -s "$work/ken.ready" ]] || { echo "node did not start"; cat "$work/node.log"; exit 1; }
-export LMX_NODE=$(cat "$work/ken.ready")
-cat "$work/node.log"
+for c in "${countries[@]}"; do
+  for _ in $(seq 1 300); do [[ -s "$work/$c.ready" ]] && break; sleep 0.1; done
+  [[ -s "$work/$c.ready" ]] || { echo "$c did not start"; cat "$work/$c.log"; exit 1; }
+done
+cat "$work/KEN.log"
+export LMX_NODE=$(address 0)
+
+echo "== generating each ministry's sample files"
+for c in KEN UGA TZA; do
+  python3 "$root/deploy/make_sample_data.py" --country=$c --out="$work/${c,,}" --seed=${#c}$((RANDOM % 100))
+done
+for c in UGA TZA; do
+  i=$([[ $c == UGA ]] && echo 1 || echo 2)
+  for dataset in shortages vacancies flows; do
+    "$lmx" --node="$(address $i)" publish "$dataset" "$work/${c,,}/$dataset.csv" 2>/dev/null
+  done
+done
 
 for dataset in shortages vacancies flows; do
   step "ministry publishes $dataset" lmx publish "$dataset" "$dataset.csv"
@@ -85,4 +119,22 @@ step "analyst: vacancies posted per month, first half of 2025" lmx aggregate vac
 step "operator: what the node holds" lmx peers
 "$lmx" peers
 echo
-echo "demo finished; the node and its data are removed."
+
+rwa=$(address 3)
+step "the relayed node RWA waits for every origin" "lmx --node=RWA peers"
+for _ in $(seq 1 300); do
+  n=$("$lmx" --node="$rwa" peers --format=csv 2>/dev/null | awk -F, 'NR>1 && $7=="agree"' | wc -l)
+  [[ $n -ge 3 ]] && break
+  sleep 0.1
+done
+"$lmx" --node="$rwa" peers
+step "regional analyst at RWA: flows by ISCO major group, all countries" \
+  lmx --node=RWA aggregate flows --by=occupation:1
+"$lmx" --node="$rwa" aggregate flows --by=occupation:1
+step "regional analyst at RWA: vacancies by country (VACANCY_AGG; microdata stay home)" \
+  lmx --node=RWA aggregate vacancies --by=country
+"$lmx" --node="$rwa" aggregate vacancies --by=country
+step "employer at RWA: where are software developers short, region-wide?" \
+  lmx --node=RWA shortages --occupation=2512
+"$lmx" --node="$rwa" shortages --occupation=2512
+echo "demo finished; the region and its data are removed."
