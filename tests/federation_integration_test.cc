@@ -69,21 +69,6 @@ std::string FlowFile(int seed, int rows, Sums* sums) {
   return text;
 }
 
-// Rows of a CSV answer as column -> value.
-std::vector<std::map<std::string, std::string>> ParseCsv(const std::string& text) {
-  std::vector<std::map<std::string, std::string>> rows;
-  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
-  if (lines.empty()) return rows;
-  std::vector<std::string> header = absl::StrSplit(lines[0], ',');
-  for (size_t i = 1; i < lines.size(); ++i) {
-    std::vector<std::string> fields = absl::StrSplit(lines[i], ',');
-    std::map<std::string, std::string> row;
-    for (size_t j = 0; j < header.size() && j < fields.size(); ++j) row[header[j]] = fields[j];
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 class RegionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -153,7 +138,7 @@ class RegionTest : public ::testing::Test {
     CliResult result = Lmx(id, {"aggregate", "flows", "--by=occupation:1", "--format=csv"});
     Sums sums;
     *countries = 0;
-    for (auto& row : ParseCsv(result.out)) {
+    for (auto& row : CsvAnswer(result.out)) {
       int64_t count = 0, n = 0;
       absl::SimpleAtoi(row["count"], &count);
       absl::SimpleAtoi(row["countries"], &n);
@@ -165,7 +150,7 @@ class RegionTest : public ::testing::Test {
 
   std::map<std::string, std::map<std::string, std::string>> Peers(const std::string& id) {
     std::map<std::string, std::map<std::string, std::string>> origins;
-    for (auto& row : ParseCsv(Lmx(id, {"peers", "--format=csv"}).out)) {
+    for (auto& row : CsvAnswer(Lmx(id, {"peers", "--format=csv"}).out)) {
       origins[row["origin"]] = row;
     }
     return origins;
@@ -219,7 +204,7 @@ class RegionTest : public ::testing::Test {
     for (const auto& id : kMembers) {
       for (const auto& [origin, count] : rows) {
         CliResult result = Lmx(id, {"query", "flows", "--country=" + origin, "--format=csv"});
-        EXPECT_EQ(ParseCsv(result.out).size(), static_cast<size_t>(count)) << id << " " << origin;
+        EXPECT_EQ(CsvAnswer(result.out).size(), static_cast<size_t>(count)) << id << " " << origin;
       }
     }
   }

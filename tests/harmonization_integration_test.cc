@@ -44,26 +44,6 @@ std::vector<std::vector<std::string>> ReadCsv(const std::string& path) {
   return rows;
 }
 
-// `lmx ... --format=csv` output as maps from column name to value.
-std::vector<std::map<std::string, std::string>> CsvAnswer(const std::string& text) {
-  auto reader = CsvReader::FromString(text);
-  std::vector<std::map<std::string, std::string>> rows;
-  CsvRecord record;
-  std::vector<std::string> columns;
-  while (reader->Next(&record)) {
-    if (columns.empty()) {
-      columns = record.fields;
-      continue;
-    }
-    std::map<std::string, std::string> row;
-    for (size_t i = 0; i < columns.size() && i < record.fields.size(); ++i) {
-      row[columns[i]] = record.fields[i];
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 int64_t Number(const std::string& text) {
   int64_t number = 0;
   EXPECT_TRUE(absl::SimpleAtoi(text, &number)) << text;

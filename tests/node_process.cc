@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "node/csv_reader.h"
 
 extern char** environ;
 
@@ -137,6 +138,25 @@ CliResult RunProgram(const std::string& program, const std::vector<std::string>&
   result.err = ReadFile(dir + "/err");
   std::filesystem::remove_all(dir);
   return result;
+}
+
+std::vector<std::map<std::string, std::string>> CsvAnswer(const std::string& text) {
+  auto reader = CsvReader::FromString(text);
+  std::vector<std::map<std::string, std::string>> rows;
+  CsvRecord record;
+  std::vector<std::string> columns;
+  while (reader->Next(&record)) {
+    if (columns.empty()) {
+      columns = record.fields;
+      continue;
+    }
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < columns.size() && i < record.fields.size(); ++i) {
+      row[columns[i]] = record.fields[i];
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 CliResult RunLmx(const std::vector<std::string>& args) { return RunProgram(LMX_CLI_BINARY, args); }

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ struct CliResult {
   std::string out;
   std::string err;
 };
+
+// `lmx ... --format=csv` output as maps from column name to value, read
+// with the node's own CSV reader (so quoted fields are read right).
+std::vector<std::map<std::string, std::string>> CsvAnswer(const std::string& text);
 
 // Runs the `lmx` binary with `args`, capturing its output.
 CliResult RunLmx(const std::vector<std::string>& args);
