@@ -9,6 +9,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,13 +22,17 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/node_client.h"
 #include "client/output.h"
+#include "federation/certificates.h"
 #include "federation/datasets.h"
 #include "federation/identity.h"
 #include "google/protobuf/util/json_util.h"
+#include "node/node_config.h"
+#include "node/status_macros.h"
 
 namespace lmx {
 namespace {
@@ -49,9 +54,16 @@ commands:
   classifications list [--format=]
   classifications show ID [CODE] [--origin=COUNTRY] [--as_of=] [--format=]
   classifications import --id=ID [--target=ISCO08] FILE|- [--dry_run]
-  region init --dir=DIR --countries=KEN,UGA,... [--base_port=7401] [--name=REGION]
+  region init --dir=DIR --countries=KEN,UGA,... [--base_port=7401] [--name=REGION] [--tls]
+  admin token create --name=NAME --role=publisher|reader|analyst|admin|peer [--config=FILE]
+  admin token revoke ID|NAME [--config=FILE]
+  admin token list [--config=FILE] [--format=]
+  admin audit [--since=2026-01-01T00:00:00Z] [--last=N] [--format=]
 
 --node defaults to $LMX_NODE, else 127.0.0.1:7401.
+--token (or $LMX_TOKEN, or --token_file / $LMX_TOKEN_FILE) is the bearer token;
+--tls_ca (or $LMX_TLS_CA) is the region CA's certificate for a node serving TLS.
+admin token --config=FILE edits a stopped node's config file (a running one: SIGHUP).
 exit codes: 0 success, 1 rejected input or failed query, 2 usage error, 3 node unreachable
 )";
 
@@ -77,7 +89,7 @@ absl::Status UsageError(absl::string_view message) { return absl::InvalidArgumen
 // --name value for flags that take one).
 class Arguments {
  public:
-  static constexpr const char* kSwitches[] = {"partial", "dry_run", "help", "version"};
+  static constexpr const char* kSwitches[] = {"partial", "dry_run", "help", "version", "tls"};
 
   static absl::StatusOr<Arguments> Parse(int argc, char** argv) {
     Arguments args;
@@ -116,7 +128,8 @@ class Arguments {
   }
   // Fails on any flag outside `allowed` (and the global ones).
   absl::Status Allow(const std::set<std::string>& allowed) const {
-    static const std::set<std::string> kGlobal = {"node", "token", "timeout", "help", "version"};
+    static const std::set<std::string> kGlobal = {"node",    "token", "token_file", "tls_ca",
+                                                  "timeout", "help",  "version"};
     for (const auto& [name, value] : flags_) {
       if (!allowed.count(name) && !kGlobal.count(name)) {
         return UsageError(absl::StrCat("unknown flag --", name, " for this command"));
@@ -200,14 +213,34 @@ void ReportFreshness(Format format,
   std::cerr << "data as of: " << absl::StrJoin(parts, ", ") << "\n";
 }
 
+// A flag, else an environment variable, else `fallback`.
+std::string FlagOrEnv(const Arguments& args, const std::string& flag, const char* variable,
+                      const std::string& fallback = "") {
+  if (args.Has(flag)) return args.Get(flag);
+  const char* env = std::getenv(variable);
+  return env != nullptr && *env ? env : fallback;
+}
+
 absl::StatusOr<std::unique_ptr<NodeClient>> Connect(const Arguments& args) {
-  const char* env = std::getenv("LMX_NODE");
-  std::string address = args.Get("node", env != nullptr && *env ? env : "127.0.0.1:7401");
+  std::string address = FlagOrEnv(args, "node", "LMX_NODE", "127.0.0.1:7401");
   absl::Duration timeout = absl::Minutes(60);
   if (args.Has("timeout") && !absl::ParseDuration(args.Get("timeout"), &timeout)) {
     return UsageError("--timeout takes a duration such as 30s or 10m");
   }
-  return NodeClient::Connect(address, absl::Seconds(5), timeout);
+  ClientCredentials credentials;
+  // A token in a file or the environment stays out of `ps` listings.
+  credentials.token = FlagOrEnv(args, "token", "LMX_TOKEN");
+  if (std::string file = FlagOrEnv(args, "token_file", "LMX_TOKEN_FILE"); !file.empty()) {
+    auto text = ReadWholeFile(file);
+    if (!text.ok()) return UsageError(absl::StrCat("--token_file: ", text.status().message()));
+    credentials.token = std::string(absl::StripAsciiWhitespace(*text));
+  }
+  if (std::string ca = FlagOrEnv(args, "tls_ca", "LMX_TLS_CA"); !ca.empty()) {
+    auto pem = ReadWholeFile(ca);
+    if (!pem.ok()) return UsageError(absl::StrCat("--tls_ca: ", pem.status().message()));
+    credentials.ca_pem = *pem;
+  }
+  return NodeClient::Connect(address, credentials, absl::Seconds(5), timeout);
 }
 
 // A progress bar on stderr, only when stderr is a terminal.
@@ -550,11 +583,55 @@ int Peers(const Arguments& args) {
   return kOk;
 }
 
-// `lmx region init --dir=DIR --countries=KEN,UGA,... [--base_port=7401]`:
+// The region CA in DIR (ca.pem, ca.key), made on first use and reused
+// after, so members can be added.
+absl::StatusOr<KeyAndCertificate> RegionCa(const std::string& dir, const std::string& region) {
+  std::string cert_path = dir + "/ca.pem";
+  std::string key_path = dir + "/ca.key";
+  if (std::filesystem::exists(cert_path)) {
+    KeyAndCertificate ca;
+    ASSIGN_OR_RETURN(ca.cert_pem, ReadWholeFile(cert_path));
+    ASSIGN_OR_RETURN(ca.key_pem, ReadWholeFile(key_path));
+    return ca;
+  }
+  auto ca = MakeCertificateAuthority(absl::StrCat("lmx region ", region, " CA"));
+  if (!ca.ok()) return ca.status();
+  if (absl::Status written = WriteFileAtomically(key_path, ca->key_pem, 0600); !written.ok()) {
+    return written;
+  }
+  if (absl::Status written = WriteFileAtomically(cert_path, ca->cert_pem, 0644); !written.ok()) {
+    return written;
+  }
+  return ca;
+}
+
+// A member's certificate and key (CN and a DNS name = its id; localhost)
+// and the tls section of its config file, keeping any tokens there.
+absl::Status IssueMemberFiles(const KeyAndCertificate& ca, const std::string& country,
+                              const std::string& data_dir) {
+  auto issued = IssueCertificate(ca, country, {country, "localhost"}, {"127.0.0.1", "::1"});
+  if (!issued.ok()) return issued.status();
+  if (absl::Status written = WriteFileAtomically(data_dir + "/tls.key", issued->key_pem, 0600);
+      !written.ok()) {
+    return written;
+  }
+  if (absl::Status written = WriteFileAtomically(data_dir + "/tls.pem", issued->cert_pem, 0644);
+      !written.ok()) {
+    return written;
+  }
+  std::string config_path = data_dir + "/config.json";
+  auto config = LoadNodeConfig(config_path);
+  if (!config.ok()) return config.status();
+  config->tls = {"tls.pem", "tls.key", "../ca.pem"};
+  return SaveNodeConfig(config_path, *config);
+}
+
+// `lmx region init --dir=DIR --countries=KEN,UGA,... [--base_port=7401] [--tls]`:
 // a key pair in DIR/<COUNTRY>/ for each node (its data dir) and the region
-// manifest DIR/region.json listing them on loopback.
+// manifest DIR/region.json listing them on loopback. With --tls, also a
+// region CA and a certificate for each member, named in its config.json.
 int RegionInit(const Arguments& args) {
-  RETURN_IF_USAGE_ERROR(args.Allow({"dir", "countries", "base_port", "name"}));
+  RETURN_IF_USAGE_ERROR(args.Allow({"dir", "countries", "base_port", "name", "tls"}));
   RETURN_IF_USAGE_ERROR(ExpectPositional(
       args, 2, "region init --dir=DIR --countries=KEN,UGA,... [--base_port=7401] [--name=]"));
   std::string dir = args.Get("dir");
@@ -570,6 +647,14 @@ int RegionInit(const Arguments& args) {
   }
   RegionManifest manifest;
   manifest.region = args.Get("name", "local");
+  KeyAndCertificate ca;
+  const bool tls = args.Has("tls");
+  if (tls) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    ASSIGN_OR_EXIT(ca, RegionCa(dir, manifest.region));
+    ASSIGN_OR_EXIT(manifest.ca_sha256, CertificateSha256(ca.cert_pem));
+  }
   for (size_t i = 0; i < countries.size(); ++i) {
     const std::string& country = countries[i];
     if (country.size() != 3 || !absl::c_all_of(country, absl::ascii_isupper)) {
@@ -584,6 +669,7 @@ int RegionInit(const Arguments& args) {
     manifest.members.push_back({country,
                                 absl::StrCat("127.0.0.1:", base_port + static_cast<int>(i)),
                                 identity.public_key()});
+    if (tls) RETURN_IF_USAGE_ERROR(IssueMemberFiles(ca, country, data_dir));
   }
   std::string path = dir + "/region.json";
   if (absl::Status written = WriteManifest(path, manifest); !written.ok()) return Report(written);
@@ -591,6 +677,11 @@ int RegionInit(const Arguments& args) {
   for (const auto& member : manifest.members) {
     std::cout << "  lmx-node --country=" << member.id << " --data_dir=" << dir << "/" << member.id
               << " --listen=" << member.address << " --region=" << path << "\n";
+  }
+  if (tls) {
+    std::cout << "each node's config.json names its certificate; the region CA is " << dir
+              << "/ca.pem (clients: --tls_ca=" << dir << "/ca.pem); keep " << dir
+              << "/ca.key offline\n";
   }
   return kOk;
 }
@@ -787,6 +878,127 @@ int Classifications(const Arguments& args) {
   return sub->second(args);
 }
 
+// `lmx admin token ...` with --config edits the file; without, it asks the
+// node.
+int AdminToken(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"name", "role", "config", "format"}));
+  const std::string sub = args.positional().size() > 2 ? args.positional()[2] : "";
+  const std::string config_path = args.Get("config");
+  std::optional<NodeConfig> config;
+  if (!config_path.empty()) {
+    ASSIGN_OR_EXIT(config, LoadNodeConfig(config_path));
+  }
+  auto save = [&]() -> absl::Status {
+    RETURN_IF_ERROR(SaveNodeConfig(config_path, *config));
+    std::cerr << "wrote " << config_path
+              << "; a running node reads it again on SIGHUP (kill -HUP <pid>)\n";
+    return absl::OkStatus();
+  };
+  if (sub == "create") {
+    RETURN_IF_USAGE_ERROR(ExpectPositional(args, 3, "admin token create --name=NAME --role=ROLE"));
+    ASSIGN_OR_EXIT(v1::Role role, ParseRole(args.Get("role")));
+    v1::CreateTokenResponse created;
+    if (config) {
+      ASSIGN_OR_EXIT(NewToken token, AddToken(&*config, args.Get("name"), role));
+      if (absl::Status saved = save(); !saved.ok()) return Report(saved);
+      *created.mutable_token() = ToTokenInfo(token.entry);
+      created.set_secret(token.secret);
+    } else {
+      v1::CreateTokenRequest request;
+      request.set_name(args.Get("name"));
+      request.set_role(role);
+      ASSIGN_OR_EXIT(auto client, Connect(args));
+      ASSIGN_OR_EXIT(created, client->CreateToken(request));
+    }
+    std::cerr << "created token " << created.token().id() << " (" << created.token().name()
+              << ") with the role " << RoleName(created.token().role())
+              << "; it is shown only now, keep it secret\n";
+    std::cout << created.secret() << "\n";
+    return kOk;
+  }
+  if (sub == "revoke") {
+    RETURN_IF_USAGE_ERROR(ExpectPositional(args, 4, "admin token revoke ID|NAME"));
+    v1::TokenInfo revoked;
+    if (config) {
+      ASSIGN_OR_EXIT(TokenEntry entry, RemoveToken(&*config, args.positional()[3]));
+      if (absl::Status saved = save(); !saved.ok()) return Report(saved);
+      revoked = ToTokenInfo(entry);
+    } else {
+      v1::RevokeTokenRequest request;
+      request.set_token(args.positional()[3]);
+      ASSIGN_OR_EXIT(auto client, Connect(args));
+      ASSIGN_OR_EXIT(auto response, client->RevokeToken(request));
+      revoked = response.token();
+    }
+    std::cout << "revoked token " << revoked.id() << " (" << revoked.name() << ")\n";
+    return kOk;
+  }
+  if (sub == "list") {
+    RETURN_IF_USAGE_ERROR(ExpectPositional(args, 3, "admin token list"));
+    ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+    v1::ListTokensResponse listed;
+    if (config) {
+      for (const auto& entry : config->tokens) *listed.add_tokens() = ToTokenInfo(entry);
+    } else {
+      ASSIGN_OR_EXIT(auto client, Connect(args));
+      ASSIGN_OR_EXIT(listed, client->ListTokens());
+    }
+    auto out = TableWriter::Create(format, std::cout);
+    out->Begin({"id", "name", "role", "created"});
+    for (const auto& token : listed.tokens()) {
+      out->Row({Cell::Text(token.id()), Cell::Text(token.name()),
+                Cell::Text(RoleName(token.role())), Cell::Text(FormatTime(token.created()))});
+    }
+    out->End();
+    return kOk;
+  }
+  return Report(UsageError("usage: lmx admin token create|revoke|list"));
+}
+
+int AdminAudit(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"since", "last", "format"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 2, "admin audit [--since=TIME] [--last=N]"));
+  v1::AuditRequest request;
+  if (args.Has("since")) {
+    absl::Time since;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, args.Get("since"), &since, &error)) {
+      return Report(UsageError("--since takes an RFC 3339 time such as 2026-01-01T00:00:00Z"));
+    }
+    request.mutable_since()->set_seconds(absl::ToUnixSeconds(since));
+  }
+  uint64_t last = 0;
+  if (args.Has("last") && !absl::SimpleAtoi(args.Get("last"), &last)) {
+    return Report(UsageError("--last takes a number of records"));
+  }
+  request.set_last(last);
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
+  auto out = TableWriter::Create(format, std::cout);
+  out->Begin({"time", "principal", "role", "client", "action", "detail", "rows", "rejected",
+              "version", "outcome", "message"});
+  absl::Status status = client->Audit(request, [&](const v1::AuditResponse& response) {
+    for (const auto& r : response.records()) {
+      out->Row({Cell::Text(FormatTime(r.time())), Cell::Text(r.principal()), Cell::Text(r.role()),
+                Cell::Text(r.client()), Cell::Text(r.action()), Cell::Text(r.detail()),
+                Cell::Integer(static_cast<int64_t>(r.rows())),
+                Cell::Integer(static_cast<int64_t>(r.rejected())),
+                Cell::Integer(static_cast<int64_t>(r.version())), Cell::Text(r.outcome()),
+                Cell::Text(r.message())});
+    }
+  });
+  if (!status.ok()) return Report(status);
+  out->End();
+  return kOk;
+}
+
+int Admin(const Arguments& args) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
+  if (sub == "token") return AdminToken(args);
+  if (sub == "audit") return AdminAudit(args);
+  return Report(UsageError("usage: lmx admin token create|revoke|list | admin audit"));
+}
+
 int Run(int argc, char** argv) {
   ASSIGN_OR_EXIT(Arguments args, Arguments::Parse(argc, argv));
   if (args.Has("version")) {
@@ -801,7 +1013,7 @@ int Run(int argc, char** argv) {
   static const std::map<std::string, std::function<int(const Arguments&)>> kCommands = {
       {"publish", Publish},     {"query", Query}, {"aggregate", Aggregate},
       {"shortages", Shortages}, {"peers", Peers}, {"classifications", Classifications},
-      {"region", Region},
+      {"region", Region},       {"admin", Admin},
   };
   auto command = kCommands.find(args.positional()[0]);
   if (command == kCommands.end()) {

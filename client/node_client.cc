@@ -23,20 +23,36 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
-NodeClient::NodeClient(std::shared_ptr<grpc::Channel> channel, absl::Duration call_timeout)
+NodeClient::NodeClient(std::shared_ptr<grpc::Channel> channel, std::string token,
+                       absl::Duration call_timeout)
     : channel_(std::move(channel)),
       publish_(v1::PublishService::NewStub(channel_)),
       query_(v1::QueryService::NewStub(channel_)),
       classifications_(v1::ClassificationService::NewStub(channel_)),
       federation_(v1::Federation::NewStub(channel_)),
+      admin_(v1::AdminService::NewStub(channel_)),
+      token_(std::move(token)),
       call_timeout_(call_timeout) {}
 
-absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::string& address,
-                                                                absl::Duration connect_timeout,
-                                                                absl::Duration call_timeout) {
+absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(
+    const std::string& address, const ClientCredentials& credentials,
+    absl::Duration connect_timeout, absl::Duration call_timeout) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(64 << 20);
-  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials =
+      grpc::InsecureChannelCredentials();
+  const bool tls = !credentials.ca_pem.empty();
+  if (tls) {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = credentials.ca_pem;
+    options.pem_cert_chain = credentials.cert_pem;
+    options.pem_private_key = credentials.key_pem;
+    channel_credentials = grpc::SslCredentials(options);
+    if (!credentials.server_name.empty()) {
+      arguments.SetSslTargetNameOverride(credentials.server_name);
+    }
+  }
+  auto channel = grpc::CreateCustomChannel(address, channel_credentials, arguments);
   // A refused connection shows as TRANSIENT_FAILURE at once; only a silent
   // address waits for the whole connect timeout.
   auto deadline = Deadline(connect_timeout);
@@ -44,14 +60,20 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::strin
        state = channel->GetState(true)) {
     if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN ||
         !channel->WaitForStateChange(state, deadline)) {
-      return absl::UnavailableError(absl::StrCat("cannot reach node at ", address));
+      // A failed TLS handshake looks the same as a closed port.
+      return absl::UnavailableError(
+          absl::StrCat("cannot reach node at ", address,
+                       tls ? " (or its certificate is not from the CA given with --tls_ca)"
+                           : " (if it serves TLS, give its region CA with --tls_ca)"));
     }
   }
-  return std::unique_ptr<NodeClient>(new NodeClient(std::move(channel), call_timeout));
+  return std::unique_ptr<NodeClient>(
+      new NodeClient(std::move(channel), credentials.token, call_timeout));
 }
 
-void NodeClient::SetDeadline(grpc::ClientContext* context) const {
+void NodeClient::Prepare(grpc::ClientContext* context) const {
   context->set_deadline(Deadline(call_timeout_));
+  if (!token_.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
 }
 
 absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
@@ -77,7 +99,7 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
   }
 
   grpc::ClientContext context;
-  SetDeadline(&context);
+  Prepare(&context);
   auto writer = publish_->Publish(&context);
 
   v1::PublishRequest request;
@@ -141,7 +163,7 @@ absl::Status NodeClient::Stream(Stub* stub,
                                     grpc::ClientContext*, const Request&),
                                 const Request& request, const Receive& receive) const {
   grpc::ClientContext context;
-  SetDeadline(&context);
+  Prepare(&context);
   auto reader = (stub->*method)(&context, request);
   Response response;
   while (reader->Read(&response)) receive(response);
@@ -171,7 +193,7 @@ absl::StatusOr<Response> NodeClient::Unary(Stub* stub,
                                                                         const Request&, Response*),
                                            const Request& request) const {
   grpc::ClientContext context;
-  SetDeadline(&context);
+  Prepare(&context);
   Response response;
   auto status = (stub->*method)(&context, request, &response);
   if (!status.ok()) return FromGrpcStatus(status);
@@ -199,6 +221,25 @@ absl::StatusOr<v1::ShowClassificationResponse> NodeClient::ShowClassification(
              [&](const v1::ShowClassificationResponse& part) { merged.MergeFrom(part); });
   if (!status.ok()) return status;
   return merged;
+}
+
+absl::StatusOr<v1::CreateTokenResponse> NodeClient::CreateToken(
+    const v1::CreateTokenRequest& request) {
+  return Unary(admin_.get(), &v1::AdminService::Stub::CreateToken, request);
+}
+
+absl::StatusOr<v1::RevokeTokenResponse> NodeClient::RevokeToken(
+    const v1::RevokeTokenRequest& request) {
+  return Unary(admin_.get(), &v1::AdminService::Stub::RevokeToken, request);
+}
+
+absl::StatusOr<v1::ListTokensResponse> NodeClient::ListTokens() {
+  return Unary(admin_.get(), &v1::AdminService::Stub::ListTokens, v1::ListTokensRequest());
+}
+
+absl::Status NodeClient::Audit(const v1::AuditRequest& request,
+                               const std::function<void(const v1::AuditResponse&)>& receive) {
+  return Stream(admin_.get(), &v1::AdminService::Stub::Audit, request, receive);
 }
 
 }  // namespace lmx

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "lmx/v1/admin.grpc.pb.h"
 #include "lmx/v1/classification.grpc.pb.h"
 #include "lmx/v1/federation.grpc.pb.h"
 #include "lmx/v1/publish.grpc.pb.h"
@@ -38,12 +39,26 @@ struct PublishOptions {
   std::function<void(uint64_t done, uint64_t total)> progress;
 };
 
+// How a client proves who it is (docs/security.md).
+struct ClientCredentials {
+  std::string token;  // bearer token, sent with every call
+  // For a node serving TLS: the region CA's certificate (PEM), and for a
+  // client that is itself a member, its certificate and key.
+  std::string ca_pem;
+  std::string cert_pem;
+  std::string key_pem;
+  // The name the node's certificate must carry, when not the host of the
+  // address (a member's id, for example).
+  std::string server_name;
+};
+
 class NodeClient {
  public:
   // Connects to `address` (HOST:PORT), waiting at most `connect_timeout`.
   // UNAVAILABLE when the node cannot be reached.
   static absl::StatusOr<std::unique_ptr<NodeClient>> Connect(
-      const std::string& address, absl::Duration connect_timeout = absl::Seconds(5),
+      const std::string& address, const ClientCredentials& credentials = {},
+      absl::Duration connect_timeout = absl::Seconds(5),
       absl::Duration call_timeout = absl::Minutes(60));
 
   // Streams every record of `reader` (header first) to the node and merges
@@ -63,10 +78,19 @@ class NodeClient {
   // Merges the streamed answer into one message.
   absl::StatusOr<v1::ShowClassificationResponse> ShowClassification(
       const v1::ShowClassificationRequest& request);
+  absl::StatusOr<v1::CreateTokenResponse> CreateToken(const v1::CreateTokenRequest& request);
+  absl::StatusOr<v1::RevokeTokenResponse> RevokeToken(const v1::RevokeTokenRequest& request);
+  absl::StatusOr<v1::ListTokensResponse> ListTokens();
+  absl::Status Audit(const v1::AuditRequest& request,
+                     const std::function<void(const v1::AuditResponse&)>& receive);
+  // The channel, for callers that need a raw stub.
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
  private:
-  NodeClient(std::shared_ptr<grpc::Channel> channel, absl::Duration call_timeout);
-  void SetDeadline(grpc::ClientContext* context) const;
+  NodeClient(std::shared_ptr<grpc::Channel> channel, std::string token,
+             absl::Duration call_timeout);
+  // Sets the call deadline and the bearer token.
+  void Prepare(grpc::ClientContext* context) const;
   // Reads a server stream with the call deadline to its end, handing each
   // message to `receive`.
   template <typename Stub, typename Request, typename Response, typename Receive>
@@ -86,6 +110,8 @@ class NodeClient {
   std::unique_ptr<v1::QueryService::Stub> query_;
   std::unique_ptr<v1::ClassificationService::Stub> classifications_;
   std::unique_ptr<v1::Federation::Stub> federation_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+  std::string token_;
   absl::Duration call_timeout_;
 };
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "federation/region.pb.h"
@@ -55,21 +57,18 @@ absl::StatusOr<Identity> Identity::LoadOrCreate(const std::string& path) {
         ctx != nullptr && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_keygen(ctx, &pkey) == 1;
     EVP_PKEY_CTX_free(ctx);
     if (!made) return absl::InternalError("cannot make an Ed25519 key");
-    // Written to a private temporary file, then renamed: never world
-    // readable, never half written.
-    std::string partial = path + ".tmp";
-    int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0) {
+    // Never world readable, never half written.
+    BIO* pem = BIO_new(BIO_s_mem());
+    bool printed = pem != nullptr &&
+                   PEM_write_bio_PrivateKey(pem, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+    char* data = nullptr;
+    long size = printed ? BIO_get_mem_data(pem, &data) : 0;
+    absl::Status written = printed ? WriteFileAtomically(path, absl::string_view(data, size))
+                                   : absl::InternalError("cannot encode an Ed25519 key");
+    BIO_free(pem);
+    if (!written.ok()) {
       EVP_PKEY_free(pkey);
-      return FileError("create", partial);
-    }
-    FILE* file = ::fdopen(fd, "w");
-    bool written = PEM_write_PrivateKey(file, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1;
-    written = std::fflush(file) == 0 && ::fsync(fd) == 0 && written;
-    std::fclose(file);
-    if (!written || std::rename(partial.c_str(), path.c_str()) != 0) {
-      EVP_PKEY_free(pkey);
-      return FileError("write", path);
+      return written;
     }
   }
   Identity identity;
@@ -134,13 +133,52 @@ const RegionMember* RegionManifest::Find(absl::string_view id) const {
   return nullptr;
 }
 
-absl::StatusOr<RegionManifest> LoadManifest(const std::string& path) {
-  std::ifstream in(path);
+std::string RandomBytes(size_t count) {
+  std::string bytes(count, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1) {
+    // OpenSSL's generator does not fail once seeded from the kernel; if it
+    // ever does, no secret may come from it.
+    std::abort();
+  }
+  return bytes;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents, int mode) {
+  std::string partial = path + ".tmp";
+  int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
+  if (fd < 0) return FileError("create", partial);
+  ::fchmod(fd, mode);
+  size_t done = 0;
+  while (done < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  bool written = done == contents.size() && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || std::rename(partial.c_str(), path.c_str()) != 0) {
+    absl::Status error = FileError("write", path);
+    std::remove(partial.c_str());
+    return error;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
   if (!in) return FileError("read", path);
   std::stringstream text;
   text << in.rdbuf();
+  if (in.bad()) return FileError("read", path);
+  return text.str();
+}
+
+absl::StatusOr<RegionManifest> LoadManifest(const std::string& path) {
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) return text.status();
   internal::RegionManifestJson json;
-  auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), &json);
+  auto parsed = google::protobuf::util::JsonStringToMessage(*text, &json);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a region manifest: ", parsed.message().as_string()));
@@ -171,12 +209,20 @@ absl::StatusOr<RegionManifest> LoadManifest(const std::string& path) {
   if (manifest.members.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": the region lists no members"));
   }
+  if (const std::string& hex = json.ca_sha256(); !hex.empty()) {
+    if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": ca_sha256: not the 64 hex digits of a SHA-256"));
+    }
+    manifest.ca_sha256 = absl::HexStringToBytes(hex);
+  }
   return manifest;
 }
 
 absl::Status WriteManifest(const std::string& path, const RegionManifest& manifest) {
   internal::RegionManifestJson json;
   json.set_region(manifest.region);
+  json.set_ca_sha256(absl::BytesToHexString(manifest.ca_sha256));
   for (const auto& member : manifest.members) {
     auto* m = json.add_members();
     m->set_id(member.id);
@@ -188,10 +234,7 @@ absl::Status WriteManifest(const std::string& path, const RegionManifest& manife
   options.add_whitespace = true;
   auto printed = google::protobuf::util::MessageToJsonString(json, &text, options);
   if (!printed.ok()) return absl::InternalError(printed.message().as_string());
-  std::ofstream out(path);
-  out << text;
-  if (!out) return FileError("write", path);
-  return absl::OkStatus();
+  return WriteFileAtomically(path, text, 0644);
 }
 
 }  // namespace lmx

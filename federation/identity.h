@@ -45,6 +45,16 @@ std::string Fingerprint(absl::string_view public_key);
 // SHA-256 of `data`, 32 bytes.
 std::string Sha256(absl::string_view data);
 
+// `count` bytes from OpenSSL's CSPRNG.
+std::string RandomBytes(size_t count);
+
+// Writes `contents` to `path` with `mode` through a synced temporary file
+// and a rename: never half written, never readable beyond `mode`.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents,
+                                 int mode = 0600);
+// The whole file; errors name the path.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+
 // One member of a region.
 struct RegionMember {
   std::string id;          // ISO 3166-1 alpha-3
@@ -57,6 +67,9 @@ struct RegionMember {
 struct RegionManifest {
   std::string region;
   std::vector<RegionMember> members;
+  // With TLS: SHA-256 (32 bytes) of the DER of the region CA's certificate;
+  // a node refuses a CA file that differs. Empty without TLS.
+  std::string ca_sha256;
 
   const RegionMember* Find(absl::string_view id) const;
 };

@@ -13,20 +13,25 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "federation/certificates.h"
 #include "federation/codelists.h"
 #include "federation/disclosure.h"
 #include "federation/identity.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "node/access.h"
+#include "node/node_config.h"
 #include "node/query_engine.h"
 #include "node/replication.h"
 #include "node/service.h"
 #include "node/store.h"
+#include "node/stream_watchdog.h"
 
 ABSL_FLAG(std::string, country, "", "the node's country, ISO 3166-1 alpha-3 (e.g. KEN)");
 ABSL_FLAG(std::string, data_dir, "", "directory of the node's store; created if missing");
@@ -42,6 +47,14 @@ ABSL_FLAG(int64_t, disclosure_threshold, lmx::kDefaultDisclosureThreshold,
 ABSL_FLAG(std::string, http_listen, "", "address of the HTTP/SDMX endpoint (not yet served)");
 ABSL_FLAG(std::string, iso_codes_dir, std::string(lmx::kDefaultIsoCodesDir),
           "where Debian's iso-codes package keeps its JSON files");
+ABSL_FLAG(std::string, config, "",
+          "the node's config file (tokens, TLS files); default DATA_DIR/config.json");
+ABSL_FLAG(bool, insecure, false,
+          "serve a non-loopback address without TLS (tokens then cross the network in clear)");
+ABSL_FLAG(int64_t, max_message_bytes, 4 << 20, "the largest gRPC message the node accepts");
+ABSL_FLAG(int64_t, max_batch_rows, 50'000'000, "the most rows one publish may carry");
+ABSL_FLAG(absl::Duration, max_stream_duration, absl::Hours(2),
+          "the longest one publish stream may last");
 ABSL_FLAG(std::string, ready_file, "",
           "once serving, write the bound address to this file (for scripts and tests)");
 
@@ -95,6 +108,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto codelists = lmx::Codelists::Load(absl::GetFlag(FLAGS_iso_codes_dir));
@@ -110,12 +124,6 @@ int main(int argc, char** argv) {
   int requested_port = 0;
   if (!SplitAddress(listen, &host, &requested_port)) {
     return Fail(absl::StrCat("--listen=", listen, " is not HOST:PORT with a port of 0-65535"),
-                kUsage);
-  }
-  if (!IsLoopback(host)) {
-    return Fail(absl::StrCat("--listen=", listen,
-                             " is not a loopback address; serving beyond loopback needs TLS, "
-                             "which this build does not configure yet"),
                 kUsage);
   }
   if (!absl::GetFlag(FLAGS_http_listen).empty()) {
@@ -134,6 +142,80 @@ int main(int argc, char** argv) {
     auto manifest = lmx::LoadManifest(path);
     if (!manifest.ok()) return Fail(std::string(manifest.status().message()), kUsage);
     federation.manifest = *manifest;
+  }
+
+  if (absl::GetFlag(FLAGS_max_message_bytes) < (1 << 20) ||
+      absl::GetFlag(FLAGS_max_message_bytes) > (64 << 20)) {
+    return Fail("--max_message_bytes must be between 1 MiB and 64 MiB", kUsage);
+  }
+  if (absl::GetFlag(FLAGS_max_batch_rows) < 1) return Fail("--max_batch_rows must be positive");
+  if (absl::GetFlag(FLAGS_max_stream_duration) <= absl::ZeroDuration()) {
+    return Fail("--max_stream_duration must be positive", kUsage);
+  }
+
+  // Credentials: tokens and TLS files from the config file (SPEC §5).
+  std::string config_path = absl::GetFlag(FLAGS_config);
+  if (config_path.empty()) config_path = absl::GetFlag(FLAGS_data_dir) + "/config.json";
+  auto config = lmx::LoadNodeConfig(config_path);
+  if (!config.ok()) return Fail(std::string(config.status().message()), kUsage);
+  const bool loopback = IsLoopback(host);
+  const bool tls = config->tls.enabled();
+  if (!loopback && !tls && !absl::GetFlag(FLAGS_insecure)) {
+    return Fail(absl::StrCat("--listen=", listen,
+                             " is not a loopback address; beyond loopback the node needs TLS "
+                             "(the tls section of ",
+                             config_path, ") or, knowingly, --insecure"),
+                kUsage);
+  }
+  if (!loopback && !tls && config->tokens.empty()) {
+    return Fail(
+        absl::StrCat("--listen=", listen, ": no credentials are configured in ", config_path,
+                     ", so the node serves loopback only; create a token with `lmx admin "
+                     "token create --config=",
+                     config_path, " --name=NAME --role=admin` first"),
+        kUsage);
+  }
+  std::shared_ptr<grpc::ServerCredentials> server_credentials = grpc::InsecureServerCredentials();
+  if (tls) {
+    if (!federation.manifest) return Fail("TLS needs the region manifest (--region)", kUsage);
+    const lmx::TlsFiles files = lmx::ResolveTlsFiles(config_path, config->tls);
+    auto cert = lmx::ReadWholeFile(files.cert);
+    auto key = lmx::ReadWholeFile(files.key);
+    auto ca = lmx::ReadWholeFile(files.ca);
+    for (const auto* file : {&cert, &key, &ca}) {
+      if (!file->ok()) return Fail(std::string(file->status().message()));
+    }
+    auto name = lmx::CertificateCommonName(*cert);
+    if (!name.ok() || *name != *country) {
+      return Fail(absl::StrCat(files.cert, ": the certificate must name ", *country,
+                               " as its common name",
+                               name.ok() ? absl::StrCat(", not ", *name) : std::string()));
+    }
+    auto ca_digest = lmx::CertificateSha256(*ca);
+    if (!ca_digest.ok()) return Fail(absl::StrCat(files.ca, ": not a PEM certificate"));
+    if (federation.manifest->ca_sha256.empty()) {
+      return Fail(absl::StrCat(absl::GetFlag(FLAGS_region),
+                               " names no region CA (ca_sha256); TLS needs one"),
+                  kUsage);
+    }
+    if (*ca_digest != federation.manifest->ca_sha256) {
+      return Fail(absl::StrCat(files.ca, " is not the region's CA: its SHA-256 is ",
+                               absl::BytesToHexString(*ca_digest), ", ",
+                               absl::GetFlag(FLAGS_region), " names ",
+                               absl::BytesToHexString(federation.manifest->ca_sha256)));
+    }
+    grpc::SslServerCredentialsOptions options(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    options.pem_root_certs = *ca;
+    options.pem_key_cert_pairs.push_back({*key, *cert});
+    server_credentials = grpc::SslServerCredentials(options);
+    grpc::SslCredentialsOptions client;
+    client.pem_root_certs = *ca;
+    client.pem_private_key = *key;
+    client.pem_cert_chain = *cert;
+    federation.credentials = grpc::SslCredentials(client);
+  } else if (absl::GetFlag(FLAGS_insecure) && !loopback) {
+    std::cerr << "lmx-node: WARNING: serving " << listen
+              << " without TLS (--insecure): tokens and data cross the network in clear\n";
   }
 
   auto store = lmx::Store::Open(absl::GetFlag(FLAGS_data_dir), *country);
@@ -166,6 +248,15 @@ int main(int argc, char** argv) {
   for (const auto& peer : federation.peers) {
     if (peer.id == *country) return Fail("--peers: a node does not pull from itself", kUsage);
   }
+  lmx::AuditLog audit(store->get());
+  lmx::Access::Options access_options;
+  access_options.country = *country;
+  access_options.config_path = config_path;
+  access_options.loopback = loopback;
+  access_options.manifest = federation.manifest;
+  lmx::Access access(access_options, *config, &audit);
+  federation.access = &access;
+  lmx::StreamWatchdog watchdog;
   lmx::Replication replication(store->get(), federation);
 
   lmx::ClassificationRegistry classifications(store->get(), *codelists, *country);
@@ -176,32 +267,41 @@ int main(int argc, char** argv) {
   ingest.classifications = &classifications;
   ingest.admit = [&replication] { return replication.CanPublish(); };
   lmx::QueryEngine engine(store->get(), *codelists);
-  lmx::PublishServiceImpl publish_service(ingest);
-  lmx::QueryServiceImpl query_service(*country, &engine);
-  lmx::ClassificationServiceImpl classification_service(&classifications);
+  lmx::PublishLimits limits;
+  limits.max_rows = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_batch_rows));
+  limits.max_duration = absl::GetFlag(FLAGS_max_stream_duration);
+  lmx::PublishServiceImpl publish_service(ingest, limits, &access, &audit, &watchdog);
+  lmx::QueryServiceImpl query_service(*country, &engine, &access);
+  lmx::ClassificationServiceImpl classification_service(&classifications, &access);
+  lmx::AdminServiceImpl admin_service(&access, &audit);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, server_credentials, &port);
   builder.RegisterService(&publish_service);
   builder.RegisterService(&query_service);
   builder.RegisterService(&classification_service);
   builder.RegisterService(&replication);
+  builder.RegisterService(&admin_service);
   // Pull streams are long-lived: allow the pullers' keepalive pings.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
-  // The CLI sends about 1 MiB a message; a row is at most 1 MiB.
-  builder.SetMaxReceiveMessageSize(16 << 20);
+  // The CLI sends about 1 MiB a message; a larger one is refused with
+  // RESOURCE_EXHAUSTED before it reaches a handler.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(absl::GetFlag(FLAGS_max_message_bytes)));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) return Fail(absl::StrCat("cannot listen on ", listen));
 
   std::string bound = absl::StrCat(host, ":", port);
-  std::cerr << "lmx-node: " << *country << " serving on " << bound
-            << " (no credentials configured: loopback only, plaintext); key "
-            << lmx::Fingerprint(identity->public_key()) << "\n";
+  std::cerr << "lmx-node: " << *country << " serving on " << bound << " ("
+            << (tls ? "mutual TLS with the region's CA" : "plaintext") << "; "
+            << (access.open() ? "no credentials configured: loopback only, every local caller "
+                                "has every role"
+                              : absl::StrCat(config->tokens.size(), " tokens in ", config_path))
+            << "); key " << lmx::Fingerprint(identity->public_key()) << "\n";
   if (!federation.peers.empty()) {
     std::cerr << "lmx-node: pulling from";
     for (const auto& peer : federation.peers) std::cerr << " " << peer.id << "=" << peer.address;
@@ -218,7 +318,14 @@ int main(int argc, char** argv) {
 
   std::thread stopper([&] {
     int signal = 0;
-    sigwait(&signals, &signal);
+    // SIGHUP re-reads the tokens of the config file.
+    while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+      absl::Status reloaded = access.Reload();
+      std::cerr << "lmx-node: "
+                << (reloaded.ok() ? absl::StrCat("reloaded ", config_path)
+                                  : absl::StrCat("kept the old tokens: ", reloaded.message()))
+                << "\n";
+    }
     std::cerr << "lmx-node: stopping\n";
     // Ends the served Pull streams too, which would otherwise hold
     // Shutdown until its deadline.

@@ -20,6 +20,9 @@ namespace lmx {
 // origin's code alters that origin's chunks as it relays them (never its
 // own), as a malicious relay would. Receivers must refuse them.
 constexpr char kTamperOrigin[] = "LMX_FAULT_TAMPER_ORIGIN";
+// Fault hook for tests: a relay that serves this origin's log from version 1
+// again, whatever the puller's cursor (a replay of older entries).
+constexpr char kReplayOrigin[] = "LMX_FAULT_REPLAY_ORIGIN";
 
 namespace {
 
@@ -401,8 +404,15 @@ void Replication::PullLoop(PeerState* peer) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
   args.SetMaxReceiveMessageSize(16 << 20);
-  auto channel =
-      grpc::CreateCustomChannel(peer->peer.address, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = options_.credentials;
+  if (credentials == nullptr) {
+    credentials = grpc::InsecureChannelCredentials();
+  } else {
+    // The peer's certificate must name the member this node means to reach,
+    // whatever address it answers on.
+    args.SetSslTargetNameOverride(peer->peer.id);
+  }
+  auto channel = grpc::CreateCustomChannel(peer->peer.address, credentials, args);
   auto stub = v1::Federation::NewStub(channel);
   absl::Duration backoff = kFirstBackoff;
   for (;;) {
@@ -536,9 +546,13 @@ v1::Heartbeat Replication::MakeHeartbeat() const {
 
 grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullRequest* request,
                                grpc::ServerWriter<v1::PullResponse>* writer) {
+  auto who = options_.access->Authorize(context, Action::kPull);
+  if (!who.ok()) return ToGrpcStatus(who.status());
   std::map<std::string, uint64_t> cursors;
   for (const auto& cursor : request->cursors()) cursors[cursor.origin()] = cursor.applied();
   const char* tamper = std::getenv(kTamperOrigin);
+  if (const char* replay = std::getenv(kReplayOrigin)) cursors[replay] = 0;
+  const absl::Time end = absl::Now() + options_.max_served_stream;
   v1::PullResponse response;
   absl::Time last_heartbeat = absl::InfinitePast();
   for (;;) {
@@ -549,6 +563,8 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
       seen = generation_;
     }
     if (context->IsCancelled()) return grpc::Status::CANCELLED;
+    // The puller reopens; a stream never outlives its bound.
+    if (absl::Now() >= end) return grpc::Status::OK;
     bool sent = false;
     bool write_failed = false;
     VersionLimits heads = store_->LogHeads();
@@ -590,6 +606,8 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
 
 grpc::Status Replication::Peers(grpc::ServerContext* context, const v1::PeersRequest* request,
                                 v1::PeersResponse* response) {
+  auto who = options_.access->Authorize(context, Action::kPeers);
+  if (!who.ok()) return ToGrpcStatus(who.status());
   response->set_node(options_.country);
   auto catalog = store_->Catalog();
   VersionLimits latest = catalog->Latest();

@@ -32,6 +32,7 @@
 #include "federation/identity.h"
 #include "grpcpp/grpcpp.h"
 #include "lmx/v1/federation.grpc.pb.h"
+#include "node/access.h"
 #include "node/log_builder.h"
 #include "node/store.h"
 
@@ -57,6 +58,13 @@ struct ReplicationOptions {
   absl::Duration heartbeat = absl::Seconds(1);
   // How long one Pull stream lasts before the puller opens a new one.
   absl::Duration stream_lifetime = absl::Minutes(10);
+  // The longest this node serves one Pull stream, whatever the puller asks.
+  absl::Duration max_served_stream = absl::Minutes(30);
+  // How this node reaches its peers: its region certificate (mutual TLS),
+  // or plaintext on loopback when null.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // Who may pull and see replication state; required.
+  const Access* access = nullptr;
 };
 
 class Replication final : public v1::Federation::Service {

@@ -1,8 +1,11 @@
 #include "node/service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "node/csv_reader.h"
+#include "node/timestamps.h"
 
 namespace lmx {
 namespace {
@@ -36,13 +39,67 @@ grpc::Status RefusedBatch(const std::string& source, const v1::PublishResponse& 
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message, status.SerializeAsString());
 }
 
+Action QueryAction(v1::Dataset dataset) {
+  switch (dataset) {
+    case v1::DATASET_SHORTAGE:
+      return Action::kQueryShortages;
+    case v1::DATASET_VACANCY:
+      return Action::kQueryVacancies;
+    case v1::DATASET_VACANCY_AGG:
+      return Action::kAggregateVacancies;
+    default:
+      return Action::kQueryFlows;  // the strictest read rule
+  }
+}
+
+Action AggregateAction(v1::Dataset dataset) {
+  switch (dataset) {
+    case v1::DATASET_SHORTAGE:
+      return Action::kAggregateShortages;
+    case v1::DATASET_VACANCY:
+    case v1::DATASET_VACANCY_AGG:
+      return Action::kAggregateVacancies;
+    default:
+      return Action::kAggregateFlows;
+  }
+}
+
+std::string DatasetWord(v1::Dataset dataset) {
+  switch (dataset) {
+    case v1::DATASET_SHORTAGE:
+      return "shortages";
+    case v1::DATASET_VACANCY:
+      return "vacancies";
+    case v1::DATASET_FLOW:
+      return "flows";
+    case v1::DATASET_CROSSWALK:
+      return "crosswalk";
+    default:
+      return absl::StrCat("dataset ", static_cast<int>(dataset));
+  }
+}
+
+// The fields a publish header may carry: short, valid UTF-8, few columns.
+absl::Status CheckHeader(const v1::PublishHeader& header) {
+  constexpr size_t kMaxText = 4096;
+  for (const std::string* text : {&header.source(), &header.classification(), &header.target()}) {
+    if (text->size() > kMaxText) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a publish header field is longer than ", kMaxText, " bytes"));
+    }
+    if (!IsValidUtf8(*text)) {
+      return absl::InvalidArgumentError("a publish header field is not valid UTF-8");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  // absl and gRPC share the canonical code numbers.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
+#define AUTHORIZE_OR_RETURN(who, call)                        \
+  auto who##_or = (call);                                     \
+  if (!who##_or.ok()) return ToGrpcStatus(who##_or.status()); \
+  const Principal& who = *who##_or
 
 grpc::Status PublishServiceImpl::Publish(
     grpc::ServerContext* context,
@@ -54,23 +111,66 @@ grpc::Status PublishServiceImpl::Publish(
   }
   v1::PublishHeader header = request.header();
   if (header.source().empty()) header.set_source("<stream>");
+  const bool crosswalk = header.dataset() == v1::DATASET_CROSSWALK;
+  AUTHORIZE_OR_RETURN(
+      who, access_->Authorize(context, crosswalk ? Action::kImportCrosswalk : Action::kPublish,
+                              header.source().substr(0, 256)));
+  if (absl::Status checked = CheckHeader(header); !checked.ok()) return ToGrpcStatus(checked);
+  v1::AuditRecord record = AuditLog::For(
+      who, absl::StrCat(crosswalk ? "import " : "publish ", DatasetWord(header.dataset()),
+                        header.dry_run() ? " (dry run)" : ""));
+  record.set_detail(crosswalk ? absl::StrCat(header.source(), " as ", header.classification())
+                              : header.source());
+  // Every publish is recorded with how it ended.
+  auto finish = [&](grpc::Status status, const v1::PublishResponse* result = nullptr) {
+    if (result != nullptr) {
+      record.set_rows(result->accepted());
+      record.set_rejected(result->rejected());
+      record.set_version(result->version());
+    }
+    if (!status.ok()) {
+      record.set_outcome(
+          absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
+      record.set_message(status.error_message());
+    }
+    audit_->Record(record);
+    return status;
+  };
   if (context_.admit && !header.dry_run()) {
     absl::Status admitted = context_.admit();
-    if (!admitted.ok()) return ToGrpcStatus(admitted);
+    if (!admitted.ok()) return finish(ToGrpcStatus(admitted));
   }
+  auto watch = watchdog_->Start(context, limits_.max_duration);
   PublishSession session(context_, header);
+  uint64_t rows = 0;
   while (stream->Read(&request)) {
     if (request.has_header()) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "a publish stream has exactly one header");
+      return finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "a publish stream has exactly one header"));
+    }
+    rows += request.rows().rows_size();
+    if (rows > limits_.max_rows) {
+      return finish(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat(header.source(), ": more than ", limits_.max_rows,
+                       " rows in one batch (this node's --max_batch_rows); nothing was written; "
+                       "split the file, by period for example")));
     }
     for (const auto& row : request.rows().rows()) session.AddRow(row);
   }
+  if (watch.expired()) {
+    return finish(
+        grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                     absl::StrCat(header.source(), ": the publish stream lasted longer than ",
+                                  absl::FormatDuration(limits_.max_duration),
+                                  " (this node's --max_stream_duration); nothing was written")));
+  }
   if (context->IsCancelled()) {
-    return grpc::Status(grpc::StatusCode::CANCELLED, "publish cancelled; nothing was written");
+    return finish(
+        grpc::Status(grpc::StatusCode::CANCELLED, "publish cancelled; nothing was written"));
   }
   auto result = session.Finish();
-  if (!result.ok()) return ToGrpcStatus(result.status());
+  if (!result.ok()) return finish(ToGrpcStatus(result.status()));
 
   // The errors first, in messages of bounded size; then the summary.
   v1::PublishResponse summary = *result;
@@ -84,12 +184,15 @@ grpc::Status PublishServiceImpl::Publish(
   }
   if (chunk.errors_size() > 0) stream->Write(chunk);
   stream->Write(summary);
-  if (result->rejected_batch()) return RefusedBatch(header.source(), summary, result->errors());
-  return grpc::Status::OK;
+  if (result->rejected_batch()) {
+    return finish(RefusedBatch(header.source(), summary, result->errors()), &summary);
+  }
+  return finish(grpc::Status::OK, &summary);
 }
 
 grpc::Status QueryServiceImpl::Query(grpc::ServerContext* context, const v1::QueryRequest* request,
                                      grpc::ServerWriter<v1::QueryResponse>* writer) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, QueryAction(request->dataset())));
   QueryEngine::Origins origins;
   v1::QueryResponse batch;
   bool first = true;
@@ -117,6 +220,7 @@ grpc::Status QueryServiceImpl::Query(grpc::ServerContext* context, const v1::Que
 grpc::Status QueryServiceImpl::Aggregate(grpc::ServerContext* context,
                                          const v1::AggregateRequest* request,
                                          grpc::ServerWriter<v1::AggregateResponse>* writer) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, AggregateAction(request->dataset())));
   QueryEngine::Origins origins;
   auto result = engine_->Aggregate(*request, &origins);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -136,6 +240,7 @@ grpc::Status QueryServiceImpl::Aggregate(grpc::ServerContext* context,
 grpc::Status QueryServiceImpl::Shortages(grpc::ServerContext* context,
                                          const v1::ShortageViewRequest* request,
                                          grpc::ServerWriter<v1::ShortageViewResponse>* writer) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kShortageView));
   QueryEngine::Origins origins;
   auto rows = engine_->Shortages(*request, &origins);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
@@ -149,6 +254,7 @@ grpc::Status QueryServiceImpl::Shortages(grpc::ServerContext* context,
 grpc::Status QueryServiceImpl::Describe(grpc::ServerContext* context,
                                         const v1::DescribeRequest* request,
                                         v1::DescribeResponse* response) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kDescribe));
   response->set_country(country_);
   QueryEngine::Origins origins = engine_->Latest();
   response->mutable_origins()->Assign(origins.begin(), origins.end());
@@ -158,6 +264,7 @@ grpc::Status QueryServiceImpl::Describe(grpc::ServerContext* context,
 grpc::Status ClassificationServiceImpl::List(grpc::ServerContext* context,
                                              const v1::ListClassificationsRequest* request,
                                              v1::ListClassificationsResponse* response) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kClassifications));
   auto listed = registry_->List();
   if (!listed.ok()) return ToGrpcStatus(listed.status());
   *response = *std::move(listed);
@@ -167,6 +274,7 @@ grpc::Status ClassificationServiceImpl::List(grpc::ServerContext* context,
 grpc::Status ClassificationServiceImpl::Show(
     grpc::ServerContext* context, const v1::ShowClassificationRequest* request,
     grpc::ServerWriter<v1::ShowClassificationResponse>* writer) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kClassifications));
   auto shown = registry_->Show(*request);
   if (!shown.ok()) return ToGrpcStatus(shown.status());
   // A crosswalk's pairs go in messages of kRowsPerMessage after the rest.
@@ -180,6 +288,53 @@ grpc::Status ClassificationServiceImpl::Show(
     chunk.Clear();
   }
   writer->Write(chunk);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
+                                           const v1::CreateTokenRequest* request,
+                                           v1::CreateTokenResponse* response) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kManageTokens));
+  auto token = access_->CreateToken(who, request->name(), request->role());
+  if (!token.ok()) return ToGrpcStatus(token.status());
+  *response->mutable_token() = ToTokenInfo(token->entry);
+  response->set_secret(token->secret);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::RevokeToken(grpc::ServerContext* context,
+                                           const v1::RevokeTokenRequest* request,
+                                           v1::RevokeTokenResponse* response) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kManageTokens));
+  auto removed = access_->RevokeToken(who, request->token());
+  if (!removed.ok()) return ToGrpcStatus(removed.status());
+  *response->mutable_token() = ToTokenInfo(*removed);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListTokens(grpc::ServerContext* context,
+                                          const v1::ListTokensRequest* request,
+                                          v1::ListTokensResponse* response) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kManageTokens));
+  for (const auto& entry : access_->Tokens()) *response->add_tokens() = ToTokenInfo(entry);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::Audit(grpc::ServerContext* context, const v1::AuditRequest* request,
+                                     grpc::ServerWriter<v1::AuditResponse>* writer) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kReadAudit));
+  v1::AuditResponse batch;
+  bool open = true;
+  absl::Status status = audit_->Read(FromTimestamp(request->since()), request->last(),
+                                     [&](const v1::AuditRecord& record) {
+                                       *batch.add_records() = record;
+                                       if (batch.records_size() < kRowsPerMessage) return true;
+                                       open = writer->Write(batch) && !context->IsCancelled();
+                                       batch.Clear();
+                                       return open;
+                                     });
+  if (!status.ok()) return ToGrpcStatus(status);
+  if (open && batch.records_size() > 0) writer->Write(batch);
   return grpc::Status::OK;
 }
 

@@ -8,21 +8,33 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
+#include "lmx/v1/admin.grpc.pb.h"
 #include "lmx/v1/classification.grpc.pb.h"
 #include "lmx/v1/publish.grpc.pb.h"
 #include "lmx/v1/query.grpc.pb.h"
+#include "node/access.h"
 #include "node/classification_registry.h"
 #include "node/ingest.h"
 #include "node/query_engine.h"
+#include "node/stream_watchdog.h"
 
 namespace lmx {
 
-// Maps a canonical absl code to the same gRPC code.
-grpc::Status ToGrpcStatus(const absl::Status& status);
+// What a node accepts from one caller (docs/security.md).
+struct PublishLimits {
+  uint64_t max_rows = 50'000'000;                // rows in one batch
+  absl::Duration max_duration = absl::Hours(2);  // one publish stream
+};
 
 class PublishServiceImpl final : public v1::PublishService::Service {
  public:
-  explicit PublishServiceImpl(IngestContext context) : context_(std::move(context)) {}
+  PublishServiceImpl(IngestContext context, PublishLimits limits, const Access* access,
+                     const AuditLog* audit, StreamWatchdog* watchdog)
+      : context_(std::move(context)),
+        limits_(limits),
+        access_(access),
+        audit_(audit),
+        watchdog_(watchdog) {}
 
   grpc::Status Publish(
       grpc::ServerContext* context,
@@ -30,12 +42,16 @@ class PublishServiceImpl final : public v1::PublishService::Service {
 
  private:
   IngestContext context_;
+  PublishLimits limits_;
+  const Access* access_;
+  const AuditLog* audit_;
+  StreamWatchdog* watchdog_;
 };
 
 class QueryServiceImpl final : public v1::QueryService::Service {
  public:
-  QueryServiceImpl(std::string country, const QueryEngine* engine)
-      : country_(std::move(country)), engine_(engine) {}
+  QueryServiceImpl(std::string country, const QueryEngine* engine, const Access* access)
+      : country_(std::move(country)), engine_(engine), access_(access) {}
 
   grpc::Status Query(grpc::ServerContext* context, const v1::QueryRequest* request,
                      grpc::ServerWriter<v1::QueryResponse>* writer) override;
@@ -49,12 +65,13 @@ class QueryServiceImpl final : public v1::QueryService::Service {
  private:
   std::string country_;
   const QueryEngine* engine_;
+  const Access* access_;
 };
 
 class ClassificationServiceImpl final : public v1::ClassificationService::Service {
  public:
-  explicit ClassificationServiceImpl(const ClassificationRegistry* registry)
-      : registry_(registry) {}
+  ClassificationServiceImpl(const ClassificationRegistry* registry, const Access* access)
+      : registry_(registry), access_(access) {}
 
   grpc::Status List(grpc::ServerContext* context, const v1::ListClassificationsRequest* request,
                     v1::ListClassificationsResponse* response) override;
@@ -63,6 +80,25 @@ class ClassificationServiceImpl final : public v1::ClassificationService::Servic
 
  private:
   const ClassificationRegistry* registry_;
+  const Access* access_;
+};
+
+class AdminServiceImpl final : public v1::AdminService::Service {
+ public:
+  AdminServiceImpl(Access* access, const AuditLog* audit) : access_(access), audit_(audit) {}
+
+  grpc::Status CreateToken(grpc::ServerContext* context, const v1::CreateTokenRequest* request,
+                           v1::CreateTokenResponse* response) override;
+  grpc::Status RevokeToken(grpc::ServerContext* context, const v1::RevokeTokenRequest* request,
+                           v1::RevokeTokenResponse* response) override;
+  grpc::Status ListTokens(grpc::ServerContext* context, const v1::ListTokensRequest* request,
+                          v1::ListTokensResponse* response) override;
+  grpc::Status Audit(grpc::ServerContext* context, const v1::AuditRequest* request,
+                     grpc::ServerWriter<v1::AuditResponse>* writer) override;
+
+ private:
+  Access* access_;
+  const AuditLog* audit_;
 };
 
 }  // namespace lmx

@@ -36,6 +36,7 @@ constexpr char kObservations[] = "observations";
 constexpr char kBatches[] = "batches";
 constexpr char kLog[] = "log";
 constexpr char kLogHash[] = "loghash";
+constexpr char kAudit[] = "audit";
 constexpr size_t kHashBytes = 32;
 // Spool records of log chunks have this bit set in their key size; their
 // key is the 4-byte chunk number.
@@ -88,6 +89,13 @@ std::string LogKey(absl::string_view origin, uint64_t version, uint32_t chunk) {
   absl::big_endian::Store32(bytes, chunk);
   key.append(bytes, 4);
   return key;
+}
+
+// Audit records: microseconds since the epoch, big-endian.
+std::string AuditKey(uint64_t micros) {
+  char bytes[8];
+  absl::big_endian::Store64(bytes, micros);
+  return std::string(bytes, 8);
 }
 
 std::string ChunkNumber(uint32_t chunk) {
@@ -320,11 +328,41 @@ class RocksStore : public Store {
   }
   absl::Status ResetOrigin(absl::string_view origin) override;
 
+  absl::Status AppendAudit(absl::string_view record) override {
+    absl::MutexLock lock(&audit_mu_);
+    if (last_audit_ == 0) {
+      // Keys are microseconds since the epoch, big-endian, made unique by
+      // stepping past the last key when the clock has not moved on.
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), audit()));
+      it->SeekToLast();
+      if (it->Valid() && it->key().size() == 8)
+        last_audit_ = absl::big_endian::Load64(it->key().data());
+    }
+    uint64_t now = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
+    last_audit_ = std::max(now, last_audit_ + 1);
+    std::string key = AuditKey(last_audit_);
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    return FromRocks(db_->Put(sync, audit(), key, rocksdb::Slice(record.data(), record.size())),
+                     "write the audit log");
+  }
+  absl::Status ReadAudit(absl::Time since,
+                         const std::function<bool(absl::string_view)>& visit) const override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), audit()));
+    std::string from =
+        AuditKey(static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMicros(since))));
+    for (it->Seek(from); it->Valid(); it->Next()) {
+      if (!visit(absl::string_view(it->value().data(), it->value().size()))) break;
+    }
+    return FromRocks(it->status(), "read the audit log");
+  }
+
  private:
   rocksdb::ColumnFamilyHandle* observations() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* batches() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* log() const { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* log_hashes() const { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* audit() const { return handles_[5]; }
 
   // Records a new log hash and tells the listener.
   void AddHash(const std::string& origin, uint64_t version, std::string hash);
@@ -358,6 +396,8 @@ class RocksStore : public Store {
   // Serialises commits, so versions of an origin are gap-free and in order.
   std::mutex commit_mu_;
   mutable absl::Mutex mu_;
+  absl::Mutex audit_mu_;
+  uint64_t last_audit_ ABSL_GUARDED_BY(audit_mu_) = 0;
   std::shared_ptr<const BatchCatalog> catalog_ ABSL_GUARDED_BY(mu_);
   uint64_t spool_counter_ ABSL_GUARDED_BY(mu_) = 0;
   // Per origin, the log hash after each version (index version - 1).
@@ -861,6 +901,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
       {kBatches, rocksdb::ColumnFamilyOptions()},
       {kLog, observation_options},
       {kLogHash, rocksdb::ColumnFamilyOptions()},
+      {kAudit, rocksdb::ColumnFamilyOptions()},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;

@@ -170,6 +170,16 @@ class Store {
   virtual absl::StatusOr<std::string> GetMeta(absl::string_view key) const = 0;
   virtual absl::Status PutMeta(absl::string_view key, absl::string_view value) = 0;
 
+  // --- The audit log: the node's own record of who did what. Never
+  // replicated, never part of a batch. ---
+
+  // Appends one record, synced, under a key later than every key before.
+  virtual absl::Status AppendAudit(absl::string_view record) = 0;
+  // Calls `visit` with each record at or after `since`, oldest first, until
+  // it returns false.
+  virtual absl::Status ReadAudit(absl::Time since,
+                                 const std::function<bool(absl::string_view)>& visit) const = 0;
+
   // Forgets everything of `origin`: data, batches and log, so that it can be
   // pulled again from the region (repair after divergence). Never the
   // node's own country.
