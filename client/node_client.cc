@@ -118,6 +118,7 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
 
   request.Clear();
   size_t bytes = 0;
+  uint64_t rows_sent = 0;
   auto flush = [&] {
     if (open && request.has_rows()) open = writer->Write(request);
     request.Clear();
@@ -125,6 +126,7 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
     if (options.progress) options.progress(reader.bytes_read(), reader.size());
   };
   while (open && reader.Next(&record)) {
+    ++rows_sent;
     auto* row = request.mutable_rows()->add_rows();
     row->set_line(record.line);
     if (!record.error.empty()) {
@@ -142,6 +144,12 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
     if (request.rows().rows_size() >= kRowsPerMessage || bytes >= kBytesPerMessage) flush();
   }
   flush();
+  // Only a file read to its end is marked complete; otherwise the node
+  // writes nothing.
+  if (open && reader.status().ok()) {
+    request.mutable_end()->set_rows(rows_sent);
+    open = writer->Write(request);
+  }
   writer->WritesDone();
   // The node answers once all rows are in: error messages, then a summary.
   v1::PublishResponse response, message;

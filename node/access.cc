@@ -128,8 +128,8 @@ bool Access::open() const {
   return options_.loopback && config_.tokens.empty();
 }
 
-absl::StatusOr<Principal> Access::Identify(grpc::ServerContext* context) const {
-  Principal who;
+absl::Status Access::Identify(grpc::ServerContext* context, Principal* out) const {
+  Principal& who = *out;
   who.client = context->peer();
   const auto& metadata = context->client_metadata();
   auto bearer = metadata.find("authorization");
@@ -149,7 +149,7 @@ absl::StatusOr<Principal> Access::Identify(grpc::ServerContext* context) const {
     who.name = absl::StrCat("token ", token->id, " (", token->name, ")");
     who.roles = RoleBit(token->role);
     who.role = RoleName(token->role);
-    return who;
+    return absl::OkStatus();
   }
   auto auth = context->auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
@@ -169,35 +169,30 @@ absl::StatusOr<Principal> Access::Identify(grpc::ServerContext* context) const {
     who.country = id;
     who.roles = kPeer;
     who.role = "peer";
-    return who;
+    return absl::OkStatus();
   }
   who.name = "anonymous";
   if (open()) {
     who.roles = kEveryRole;
     who.role = "open node";
   }
-  return who;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Principal> Access::Authorize(grpc::ServerContext* context, Action action,
                                             absl::string_view detail) const {
-  auto who = Identify(context);
-  absl::Status refusal;
-  if (!who.ok()) {
-    refusal = who.status();
-  } else if (who->roles == 0) {
+  Principal who;
+  absl::Status refusal = Identify(context, &who);
+  if (refusal.ok() && who.roles == 0) {
     refusal = absl::UnauthenticatedError(absl::StrCat(
         ActionName(action), " needs credentials: a bearer token (lmx --token, or $LMX_TOKEN)"));
-  } else if ((who->roles & RuleFor(action).roles) == 0) {
-    refusal = absl::PermissionDeniedError(absl::StrCat(who->name, " has the role ", who->role, "; ",
+  } else if (refusal.ok() && (who.roles & RuleFor(action).roles) == 0) {
+    refusal = absl::PermissionDeniedError(absl::StrCat(who.name, " has the role ", who.role, "; ",
                                                        ActionName(action), " needs ",
                                                        RoleNames(RuleFor(action).roles)));
   }
   if (refusal.ok()) return who;
-  Principal unknown;
-  unknown.client = context->peer();
-  unknown.name = "unknown";
-  v1::AuditRecord record = AuditLog::For(who.ok() ? *who : unknown, "access refused");
+  v1::AuditRecord record = AuditLog::For(who, "access refused");
   record.set_detail(detail.empty() ? ActionName(action)
                                    : absl::StrCat(ActionName(action), ": ", detail));
   record.set_outcome(absl::StatusCodeToString(refusal.code()));

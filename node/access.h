@@ -123,7 +123,8 @@ class Access {
   absl::Status Reload();
 
  private:
-  absl::StatusOr<Principal> Identify(grpc::ServerContext* context) const;
+  // Fills in who the caller is, as far as known even when it fails.
+  absl::Status Identify(grpc::ServerContext* context, Principal* who) const;
 
   Options options_;
   const AuditLog* audit_;

@@ -155,6 +155,15 @@ absl::Status SaveNodeConfig(const std::string& path, const NodeConfig& config) {
   options.add_whitespace = true;
   auto printed = google::protobuf::util::MessageToJsonString(json, &text, options);
   if (!printed.ok()) return absl::InternalError(printed.message().as_string());
+  // A config may be written before the node first starts and makes its
+  // data dir.
+  std::error_code error;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty() && !std::filesystem::exists(dir, error)) {
+    std::filesystem::create_directories(dir, error);
+    if (error)
+      return absl::InternalError(absl::StrCat("create ", dir.string(), ": ", error.message()));
+  }
   return WriteFileAtomically(path, text, 0600);
 }
 

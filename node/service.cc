@@ -96,6 +96,15 @@ absl::Status CheckHeader(const v1::PublishHeader& header) {
 
 }  // namespace
 
+// Returns the refusal of an Authorize() call.
+#define RETURN_IF_DENIED(call)                                  \
+  do {                                                          \
+    auto lmx_who_ = (call);                                     \
+    if (!lmx_who_.ok()) return ToGrpcStatus(lmx_who_.status()); \
+  } while (false)
+
+// Binds `who` to the caller allowed by an Authorize() call, or returns its
+// refusal.
 #define AUTHORIZE_OR_RETURN(who, call)                        \
   auto who##_or = (call);                                     \
   if (!who##_or.ok()) return ToGrpcStatus(who##_or.status()); \
@@ -143,10 +152,22 @@ grpc::Status PublishServiceImpl::Publish(
   auto watch = watchdog_->Start(context, limits_.max_duration);
   PublishSession session(context_, header);
   uint64_t rows = 0;
+  bool ended = false;
   while (stream->Read(&request)) {
-    if (request.has_header()) {
+    if (request.has_header() || ended) {
       return finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "a publish stream has exactly one header"));
+                                 ended ? "a publish stream ends with its end message"
+                                       : "a publish stream has exactly one header"));
+    }
+    if (request.has_end()) {
+      if (request.end().rows() != rows) {
+        return finish(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat(header.source(), ": the stream carried ", rows, " rows but its end says ",
+                         request.end().rows(), "; nothing was written")));
+      }
+      ended = true;
+      continue;
     }
     rows += request.rows().rows_size();
     if (rows > limits_.max_rows) {
@@ -168,6 +189,13 @@ grpc::Status PublishServiceImpl::Publish(
   if (context->IsCancelled()) {
     return finish(
         grpc::Status(grpc::StatusCode::CANCELLED, "publish cancelled; nothing was written"));
+  }
+  if (!ended) {
+    return finish(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat(header.source(),
+                     ": the publish stream ended without its end message (the client stopped, or "
+                     "sent a message that is not a PublishRequest); nothing was written")));
   }
   auto result = session.Finish();
   if (!result.ok()) return finish(ToGrpcStatus(result.status()));
@@ -192,7 +220,7 @@ grpc::Status PublishServiceImpl::Publish(
 
 grpc::Status QueryServiceImpl::Query(grpc::ServerContext* context, const v1::QueryRequest* request,
                                      grpc::ServerWriter<v1::QueryResponse>* writer) {
-  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, QueryAction(request->dataset())));
+  RETURN_IF_DENIED(access_->Authorize(context, QueryAction(request->dataset())));
   QueryEngine::Origins origins;
   v1::QueryResponse batch;
   bool first = true;
@@ -220,7 +248,7 @@ grpc::Status QueryServiceImpl::Query(grpc::ServerContext* context, const v1::Que
 grpc::Status QueryServiceImpl::Aggregate(grpc::ServerContext* context,
                                          const v1::AggregateRequest* request,
                                          grpc::ServerWriter<v1::AggregateResponse>* writer) {
-  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, AggregateAction(request->dataset())));
+  RETURN_IF_DENIED(access_->Authorize(context, AggregateAction(request->dataset())));
   QueryEngine::Origins origins;
   auto result = engine_->Aggregate(*request, &origins);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -240,7 +268,7 @@ grpc::Status QueryServiceImpl::Aggregate(grpc::ServerContext* context,
 grpc::Status QueryServiceImpl::Shortages(grpc::ServerContext* context,
                                          const v1::ShortageViewRequest* request,
                                          grpc::ServerWriter<v1::ShortageViewResponse>* writer) {
-  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kShortageView));
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kShortageView));
   QueryEngine::Origins origins;
   auto rows = engine_->Shortages(*request, &origins);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
@@ -254,7 +282,7 @@ grpc::Status QueryServiceImpl::Shortages(grpc::ServerContext* context,
 grpc::Status QueryServiceImpl::Describe(grpc::ServerContext* context,
                                         const v1::DescribeRequest* request,
                                         v1::DescribeResponse* response) {
-  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kDescribe));
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kDescribe));
   response->set_country(country_);
   QueryEngine::Origins origins = engine_->Latest();
   response->mutable_origins()->Assign(origins.begin(), origins.end());
@@ -264,7 +292,7 @@ grpc::Status QueryServiceImpl::Describe(grpc::ServerContext* context,
 grpc::Status ClassificationServiceImpl::List(grpc::ServerContext* context,
                                              const v1::ListClassificationsRequest* request,
                                              v1::ListClassificationsResponse* response) {
-  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kClassifications));
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kClassifications));
   auto listed = registry_->List();
   if (!listed.ok()) return ToGrpcStatus(listed.status());
   *response = *std::move(listed);
@@ -274,7 +302,7 @@ grpc::Status ClassificationServiceImpl::List(grpc::ServerContext* context,
 grpc::Status ClassificationServiceImpl::Show(
     grpc::ServerContext* context, const v1::ShowClassificationRequest* request,
     grpc::ServerWriter<v1::ShowClassificationResponse>* writer) {
-  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kClassifications));
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kClassifications));
   auto shown = registry_->Show(*request);
   if (!shown.ok()) return ToGrpcStatus(shown.status());
   // A crosswalk's pairs go in messages of kRowsPerMessage after the rest.
@@ -315,14 +343,14 @@ grpc::Status AdminServiceImpl::RevokeToken(grpc::ServerContext* context,
 grpc::Status AdminServiceImpl::ListTokens(grpc::ServerContext* context,
                                           const v1::ListTokensRequest* request,
                                           v1::ListTokensResponse* response) {
-  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kManageTokens));
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kManageTokens));
   for (const auto& entry : access_->Tokens()) *response->add_tokens() = ToTokenInfo(entry);
   return grpc::Status::OK;
 }
 
 grpc::Status AdminServiceImpl::Audit(grpc::ServerContext* context, const v1::AuditRequest* request,
                                      grpc::ServerWriter<v1::AuditResponse>* writer) {
-  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kReadAudit));
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kReadAudit));
   v1::AuditResponse batch;
   bool open = true;
   absl::Status status = audit_->Read(FromTimestamp(request->since()), request->last(),

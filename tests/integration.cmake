@@ -3,6 +3,7 @@ add_executable(lmx_integration_tests
   federation_integration_test.cc
   harmonization_integration_test.cc
   node_integration_test.cc
+  security_integration_test.cc
   node_process.cc
   tcp_proxy.cc)
 target_link_libraries(lmx_integration_tests PRIVATE lmx_csv lmx_proto GTest::gmock GTest::gtest_main

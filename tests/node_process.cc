@@ -109,6 +109,8 @@ bool NodeProcess::Start(std::string* error, const std::vector<std::string>& extr
   return false;
 }
 
+std::string NodeProcess::log() const { return ReadFile(log_path_); }
+
 int NodeProcess::Wait() {
   if (pid_ <= 0) return -1;
   int status = 0;

@@ -37,6 +37,8 @@ class NodeProcess {
   int Wait();
 
   const std::string& address() const { return address_; }
+  // Everything the node wrote to stderr so far.
+  std::string log() const;
 
  private:
   std::string country_;
