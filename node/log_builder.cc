@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "federation/disclosure.h"
 #include "federation/time_period.h"
+#include "lmx/v1/classification.pb.h"
 #include "node/observation_codec.h"
 #include "node/status_macros.h"
 #include "node/timestamps.h"
@@ -213,6 +214,31 @@ absl::StatusOr<LogEntry> LogBuilder::Build(const BatchInfo& batch,
   } while (next < cells.size());
   entry.hash = hasher.Finish();
   return entry;
+}
+
+absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell) {
+  const std::string& key = cell.key();
+  if (key.size() < 4 || key.compare(1, 3, origin) != 0) {
+    return absl::InvalidArgumentError("a cell's key names another origin");
+  }
+  auto dataset = static_cast<v1::Dataset>(static_cast<unsigned char>(key[0]));
+  if (dataset == v1::DATASET_CROSSWALK) {
+    v1::Crosswalk crosswalk;
+    if (!crosswalk.ParseFromString(cell.value()) || CrosswalkKey(origin, crosswalk.id()) != key) {
+      return absl::InvalidArgumentError("a crosswalk cell does not match its key");
+    }
+    return absl::OkStatus();
+  }
+  if (dataset != v1::DATASET_SHORTAGE && dataset != v1::DATASET_FLOW &&
+      dataset != v1::DATASET_VACANCY_AGG) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dataset ", static_cast<int>(dataset), " is never replicated"));
+  }
+  auto observation = DecodeObservation(cell.value());
+  if (!observation.ok() || ObservationKey(*observation) != key) {
+    return absl::InvalidArgumentError("a cell's value does not match its key");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace lmx

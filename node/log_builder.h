@@ -45,6 +45,11 @@ class LogHasher {
 inline constexpr int kCellsPerChunk = 4096;
 inline constexpr size_t kChunkBytes = 1 << 20;
 
+// Checks a cell of `origin`'s log as a puller receives it: its key names
+// the origin and a replicated dataset (never vacancy microdata), and its
+// value is the observation or crosswalk that key belongs to.
+absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell);
+
 class LogBuilder {
  public:
   LogBuilder(const Store* store, std::string country, const Identity* identity,

@@ -39,34 +39,6 @@ std::string PinKey(absl::string_view origin) { return absl::StrCat("pin/", origi
 
 void Log(const std::string& message) { std::cerr << "lmx-node: " << message << "\n"; }
 
-// Checks that a cell is one the origin may publish: its key names the
-// origin and a replicated dataset (never vacancy microdata), and its value is
-// the observation or crosswalk that key belongs to.
-absl::Status CheckCell(const std::string& origin, const v1::LogCell& cell) {
-  const std::string& key = cell.key();
-  if (key.size() < 4 || key.compare(1, 3, origin) != 0) {
-    return absl::InvalidArgumentError("a cell's key names another origin");
-  }
-  auto dataset = static_cast<v1::Dataset>(static_cast<unsigned char>(key[0]));
-  if (dataset == v1::DATASET_CROSSWALK) {
-    v1::Crosswalk crosswalk;
-    if (!crosswalk.ParseFromString(cell.value()) || CrosswalkKey(origin, crosswalk.id()) != key) {
-      return absl::InvalidArgumentError("a crosswalk cell does not match its key");
-    }
-    return absl::OkStatus();
-  }
-  if (dataset != v1::DATASET_SHORTAGE && dataset != v1::DATASET_FLOW &&
-      dataset != v1::DATASET_VACANCY_AGG) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dataset ", static_cast<int>(dataset), " is never replicated"));
-  }
-  auto observation = DecodeObservation(cell.value());
-  if (!observation.ok() || ObservationKey(*observation) != key) {
-    return absl::InvalidArgumentError("a cell's value does not match its key");
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<Peer>> ParsePeers(absl::string_view text) {
@@ -223,7 +195,7 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
     return Fail(origin, absl::StrCat(where, ": the signature does not verify"));
   }
   for (const auto& cell : chunk.cells()) {
-    absl::Status checked = CheckCell(origin, cell);
+    absl::Status checked = CheckLogCell(origin, cell);
     if (!checked.ok()) return Fail(origin, absl::StrCat(where, ": ", checked.message()));
     absl::Status put = pending.batch->Put(cell.key(), cell.value());
     if (!put.ok()) return Fail(origin, absl::StrCat(where, ": ", put.message()));
@@ -569,7 +541,10 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
     bool write_failed = false;
     VersionLimits heads = store_->LogHeads();
     std::map<std::string, uint64_t> sorted(heads.begin(), heads.end());
-    for (const auto& [origin, head] : sorted) {
+    for (const auto& held : sorted) {
+      // Named, not bound: lambdas cannot capture structured bindings in C++17.
+      const std::string& origin = held.first;
+      const uint64_t head = held.second;
       uint64_t& cursor = cursors[origin];
       for (int turn = 0; cursor < head && turn < kVersionsPerTurn && !write_failed; ++turn) {
         absl::Status read = store_->ReadLog(origin, cursor + 1, [&](absl::string_view bytes) {

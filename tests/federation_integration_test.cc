@@ -288,6 +288,22 @@ TEST_F(RegionTest, ATamperedRelayIsRefusedAndTheStreamGoesOn) {
   ExpectConverged("RWA");
 }
 
+TEST_F(RegionTest, ARelayReplayingOlderEntriesChangesNothing) {
+  // TZA serves KEN's log from version 1 on every stream, whatever the
+  // puller holds; RWA pulls only from TZA.
+  PublishFlows("KEN", 1, 240);
+  ExpectConverged("RWA");
+  nodes_["TZA"]->Stop(SIGKILL);
+  StartNode("TZA", {"LMX_FAULT_REPLAY_ORIGIN=KEN"});
+  PublishFlows("KEN", 4, 240);
+  PublishFlows("UGA", 2, 240);
+  // Each replayed version is applied once: the sums are exact, not doubled.
+  ExpectConverged("RWA");
+  ExpectSameDigests();
+  EXPECT_EQ(Peers("RWA")["KEN"]["version"], "2");
+  EXPECT_EQ(Peers("RWA")["KEN"]["rejected"], "0");
+}
+
 TEST_F(RegionTest, ANodeRestoredFromAnOldCopyIsRepairedFromTheRegion) {
   PublishFlows("KEN", 1, 240);
   for (const auto& id : kMembers) ExpectConverged(id);
