@@ -2,7 +2,9 @@
 # The main job: installs, builds, starts a region of four nodes on loopback
 # (KEN, UGA and TZA in a mesh, RWA behind TZA), publishes each ministry's
 # sample files, and runs the queries an employer and a regional analyst
-# would run, at KEN and at the relayed RWA. Everything lives in a temporary
+# would run, at KEN and at the relayed RWA. The region runs as it would in
+# production: mutual TLS between nodes with the region's CA, and a bearer
+# token with its role for every client. Everything lives in a temporary
 # directory that is removed at the end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,9 +38,25 @@ while True:
 PY
 )
 countries=(KEN UGA TZA RWA)
-step "a region of four nodes: keys and manifest" \
-  lmx region init --dir=region --countries=KEN,UGA,TZA,RWA --base_port=$base
-"$lmx" region init --dir="$work/region" --countries=KEN,UGA,TZA,RWA --base_port="$base" --name=EAC
+step "a region of four nodes: signing keys, a CA and certificates, the manifest" \
+  lmx region init --dir=region --countries=KEN,UGA,TZA,RWA --base_port=$base --tls
+"$lmx" region init --dir="$work/region" --countries=KEN,UGA,TZA,RWA --base_port="$base" --name=EAC \
+  --tls
+# Clients verify the nodes' certificates with the region's CA.
+export LMX_TLS_CA="$work/region/ca.pem"
+# Each ministry gives its people tokens with roles (docs/security.md).
+token() {
+  "$lmx" admin token create --config="$work/region/$1/config.json" --name="$2" --role="$3" 2>/dev/null
+}
+step "each node's tokens: a publisher per ministry, an employer portal, the secretariat" \
+  lmx admin token create --config=region/KEN/config.json --name=ken-statistics --role=publisher
+ken_publisher=$(token KEN ken-statistics publisher)
+ken_admin=$(token KEN ken-operations admin)
+ken_reader=$(token KEN employer-portal reader)
+uga_publisher=$(token UGA uga-statistics publisher)
+tza_publisher=$(token TZA tza-statistics publisher)
+rwa_analyst=$(token RWA eac-secretariat analyst)
+"$lmx" admin token list --config="$work/region/KEN/config.json"
 address() { echo "127.0.0.1:$((base + $1))"; }
 # KEN, UGA and TZA pull from each other; RWA only from TZA, which relays.
 peers=("UGA=$(address 1),TZA=$(address 2)" "KEN=$(address 0),TZA=$(address 2)"
@@ -63,10 +81,14 @@ for c in KEN UGA TZA; do
 done
 for c in UGA TZA; do
   i=$([[ $c == UGA ]] && echo 1 || echo 2)
+  publisher=$([[ $c == UGA ]] && echo "$uga_publisher" || echo "$tza_publisher")
   for dataset in shortages vacancies flows; do
-    "$lmx" --node="$(address $i)" publish "$dataset" "$work/${c,,}/$dataset.csv" 2>/dev/null
+    LMX_TOKEN="$publisher" "$lmx" --node="$(address $i)" publish "$dataset" \
+      "$work/${c,,}/$dataset.csv" 2>/dev/null
   done
 done
+# From here on, KEN's statistics office calls its own node.
+export LMX_TOKEN="$ken_publisher"
 
 for dataset in shortages vacancies flows; do
   step "ministry publishes $dataset" lmx publish "$dataset" "$dataset.csv"
@@ -102,10 +124,12 @@ step "analyst: those flows, in ISCO-08, with the codes they came from" lmx query
 step "anyone: what is ISCO 2221, and what maps to it?" lmx classifications show ISCO08 2221
 "$lmx" classifications show ISCO08 2221
 
-step "employer: where are software developers short?" lmx shortages --occupation=2512
-"$lmx" shortages --occupation=2512
+step "employer (reader token): where are software developers short?" lmx shortages --occupation=2512
+LMX_TOKEN="$ken_reader" "$lmx" shortages --occupation=2512
 step "employer: the whole ICT professionals group, rolled up from unit groups" lmx shortages --occupation=25
-"$lmx" shortages --occupation=25
+LMX_TOKEN="$ken_reader" "$lmx" shortages --occupation=25
+step "employer: flows are not a reader's to see" lmx aggregate flows --by=occupation:1
+LMX_TOKEN="$ken_reader" "$lmx" aggregate flows --by=occupation:1 || echo "(exit code $?)"
 step "employer: vacancies for nursing professionals (first five)" "lmx query vacancies --occupation=222 --format=csv | head -6"
 "$lmx" query vacancies --occupation=222 --format=csv | head -6
 step "analyst: flows by ISCO major group" lmx aggregate flows --by=occupation:1
@@ -121,6 +145,7 @@ step "operator: what the node holds" lmx peers
 echo
 
 rwa=$(address 3)
+export LMX_TOKEN="$rwa_analyst"
 step "the relayed node RWA waits for every origin" "lmx --node=RWA peers"
 for _ in $(seq 1 300); do
   n=$("$lmx" --node="$rwa" peers --format=csv 2>/dev/null | awk -F, 'NR>1 && $7=="agree"' | wc -l)
@@ -137,4 +162,6 @@ step "regional analyst at RWA: vacancies by country (VACANCY_AGG; microdata stay
 step "employer at RWA: where are software developers short, region-wide?" \
   lmx --node=RWA shortages --occupation=2512
 "$lmx" --node="$rwa" shortages --occupation=2512
+step "KEN's operator: the audit log (who did what; never replicated)" lmx admin audit --last=6
+LMX_TOKEN="$ken_admin" "$lmx" admin audit --last=6
 echo "demo finished; the region and its data are removed."
