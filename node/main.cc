@@ -54,7 +54,7 @@ ABSL_FLAG(bool, insecure, false,
 ABSL_FLAG(int64_t, max_message_bytes, 4 << 20, "the largest gRPC message the node accepts");
 ABSL_FLAG(int64_t, max_batch_rows, 50'000'000, "the most rows one publish may carry");
 ABSL_FLAG(absl::Duration, max_stream_duration, absl::Hours(2),
-          "the longest one publish stream may last");
+          "the longest one publish stream, or one query answer, may last");
 ABSL_FLAG(std::string, ready_file, "",
           "once serving, write the bound address to this file (for scripts and tests)");
 
@@ -271,7 +271,7 @@ int main(int argc, char** argv) {
   limits.max_rows = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_batch_rows));
   limits.max_duration = absl::GetFlag(FLAGS_max_stream_duration);
   lmx::PublishServiceImpl publish_service(ingest, limits, &access, &audit, &watchdog);
-  lmx::QueryServiceImpl query_service(*country, &engine, &access);
+  lmx::QueryServiceImpl query_service(*country, &engine, &access, &watchdog, limits.max_duration);
   lmx::ClassificationServiceImpl classification_service(&classifications, &access);
   lmx::AdminServiceImpl admin_service(&access, &audit);
 
@@ -285,6 +285,12 @@ int main(int argc, char** argv) {
   builder.RegisterService(&classification_service);
   builder.RegisterService(&replication);
   builder.RegisterService(&admin_service);
+  // Each sync call holds a thread: a flood of calls gets RESOURCE_EXHAUSTED
+  // instead of exhausting the machine. A region of 20 full-mesh nodes
+  // serves 19 Pull streams at each.
+  grpc::ResourceQuota quota("lmx-node");
+  quota.SetMaxThreads(512);
+  builder.SetResourceQuota(quota);
   // Pull streams are long-lived: allow the pullers' keepalive pings.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);

@@ -221,6 +221,7 @@ grpc::Status PublishServiceImpl::Publish(
 grpc::Status QueryServiceImpl::Query(grpc::ServerContext* context, const v1::QueryRequest* request,
                                      grpc::ServerWriter<v1::QueryResponse>* writer) {
   RETURN_IF_DENIED(access_->Authorize(context, QueryAction(request->dataset())));
+  auto watch = watchdog_->Start(context, max_duration_);
   QueryEngine::Origins origins;
   v1::QueryResponse batch;
   bool first = true;
@@ -249,6 +250,7 @@ grpc::Status QueryServiceImpl::Aggregate(grpc::ServerContext* context,
                                          const v1::AggregateRequest* request,
                                          grpc::ServerWriter<v1::AggregateResponse>* writer) {
   RETURN_IF_DENIED(access_->Authorize(context, AggregateAction(request->dataset())));
+  auto watch = watchdog_->Start(context, max_duration_);
   QueryEngine::Origins origins;
   auto result = engine_->Aggregate(*request, &origins);
   if (!result.ok()) return ToGrpcStatus(result.status());

@@ -50,8 +50,14 @@ class PublishServiceImpl final : public v1::PublishService::Service {
 
 class QueryServiceImpl final : public v1::QueryService::Service {
  public:
-  QueryServiceImpl(std::string country, const QueryEngine* engine, const Access* access)
-      : country_(std::move(country)), engine_(engine), access_(access) {}
+  // A reader that stops reading is cut off after `max_duration`.
+  QueryServiceImpl(std::string country, const QueryEngine* engine, const Access* access,
+                   StreamWatchdog* watchdog, absl::Duration max_duration)
+      : country_(std::move(country)),
+        engine_(engine),
+        access_(access),
+        watchdog_(watchdog),
+        max_duration_(max_duration) {}
 
   grpc::Status Query(grpc::ServerContext* context, const v1::QueryRequest* request,
                      grpc::ServerWriter<v1::QueryResponse>* writer) override;
@@ -66,6 +72,8 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   std::string country_;
   const QueryEngine* engine_;
   const Access* access_;
+  StreamWatchdog* watchdog_;
+  absl::Duration max_duration_;
 };
 
 class ClassificationServiceImpl final : public v1::ClassificationService::Service {
