@@ -62,7 +62,8 @@ commands:
 
 --node defaults to $LMX_NODE, else 127.0.0.1:7401.
 --token (or $LMX_TOKEN, or --token_file / $LMX_TOKEN_FILE) is the bearer token;
---tls_ca (or $LMX_TLS_CA) is the region CA's certificate for a node serving TLS.
+--tls_ca (or $LMX_TLS_CA) is the region CA's certificate for a node serving TLS;
+--tls_server_name=KEN (or $LMX_TLS_SERVER_NAME) requires that member's certificate.
 admin token --config=FILE edits a stopped node's config file (a running one: SIGHUP).
 exit codes: 0 success, 1 rejected input or failed query, 2 usage error, 3 node unreachable
 )";
@@ -128,8 +129,8 @@ class Arguments {
   }
   // Fails on any flag outside `allowed` (and the global ones).
   absl::Status Allow(const std::set<std::string>& allowed) const {
-    static const std::set<std::string> kGlobal = {"node",    "token", "token_file", "tls_ca",
-                                                  "timeout", "help",  "version"};
+    static const std::set<std::string> kGlobal = {
+        "node", "token", "token_file", "tls_ca", "tls_server_name", "timeout", "help", "version"};
     for (const auto& [name, value] : flags_) {
       if (!allowed.count(name) && !kGlobal.count(name)) {
         return UsageError(absl::StrCat("unknown flag --", name, " for this command"));
@@ -239,6 +240,9 @@ absl::StatusOr<std::unique_ptr<NodeClient>> Connect(const Arguments& args) {
     auto pem = ReadWholeFile(ca);
     if (!pem.ok()) return UsageError(absl::StrCat("--tls_ca: ", pem.status().message()));
     credentials.ca_pem = *pem;
+    // Which member's certificate the node must show (KEN); without it, any
+    // certificate of the CA valid for the address's host will do.
+    credentials.server_name = FlagOrEnv(args, "tls_server_name", "LMX_TLS_SERVER_NAME");
   }
   return NodeClient::Connect(address, credentials, absl::Seconds(5), timeout);
 }
@@ -605,10 +609,13 @@ absl::StatusOr<KeyAndCertificate> RegionCa(const std::string& dir, const std::st
   return ca;
 }
 
-// A member's certificate and key (CN and a DNS name = its id; localhost)
-// and the tls section of its config file, keeping any tokens there.
+// A member's certificate and key (CN and a DNS name = its id; localhost and
+// the loopback addresses, as `region init` lays regions out on loopback)
+// and the tls section of its config file, keeping any tokens there. A
+// member that has its files keeps them.
 absl::Status IssueMemberFiles(const KeyAndCertificate& ca, const std::string& country,
                               const std::string& data_dir) {
+  if (std::filesystem::exists(data_dir + "/tls.pem")) return absl::OkStatus();
   auto issued = IssueCertificate(ca, country, {country, "localhost"}, {"127.0.0.1", "::1"});
   if (!issued.ok()) return issued.status();
   if (absl::Status written = WriteFileAtomically(data_dir + "/tls.key", issued->key_pem, 0600);

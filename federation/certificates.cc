@@ -96,8 +96,8 @@ absl::StatusOr<KeyAndCertificate> MakeCertificateAuthority(absl::string_view nam
   auto made = NewCertificate(name, validity);
   if (!made.ok()) return made.status();
   auto& [cert, key] = *made;
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
-  if (!AddExtension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
+  if (X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get())) != 1 ||
+      !AddExtension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
       !AddExtension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign") ||
       !AddExtension(cert.get(), cert.get(), NID_subject_key_identifier, "hash")) {
     return OpenSslError("add CA extensions");
@@ -118,13 +118,15 @@ absl::StatusOr<KeyAndCertificate> IssueCertificate(const KeyAndCertificate& ca,
   auto made = NewCertificate(common_name, validity);
   if (!made.ok()) return made.status();
   auto& [cert, key] = *made;
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer->get()));
+  if (X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer->get())) != 1) {
+    return OpenSslError("set a certificate's issuer");
+  }
   std::vector<std::string> names;
   for (const auto& dns : dns_names) names.push_back(absl::StrCat("DNS:", dns));
   for (const auto& ip : ip_addresses) names.push_back(absl::StrCat("IP:", ip));
   if (!AddExtension(cert.get(), issuer->get(), NID_basic_constraints, "critical,CA:FALSE") ||
-      !AddExtension(cert.get(), issuer->get(), NID_key_usage,
-                    "critical,digitalSignature,keyEncipherment") ||
+      // ECDSA keys sign (TLS 1.3 and ECDHE); they never encipher keys.
+      !AddExtension(cert.get(), issuer->get(), NID_key_usage, "critical,digitalSignature") ||
       !AddExtension(cert.get(), issuer->get(), NID_ext_key_usage, "serverAuth,clientAuth") ||
       (!names.empty() &&
        !AddExtension(cert.get(), issuer->get(), NID_subject_alt_name, absl::StrJoin(names, ",")))) {
@@ -147,12 +149,19 @@ absl::StatusOr<std::string> CertificateSha256(absl::string_view pem) {
 absl::StatusOr<std::string> CertificateCommonName(absl::string_view pem) {
   auto cert = ParseCertificate(pem);
   if (!cert.ok()) return cert.status();
-  char name[256] = {0};
-  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert->get()), NID_commonName, name,
-                                sizeof(name)) <= 0) {
-    return absl::InvalidArgumentError("the certificate has no common name");
+  X509_NAME* subject = X509_get_subject_name(cert->get());
+  int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index < 0) return absl::InvalidArgumentError("the certificate has no common name");
+  unsigned char* utf8 = nullptr;
+  int size =
+      ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
+  if (size < 0) return absl::InvalidArgumentError("the certificate's common name is not text");
+  std::string name(reinterpret_cast<char*>(utf8), size);
+  OPENSSL_free(utf8);
+  if (name.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("the certificate's common name holds a NUL byte");
   }
-  return std::string(name);
+  return name;
 }
 
 }  // namespace lmx

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -144,23 +145,33 @@ std::string RandomBytes(size_t count) {
 }
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents, int mode) {
-  std::string partial = path + ".tmp";
-  int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
-  if (fd < 0) return FileError("create", partial);
-  ::fchmod(fd, mode);
+  // A fresh temporary name in the same directory (O_EXCL, so never a link
+  // planted there), synced, renamed over the target, and the directory
+  // synced so the rename itself survives a crash.
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  std::string partial = path + ".XXXXXX";
+  int fd = ::mkstemp(partial.data());
+  if (fd < 0) return FileError("create a temporary file for", path);
+  bool written = ::fchmod(fd, mode) == 0;
   size_t done = 0;
-  while (done < contents.size()) {
+  while (written && done < contents.size()) {
     ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
-  bool written = done == contents.size() && ::fsync(fd) == 0;
-  ::close(fd);
+  written = written && done == contents.size() && ::fsync(fd) == 0;
+  written = ::close(fd) == 0 && written;
   if (!written || std::rename(partial.c_str(), path.c_str()) != 0) {
     absl::Status error = FileError("write", path);
     std::remove(partial.c_str());
     return error;
+  }
+  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
   }
   return absl::OkStatus();
 }

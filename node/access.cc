@@ -3,10 +3,13 @@
 #include <deque>
 #include <iostream>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "node/csv_reader.h"
+#include "node/row_errors.h"
 #include "node/timestamps.h"
 
 namespace lmx {
@@ -25,9 +28,7 @@ constexpr uint32_t kAnalysts = kAnalyst | kPublisher | kAdmin;
 // The one authorization table (docs/security.md shows it; a test keeps the
 // two the same).
 constexpr AccessRule kRules[] = {
-    {Action::kPublish, "PublishService.Publish", "shortages, vacancies, flows",
-     kPublisher | kAdmin},
-    {Action::kImportCrosswalk, "PublishService.Publish", "crosswalk import", kPublisher | kAdmin},
+    {Action::kPublish, "PublishService.Publish", "data and crosswalk imports", kPublisher | kAdmin},
     {Action::kQueryShortages, "QueryService.Query", "shortages", kReaders},
     {Action::kQueryVacancies, "QueryService.Query", "vacancies (records)", kAnalysts},
     {Action::kQueryFlows, "QueryService.Query", "flows", kAnalysts},
@@ -57,6 +58,17 @@ std::string RoleNames(uint32_t roles) {
 
 absl::string_view ToView(const grpc::string_ref& ref) { return {ref.data(), ref.size()}; }
 
+// At most 1,000 bytes of valid UTF-8 (bytes of a broken sequence become
+// '?').
+std::string CleanText(std::string text) {
+  if (!IsValidUtf8(text)) {
+    for (char& c : text) {
+      if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    }
+  }
+  return Shorten(text, 1000);
+}
+
 }  // namespace
 
 absl::Span<const AccessRule> AccessRules() { return kRules; }
@@ -82,6 +94,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 void AuditLog::Record(v1::AuditRecord record) const {
   if (!record.has_time()) *record.mutable_time() = ToTimestamp(absl::Now());
+  // Callers choose file names and the like: every text is kept short and
+  // valid UTF-8, so that each record stays readable.
+  for (std::string* text :
+       {record.mutable_principal(), record.mutable_role(), record.mutable_client(),
+        record.mutable_action(), record.mutable_detail(), record.mutable_message()}) {
+    *text = CleanText(*text);
+  }
   absl::Status status = store_->AppendAudit(record.SerializeAsString());
   if (!status.ok()) {
     std::cerr << "lmx-node: cannot write the audit log: " << status.message() << "\n";
@@ -201,58 +220,65 @@ absl::StatusOr<Principal> Access::Authorize(grpc::ServerContext* context, Action
   return refusal;
 }
 
-absl::StatusOr<NewToken> Access::CreateToken(const Principal& by, absl::string_view name,
-                                             v1::Role role) {
-  v1::AuditRecord record = AuditLog::For(by, "token create");
-  record.set_detail(absl::StrCat(name, " as ", RoleName(role)));
-  absl::StatusOr<NewToken> token;
+absl::Status Access::ChangeTokens(
+    const Principal& by, absl::string_view action, std::string detail,
+    const std::function<absl::Status(NodeConfig*, std::string*)>& change) {
+  absl::Status status;
   {
-    absl::MutexLock lock(&mu_);
-    NodeConfig changed = config_;
-    token = AddToken(&changed, name, role);
-    if (token.ok()) {
-      absl::Status saved = SaveNodeConfig(options_.config_path, changed);
-      if (saved.ok()) {
-        config_ = std::move(changed);
-      } else {
-        token = saved;
-      }
+    absl::MutexLock file_lock(&file_mu_);
+    auto current = LoadNodeConfig(options_.config_path);
+    status = current.status();
+    if (status.ok()) status = change(&*current, &detail);
+    if (status.ok()) status = SaveNodeConfig(options_.config_path, *current);
+    if (status.ok()) {
+      absl::MutexLock lock(&mu_);
+      config_.tokens = current->tokens;
     }
   }
-  if (token.ok()) {
-    record.set_detail(absl::StrCat(token->entry.id, " (", name, ") as ", RoleName(role)));
-  } else {
-    record.set_outcome(absl::StatusCodeToString(token.status().code()));
-    record.set_message(std::string(token.status().message()));
+  v1::AuditRecord record = AuditLog::For(by, action);
+  record.set_detail(RedactToken(detail));
+  if (!status.ok()) {
+    record.set_outcome(absl::StatusCodeToString(status.code()));
+    record.set_message(std::string(status.message()));
   }
   audit_->Record(std::move(record));
-  return token;
+  return status;
+}
+
+absl::StatusOr<NewToken> Access::CreateToken(const Principal& by, absl::string_view name,
+                                             v1::Role role) {
+  NewToken made;
+  absl::Status status =
+      ChangeTokens(by, "token create", absl::StrCat(name, " as ", RoleName(role)),
+                   [&](NodeConfig* config, std::string* detail) {
+                     auto token = AddToken(config, name, role);
+                     if (!token.ok()) return token.status();
+                     made = *std::move(token);
+                     *detail = absl::StrCat(made.entry.id, " (", name, ") as ", RoleName(role));
+                     return absl::OkStatus();
+                   });
+  if (!status.ok()) return status;
+  return made;
 }
 
 absl::StatusOr<TokenEntry> Access::RevokeToken(const Principal& by, absl::string_view id_or_name) {
-  v1::AuditRecord record = AuditLog::For(by, "token revoke");
-  record.set_detail(std::string(id_or_name));
-  absl::StatusOr<TokenEntry> removed;
-  {
-    absl::MutexLock lock(&mu_);
-    NodeConfig changed = config_;
-    removed = RemoveToken(&changed, id_or_name);
-    if (removed.ok()) {
-      absl::Status saved = SaveNodeConfig(options_.config_path, changed);
-      if (saved.ok()) {
-        config_ = std::move(changed);
-      } else {
-        removed = saved;
-      }
-    }
-  }
-  if (removed.ok()) {
-    record.set_detail(absl::StrCat(removed->id, " (", removed->name, ")"));
-  } else {
-    record.set_outcome(absl::StatusCodeToString(removed.status().code()));
-    record.set_message(std::string(removed.status().message()));
-  }
-  audit_->Record(std::move(record));
+  TokenEntry removed;
+  absl::Status status = ChangeTokens(
+      by, "token revoke", std::string(id_or_name), [&](NodeConfig* config, std::string* detail) {
+        auto entry = RemoveToken(config, id_or_name);
+        if (!entry.ok()) return entry.status();
+        removed = *std::move(entry);
+        *detail = absl::StrCat(removed.id, " (", removed.name, ")");
+        if (absl::c_none_of(config->tokens,
+                            [](const TokenEntry& t) { return t.role == v1::ROLE_ADMIN; })) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "token ", removed.id, " (", removed.name,
+              ") is the last admin token; create another admin token first (or stop the node "
+              "and edit its config with `lmx admin token revoke --config=FILE`)"));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
   return removed;
 }
 
@@ -262,19 +288,28 @@ std::vector<TokenEntry> Access::Tokens() const {
 }
 
 absl::Status Access::Reload() {
-  auto loaded = LoadNodeConfig(options_.config_path);
-  if (!loaded.ok()) return loaded.status();
   Principal node;
-  node.name = "node (config reload)";
+  node.name = "node (SIGHUP)";
   v1::AuditRecord record = AuditLog::For(node, "config reload");
+  absl::Status status;
   {
-    absl::MutexLock lock(&mu_);
-    record.set_detail(
-        absl::StrCat(config_.tokens.size(), " tokens before, ", loaded->tokens.size(), " after"));
-    config_.tokens = loaded->tokens;
+    absl::MutexLock file_lock(&file_mu_);
+    auto loaded = LoadNodeConfig(options_.config_path);
+    status = loaded.status();
+    if (status.ok()) {
+      absl::MutexLock lock(&mu_);
+      record.set_detail(
+          absl::StrCat(config_.tokens.size(), " tokens before, ", loaded->tokens.size(), " after"));
+      config_.tokens = loaded->tokens;
+    }
+  }
+  if (!status.ok()) {
+    record.set_detail("the old tokens stay in force");
+    record.set_outcome(absl::StatusCodeToString(status.code()));
+    record.set_message(std::string(status.message()));
   }
   audit_->Record(std::move(record));
-  return absl::OkStatus();
+  return status;
 }
 
 }  // namespace lmx

@@ -2,7 +2,8 @@
 // one authorization table for every RPC, and the audit log that records
 // each publish, token change and refused call.
 //
-//   ASSIGN_OR_RETURN_GRPC(Principal who, access->Authorize(context, Action::kPublish));
+//   auto who = access->Authorize(context, Action::kPublish);
+//   if (!who.ok()) return ToGrpcStatus(who.status());
 //
 // A caller is one of:
 //   - a bearer token (`authorization: Bearer lmx_<id>_<secret>`) from the
@@ -34,7 +35,6 @@ namespace lmx {
 // Everything a caller can ask of a node. Each has one rule in AccessRules().
 enum class Action {
   kPublish,
-  kImportCrosswalk,
   kQueryShortages,
   kQueryVacancies,
   kQueryFlows,
@@ -114,7 +114,8 @@ class Access {
   bool open() const;
 
   // Token changes: written to the config file first, then in force, and
-  // recorded in the audit log.
+  // recorded in the audit log. The last admin token cannot be revoked
+  // through the node: that would lock the admins out, or open the node.
   absl::StatusOr<NewToken> CreateToken(const Principal& by, absl::string_view name, v1::Role role);
   absl::StatusOr<TokenEntry> RevokeToken(const Principal& by, absl::string_view id_or_name);
   std::vector<TokenEntry> Tokens() const;
@@ -123,11 +124,19 @@ class Access {
   absl::Status Reload();
 
  private:
+  // Applies `change` to the config file as it is on disk now (it may have
+  // been edited with `lmx admin token --config`), saves it, puts its tokens
+  // in force and audits `action`. `change` may refine `detail`.
+  absl::Status ChangeTokens(const Principal& by, absl::string_view action, std::string detail,
+                            const std::function<absl::Status(NodeConfig*, std::string*)>& change);
   // Fills in who the caller is, as far as known even when it fails.
   absl::Status Identify(grpc::ServerContext* context, Principal* who) const;
 
   Options options_;
   const AuditLog* audit_;
+  // Held while the config file is read and written; token checks only wait
+  // for `mu_`, never for a disk sync.
+  absl::Mutex file_mu_;
   mutable absl::Mutex mu_;
   NodeConfig config_ ABSL_GUARDED_BY(mu_);
 };

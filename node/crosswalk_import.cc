@@ -89,6 +89,19 @@ bool CrosswalkImport::AddRow(const v1::Row& row, std::vector<v1::RowError>* erro
         line, "row", absl::StrCat("has ", fields.size(), " fields, the header has ", width_)));
     return false;
   }
+  // Nothing is read, or quoted in an error, before it is known to be UTF-8.
+  size_t before_fields = errors->size();
+  for (int i = 0; i < fields.size(); ++i) {
+    absl::Status checked = CheckFieldBytes(fields[i]);
+    if (checked.ok()) continue;
+    std::string name = i == source_column_   ? std::string(kSource)
+                       : i == target_column_ ? std::string(kTarget)
+                       : i == weight_column_ ? std::string(kWeight)
+                       : i == label_column_  ? std::string(kLabel)
+                                             : absl::StrCat("column ", i + 1);
+    errors->push_back(MakeError(line, name, checked.message()));
+  }
+  if (errors->size() != before_fields) return false;
   auto field = [&](int column) {
     return column < 0 ? absl::string_view() : absl::StripAsciiWhitespace(fields[column]);
   };

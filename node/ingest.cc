@@ -13,7 +13,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "federation/time_period.h"
-#include "node/csv_reader.h"
 #include "node/observation_codec.h"
 #include "node/row_errors.h"
 #include "node/status_macros.h"
@@ -384,13 +383,8 @@ bool RowValidator::Validate(const v1::Row& row, Observation* observation,
     if (column == nullptr) continue;
     // A client may bypass `lmx` and send anything: every field is checked
     // for size and encoding before it is read.
-    if (fields[i].size() > kMaxFieldBytes) {
-      errors->push_back(
-          MakeError(line, column->name, absl::StrCat("is longer than ", kMaxFieldBytes, " bytes")));
-      continue;
-    }
-    if (!IsValidUtf8(fields[i])) {
-      errors->push_back(MakeError(line, column->name, "is not valid UTF-8"));
+    if (absl::Status checked = CheckFieldBytes(fields[i]); !checked.ok()) {
+      errors->push_back(MakeError(line, column->name, checked.message()));
       continue;
     }
     // Titles keep their spaces; codes and numbers are trimmed.

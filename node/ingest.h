@@ -49,9 +49,6 @@ struct IngestContext {
 
 // The row errors listed in a response; further row errors are only counted.
 inline constexpr size_t kMaxListedErrors = 10000;
-// The longest field a row may have (the longest a dataset reads is a
-// vacancy's skill list).
-inline constexpr size_t kMaxFieldBytes = 32768;
 
 // Validates one row against a dataset's columns. Exposed for tests and for
 // `--dry_run`; PublishSession is the usual entry point.

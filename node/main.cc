@@ -255,8 +255,9 @@ int main(int argc, char** argv) {
   access_options.loopback = loopback;
   access_options.manifest = federation.manifest;
   lmx::Access access(access_options, *config, &audit);
-  federation.access = &access;
   lmx::StreamWatchdog watchdog;
+  federation.access = &access;
+  federation.watchdog = &watchdog;
   lmx::Replication replication(store->get(), federation);
 
   lmx::ClassificationRegistry classifications(store->get(), *codelists, *country);
@@ -272,8 +273,9 @@ int main(int argc, char** argv) {
   limits.max_duration = absl::GetFlag(FLAGS_max_stream_duration);
   lmx::PublishServiceImpl publish_service(ingest, limits, &access, &audit, &watchdog);
   lmx::QueryServiceImpl query_service(*country, &engine, &access, &watchdog, limits.max_duration);
-  lmx::ClassificationServiceImpl classification_service(&classifications, &access);
-  lmx::AdminServiceImpl admin_service(&access, &audit);
+  lmx::ClassificationServiceImpl classification_service(&classifications, &access, &watchdog,
+                                                        limits.max_duration);
+  lmx::AdminServiceImpl admin_service(&access, &audit, &watchdog, limits.max_duration);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -193,15 +193,26 @@ absl::StatusOr<NewToken> AddToken(NodeConfig* config, absl::string_view name, v1
   return token;
 }
 
+std::string RedactToken(absl::string_view text) {
+  absl::string_view id = TokenId(text);
+  if (id.empty() && !absl::StartsWith(text, kTokenPrefix)) return std::string(text);
+  return absl::StrCat(kTokenPrefix, id.substr(0, 2 * kIdBytes), "_...");
+}
+
 absl::StatusOr<TokenEntry> RemoveToken(NodeConfig* config, absl::string_view id_or_name) {
+  // A whole token pasted in is matched by its digest, like any presented
+  // token, and never repeated.
+  const TokenEntry* presented =
+      absl::StartsWith(id_or_name, kTokenPrefix) ? FindToken(*config, id_or_name) : nullptr;
   for (auto it = config->tokens.begin(); it != config->tokens.end(); ++it) {
-    if (it->id == id_or_name || it->name == id_or_name) {
+    if (&*it == presented || it->id == id_or_name || it->name == id_or_name) {
       TokenEntry removed = *it;
       config->tokens.erase(it);
       return removed;
     }
   }
-  return absl::NotFoundError(absl::StrCat("no token has the id or name '", id_or_name, "'"));
+  return absl::NotFoundError(
+      absl::StrCat("no token has the id or name '", RedactToken(id_or_name), "'"));
 }
 
 const TokenEntry* FindToken(const NodeConfig& config, absl::string_view secret) {

@@ -59,8 +59,12 @@ struct NewToken {
 // Adds a token for `name` (letters, digits, '.', '_', '-'; at most 64;
 // unique) with `role`.
 absl::StatusOr<NewToken> AddToken(NodeConfig* config, absl::string_view name, v1::Role role);
-// Removes the token with this id or name.
+// Removes the token with this id or name, or the token itself.
 absl::StatusOr<TokenEntry> RemoveToken(NodeConfig* config, absl::string_view id_or_name);
+// `text`, unless it looks like a token: then only its public part,
+// "lmx_<id>_...". For anything that is logged or audited.
+std::string RedactToken(absl::string_view text);
+
 // The token whose digest matches `secret`, or nullptr. Compares digests in
 // constant time.
 const TokenEntry* FindToken(const NodeConfig& config, absl::string_view secret);

@@ -525,6 +525,9 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
   const char* tamper = std::getenv(kTamperOrigin);
   if (const char* replay = std::getenv(kReplayOrigin)) cursors[replay] = 0;
   const absl::Time end = absl::Now() + options_.max_served_stream;
+  // The loop ends the stream at `end` between writes; a puller that stops
+  // reading blocks a write, and the watchdog ends that a minute later.
+  auto watch = options_.watchdog->Start(context, options_.max_served_stream + absl::Minutes(1));
   v1::PullResponse response;
   absl::Time last_heartbeat = absl::InfinitePast();
   for (;;) {

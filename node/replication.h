@@ -35,6 +35,7 @@
 #include "node/access.h"
 #include "node/log_builder.h"
 #include "node/store.h"
+#include "node/stream_watchdog.h"
 
 namespace lmx {
 
@@ -65,6 +66,8 @@ struct ReplicationOptions {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   // Who may pull and see replication state; required.
   const Access* access = nullptr;
+  // Cuts off a served Pull stream whose puller stopped reading; required.
+  StreamWatchdog* watchdog = nullptr;
 };
 
 class Replication final : public v1::Federation::Service {

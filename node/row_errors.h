@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "lmx/v1/publish.pb.h"
+#include "node/csv_reader.h"
 
 namespace lmx {
 
@@ -19,6 +21,20 @@ inline std::string Shorten(absl::string_view text, size_t limit) {
   size_t cut = limit;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   return absl::StrCat(text.substr(0, cut), "...");
+}
+
+// The longest field a row may have (the longest a dataset reads is a
+// vacancy's skill list).
+inline constexpr size_t kMaxFieldBytes = 32768;
+
+// Checks a field as any program may have sent it, before anything reads or
+// quotes it: its size, and that it is UTF-8.
+inline absl::Status CheckFieldBytes(absl::string_view value) {
+  if (value.size() > kMaxFieldBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("is longer than ", kMaxFieldBytes, " bytes"));
+  }
+  if (!IsValidUtf8(value)) return absl::InvalidArgumentError("is not valid UTF-8");
+  return absl::OkStatus();
 }
 
 inline v1::RowError MakeError(uint64_t line, absl::string_view column, absl::string_view reason) {

@@ -79,7 +79,8 @@ std::string DatasetWord(v1::Dataset dataset) {
   }
 }
 
-// The fields a publish header may carry: short, valid UTF-8, few columns.
+// The free-text fields of a publish header: short and valid UTF-8 (its
+// columns are the validator's to check).
 absl::Status CheckHeader(const v1::PublishHeader& header) {
   constexpr size_t kMaxText = 4096;
   for (const std::string* text : {&header.source(), &header.classification(), &header.target()}) {
@@ -113,23 +114,12 @@ absl::Status CheckHeader(const v1::PublishHeader& header) {
 grpc::Status PublishServiceImpl::Publish(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::PublishResponse, v1::PublishRequest>* stream) {
-  v1::PublishRequest request;
-  if (!stream->Read(&request) || !request.has_header()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "a publish stream must start with a header");
-  }
-  v1::PublishHeader header = request.header();
-  if (header.source().empty()) header.set_source("<stream>");
-  const bool crosswalk = header.dataset() == v1::DATASET_CROSSWALK;
-  AUTHORIZE_OR_RETURN(
-      who, access_->Authorize(context, crosswalk ? Action::kImportCrosswalk : Action::kPublish,
-                              header.source().substr(0, 256)));
-  if (absl::Status checked = CheckHeader(header); !checked.ok()) return ToGrpcStatus(checked);
-  v1::AuditRecord record = AuditLog::For(
-      who, absl::StrCat(crosswalk ? "import " : "publish ", DatasetWord(header.dataset()),
-                        header.dry_run() ? " (dry run)" : ""));
-  record.set_detail(crosswalk ? absl::StrCat(header.source(), " as ", header.classification())
-                              : header.source());
+  // Who may publish is settled before the first message is read, so a
+  // caller without a token cannot hold a thread waiting for its header; the
+  // whole stream runs under the watchdog.
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kPublish));
+  auto watch = watchdog_->Start(context, limits_.max_duration);
+  v1::AuditRecord record = AuditLog::For(who, "publish");
   // Every publish is recorded with how it ended.
   auto finish = [&](grpc::Status status, const v1::PublishResponse* result = nullptr) {
     if (result != nullptr) {
@@ -145,11 +135,25 @@ grpc::Status PublishServiceImpl::Publish(
     audit_->Record(record);
     return status;
   };
+  v1::PublishRequest request;
+  if (!stream->Read(&request) || !request.has_header()) {
+    return finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "a publish stream must start with a header"));
+  }
+  v1::PublishHeader header = request.header();
+  if (header.source().empty()) header.set_source("<stream>");
+  const bool crosswalk = header.dataset() == v1::DATASET_CROSSWALK;
+  record.set_action(absl::StrCat(crosswalk ? "import " : "publish ", DatasetWord(header.dataset()),
+                                 header.dry_run() ? " (dry run)" : ""));
+  record.set_detail(crosswalk ? absl::StrCat(header.source(), " as ", header.classification())
+                              : header.source());
+  if (absl::Status checked = CheckHeader(header); !checked.ok()) {
+    return finish(ToGrpcStatus(checked));
+  }
   if (context_.admit && !header.dry_run()) {
     absl::Status admitted = context_.admit();
     if (!admitted.ok()) return finish(ToGrpcStatus(admitted));
   }
-  auto watch = watchdog_->Start(context, limits_.max_duration);
   PublishSession session(context_, header);
   uint64_t rows = 0;
   bool ended = false;
@@ -179,6 +183,9 @@ grpc::Status PublishServiceImpl::Publish(
     }
     for (const auto& row : request.rows().rows()) session.AddRow(row);
   }
+  // Past this point the batch may be committed: the watchdog must not
+  // cancel a call whose rows are written.
+  watch.Stop();
   if (watch.expired()) {
     return finish(
         grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
@@ -271,6 +278,7 @@ grpc::Status QueryServiceImpl::Shortages(grpc::ServerContext* context,
                                          const v1::ShortageViewRequest* request,
                                          grpc::ServerWriter<v1::ShortageViewResponse>* writer) {
   RETURN_IF_DENIED(access_->Authorize(context, Action::kShortageView));
+  auto watch = watchdog_->Start(context, max_duration_);
   QueryEngine::Origins origins;
   auto rows = engine_->Shortages(*request, &origins);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
@@ -305,6 +313,7 @@ grpc::Status ClassificationServiceImpl::Show(
     grpc::ServerContext* context, const v1::ShowClassificationRequest* request,
     grpc::ServerWriter<v1::ShowClassificationResponse>* writer) {
   RETURN_IF_DENIED(access_->Authorize(context, Action::kClassifications));
+  auto watch = watchdog_->Start(context, max_duration_);
   auto shown = registry_->Show(*request);
   if (!shown.ok()) return ToGrpcStatus(shown.status());
   // A crosswalk's pairs go in messages of kRowsPerMessage after the rest.
@@ -353,6 +362,7 @@ grpc::Status AdminServiceImpl::ListTokens(grpc::ServerContext* context,
 grpc::Status AdminServiceImpl::Audit(grpc::ServerContext* context, const v1::AuditRequest* request,
                                      grpc::ServerWriter<v1::AuditResponse>* writer) {
   RETURN_IF_DENIED(access_->Authorize(context, Action::kReadAudit));
+  auto watch = watchdog_->Start(context, max_duration_);
   v1::AuditResponse batch;
   bool open = true;
   absl::Status status = audit_->Read(FromTimestamp(request->since()), request->last(),

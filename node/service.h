@@ -78,8 +78,9 @@ class QueryServiceImpl final : public v1::QueryService::Service {
 
 class ClassificationServiceImpl final : public v1::ClassificationService::Service {
  public:
-  ClassificationServiceImpl(const ClassificationRegistry* registry, const Access* access)
-      : registry_(registry), access_(access) {}
+  ClassificationServiceImpl(const ClassificationRegistry* registry, const Access* access,
+                            StreamWatchdog* watchdog, absl::Duration max_duration)
+      : registry_(registry), access_(access), watchdog_(watchdog), max_duration_(max_duration) {}
 
   grpc::Status List(grpc::ServerContext* context, const v1::ListClassificationsRequest* request,
                     v1::ListClassificationsResponse* response) override;
@@ -89,11 +90,15 @@ class ClassificationServiceImpl final : public v1::ClassificationService::Servic
  private:
   const ClassificationRegistry* registry_;
   const Access* access_;
+  StreamWatchdog* watchdog_;
+  absl::Duration max_duration_;
 };
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  AdminServiceImpl(Access* access, const AuditLog* audit) : access_(access), audit_(audit) {}
+  AdminServiceImpl(Access* access, const AuditLog* audit, StreamWatchdog* watchdog,
+                   absl::Duration max_duration)
+      : access_(access), audit_(audit), watchdog_(watchdog), max_duration_(max_duration) {}
 
   grpc::Status CreateToken(grpc::ServerContext* context, const v1::CreateTokenRequest* request,
                            v1::CreateTokenResponse* response) override;
@@ -107,6 +112,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
  private:
   Access* access_;
   const AuditLog* audit_;
+  StreamWatchdog* watchdog_;
+  absl::Duration max_duration_;
 };
 
 }  // namespace lmx

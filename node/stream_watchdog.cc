@@ -12,8 +12,11 @@ StreamWatchdog::~StreamWatchdog() {
   thread_.join();
 }
 
-StreamWatchdog::Watch::~Watch() {
+StreamWatchdog::Watch::~Watch() { Stop(); }
+
+void StreamWatchdog::Watch::Stop() {
   if (owner_ != nullptr && expired_ != nullptr) owner_->Forget(id_);
+  owner_ = nullptr;
 }
 
 StreamWatchdog::Watch StreamWatchdog::Start(grpc::ServerContext* context, absl::Duration limit) {

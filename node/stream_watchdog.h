@@ -3,8 +3,9 @@
 // (and its batch) forever; the watchdog cancels a stream when its time is
 // up.
 //
-//   auto watch = watchdog->Watch(context, absl::Hours(2));
+//   auto watch = watchdog->Start(context, absl::Hours(2));
 //   while (stream->Read(&request)) { ... }
+//   watch.Stop();
 //   if (watch.expired()) { ... nothing is written ... }
 #ifndef LMX_NODE_STREAM_WATCHDOG_H_
 #define LMX_NODE_STREAM_WATCHDOG_H_
@@ -34,6 +35,8 @@ class StreamWatchdog {
     ~Watch();
     // Whether the watchdog cancelled the call.
     bool expired() const { return expired_->load(); }
+    // Stops watching; after it returns, expired() no longer changes.
+    void Stop();
 
    private:
     friend class StreamWatchdog;

@@ -436,6 +436,24 @@ TEST_F(SecureRegionTest, CsvBombsAreRefusedWithFileLineAndFieldAndWriteNothing) 
   EXPECT_THAT(bad_request.field_violations(0).description(), HasSubstr("longer than 32768"));
   EXPECT_EQ(bad_request.field_violations(1).field(), "hostile.csv:3: status");
   EXPECT_EQ(bad_request.field_violations(1).description(), "is not valid UTF-8");
+  // A crosswalk import checks its fields the same way.
+  v1::PublishHeader crosswalk;
+  crosswalk.set_dataset(v1::DATASET_CROSSWALK);
+  crosswalk.set_source("soc.csv");
+  crosswalk.set_classification("SOC2010");
+  crosswalk.add_columns("source");
+  crosswalk.add_columns("target");
+  v1::Row pair;
+  pair.set_line(2);
+  pair.add_fields("29-1141\xff");
+  pair.add_fields("2221");
+  status = Publish(publisher, crosswalk, {pair});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "soc.csv:2: source");
+  EXPECT_EQ(bad_request.field_violations(0).description(), "is not valid UTF-8");
   v1::PublishHeader wide_header = ShortageHeader();
   for (int i = 0; i < 100000; ++i) wide_header.add_columns("x");
   status = Publish(publisher, wide_header, {ShortageRow(2, "KEN")});
@@ -459,6 +477,19 @@ TEST_F(SecureRegionTest, TheAuditLogRecordsPublishesTokenChangesAndRefusalsAndKe
   CliResult revoked = Lmx({"--token=" + temp, "query", "shortages"});
   EXPECT_EQ(revoked.exit_code, 1);
   EXPECT_THAT(revoked.err, HasSubstr("not valid"));
+  // A whole token pasted into revoke works, and is not repeated anywhere.
+  made = Lmx({admin, "admin", "token", "create", "--name=pasted", "--role=analyst"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::string pasted = std::string(absl::StripAsciiWhitespace(made.out));
+  CliResult revoke = Lmx({admin, "admin", "token", "revoke", pasted});
+  EXPECT_EQ(revoke.exit_code, 0) << revoke.err;
+  EXPECT_THAT(revoke.out, HasSubstr("(pasted)"));
+  EXPECT_EQ(Lmx({"--token=" + pasted, "query", "flows"}).exit_code, 1);
+  // The last admin token stays: revoking it would lock the admins out.
+  CliResult last = Lmx({admin, "admin", "token", "revoke", "ken-admin"});
+  EXPECT_EQ(last.exit_code, 1);
+  EXPECT_THAT(last.err, HasSubstr("last admin token"));
+  EXPECT_EQ(Lmx({admin, "admin", "token", "list"}).exit_code, 0);
   // Non-admins do not read the audit log.
   EXPECT_EQ(Lmx({"--token=" + tokens_["analyst"], "admin", "audit"}).exit_code, 1);
 
@@ -485,7 +516,7 @@ TEST_F(SecureRegionTest, TheAuditLogRecordsPublishesTokenChangesAndRefusalsAndKe
   EXPECT_THAT(uga.out, Not(HasSubstr("ken-publisher")));
   // No secret in the logs, the audit or the config file.
   std::string config = ReadFile(dir_ + "/KEN/config.json");
-  for (const std::string& secret : {tokens_["admin"], tokens_["publisher"], temp}) {
+  for (const std::string& secret : {tokens_["admin"], tokens_["publisher"], temp, pasted}) {
     EXPECT_THAT(ken_->log(), Not(HasSubstr(secret)));
     EXPECT_THAT(audit.out, Not(HasSubstr(secret)));
     EXPECT_THAT(config, Not(HasSubstr(secret)));

@@ -23,15 +23,16 @@ export ASAN_OPTIONS=detect_leaks=1
 for target in csv_reader parsers log_entry; do
   mkdir -p "$work/$target"
   echo "fuzzing $target for ${seconds}s"
-  # New inputs go to the scratch copy; the kept corpus is only read.
-  (cd "$work" && "$build/tests/fuzz/${target}_fuzzer" -max_total_time="$seconds" \
-    -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-    "$work/$target" "$corpus/$target" 2>&1 | tail -n 12)
-  status=${PIPESTATUS[0]}
-  if [ "$status" -ne 0 ]; then
-    echo "fuzzer $target failed (exit $status); crash inputs are in $work" >&2
+  # New inputs go to the scratch copy; the kept corpus is only read. A
+  # crash leaves its input (crash-*) in $work, which is then kept.
+  if ! (cd "$work" && "$build/tests/fuzz/${target}_fuzzer" -max_total_time="$seconds" \
+      -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+      "$work/$target" "$corpus/$target" >"$work/$target.log" 2>&1); then
+    tail -n 60 "$work/$target.log"
+    echo "fuzzer $target failed; its log and crashing input are in $work" >&2
     trap - EXIT
     exit 1
   fi
+  grep -E "^Done|new_units_added|average_exec_per_sec" "$work/$target.log"
 done
 echo "fuzzers ran ${seconds}s each without a crash"
