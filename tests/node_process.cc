@@ -9,12 +9,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "node/csv_reader.h"
 
@@ -159,6 +162,39 @@ std::vector<std::map<std::string, std::string>> CsvAnswer(const std::string& tex
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context,
+                     const std::string& method, const std::string& request, std::string* response) {
+  grpc::GenericStub stub(channel);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::ByteBuffer response_buffer;
+  std::mutex mu;
+  std::condition_variable done;
+  bool finished = false;
+  grpc::Status status;
+  stub.UnaryCall(context, method, grpc::StubOptions(), &request_buffer, &response_buffer,
+                 [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = s;
+                   finished = true;
+                   done.notify_one();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  if (!done.wait_for(lock, std::chrono::seconds(15), [&] { return finished; })) {
+    context->TryCancel();
+    done.wait(lock, [&] { return finished; });
+  }
+  if (response != nullptr && status.ok()) {
+    std::vector<grpc::Slice> slices;
+    response->clear();
+    if (response_buffer.Dump(&slices).ok()) {
+      for (const auto& s : slices)
+        response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  return status;
 }
 
 CliResult RunLmx(const std::vector<std::string>& args) { return RunProgram(LMX_CLI_BINARY, args); }

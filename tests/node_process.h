@@ -9,8 +9,11 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "grpcpp/grpcpp.h"
 
 namespace lmx::testing {
 
@@ -57,6 +60,13 @@ struct CliResult {
 // `lmx ... --format=csv` output as maps from column name to value, read
 // with the node's own CSV reader (so quoted fields are read right).
 std::vector<std::map<std::string, std::string>> CsvAnswer(const std::string& text);
+
+// Calls a unary `method` ("/pkg.Service/Method") with raw request bytes, as
+// any program could, and waits for its status (15 s at most). The answer's
+// bytes go to `response` when given.
+grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context,
+                     const std::string& method, const std::string& request,
+                     std::string* response = nullptr);
 
 // Runs the `lmx` binary with `args`, capturing its output.
 CliResult RunLmx(const std::vector<std::string>& args);
