@@ -63,8 +63,11 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(
       // A failed TLS handshake looks the same as a closed port.
       return absl::UnavailableError(
           absl::StrCat("cannot reach node at ", address,
-                       tls ? " (or its certificate is not from the CA given with --tls_ca)"
-                           : " (if it serves TLS, give its region CA with --tls_ca)"));
+                       !tls ? " (if it serves TLS, give its region CA with --tls_ca)"
+                       : credentials.server_name.empty()
+                           ? " (or its certificate is not from the CA given with --tls_ca)"
+                           : absl::StrCat(" (or its certificate is not ", credentials.server_name,
+                                          "'s from the CA given with --tls_ca)")));
     }
   }
   return std::unique_ptr<NodeClient>(
