@@ -33,6 +33,34 @@ bool Nested(int d, const std::string& code, const absl::flat_hash_set<std::strin
   return false;
 }
 
+// Whether the pass along `d` has anything to resolve, given the distinct
+// codes of the cells along it: a line that mixes a total with details, or a
+// code nested under another. Without either, the pass would keep every cell
+// (grouped) or replace each line by the sum of its cells (not grouped),
+// which the aggregation that follows does anyway; and later passes then see
+// each of d's codes on its own lines, which is the rule's "every dimension
+// but one fixed" exactly.
+template <typename Set>
+bool PassMatters(const Set& codes, int d) {
+  bool total = codes.contains(kTotal);
+  if (total && codes.size() > 1) return true;  // a total beside details somewhere
+  if (total) return false;                     // totals alone
+  if (d != kOccupation) return false;
+  for (const auto& code : codes) {
+    if (code.empty() || code[0] == '_') continue;
+    for (size_t len = code.size() - 1; len >= 1; --len) {
+      if (codes.contains(absl::string_view(code).substr(0, len))) return true;
+    }
+  }
+  return false;
+}
+
+bool PassMatters(const std::vector<FlowCell>& cells, int d) {
+  absl::flat_hash_set<absl::string_view> codes;
+  for (const auto& cell : cells) codes.insert(cell.dims[d]);
+  return PassMatters(codes, d);
+}
+
 }  // namespace
 
 std::vector<FlowCell> ResolveTotals(std::vector<FlowCell> cells,
@@ -46,6 +74,7 @@ std::vector<FlowCell> ResolveTotals(std::vector<FlowCell> cells,
     }
   }
   for (int d : order) {
+    if (!PassMatters(cells, d)) continue;
     bool group = grouped.count(kNames[d]) > 0;
     // Lines in first-seen order, so the result does not depend on hashing.
     absl::flat_hash_map<std::string, size_t> line_index;
@@ -91,6 +120,21 @@ std::vector<FlowCell> ResolveTotals(std::vector<FlowCell> cells,
     cells = std::move(next);
   }
   return cells;
+}
+
+void FlowCodes::Add(const std::array<const std::string*, kFlowDimensions>& dims) {
+  for (int d = kFirstAdditive; d < kFlowDimensions; ++d) {
+    if (*dims[d] == last_[d]) continue;
+    last_[d] = *dims[d];
+    codes_[d].insert(*dims[d]);
+  }
+}
+
+bool FlowCodes::NeedsResolving() const {
+  for (int d = kFirstAdditive; d < kFlowDimensions; ++d) {
+    if (PassMatters(codes_[d], d)) return true;
+  }
+  return false;
 }
 
 }  // namespace lmx

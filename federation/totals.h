@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+
 namespace lmx {
 
 // The dimensions of a flow cell, in the order of AggregateDimensions(FLOW):
@@ -35,6 +37,25 @@ struct FlowCell {
 // by. Country, period and direction are never summed into totals here.
 std::vector<FlowCell> ResolveTotals(std::vector<FlowCell> cells,
                                     const std::set<std::string>& grouped);
+
+// The distinct codes of flow cells along the dimensions ResolveTotals sums,
+// noted as the cells stream by. When no dimension mixes a total with
+// details and no occupation code nests under another, ResolveTotals cannot
+// change an aggregate: the cells can be summed as they come, without being
+// kept (the common case, and the fast one).
+//
+//   FlowCodes codes;
+//   for (...) codes.Add(cell.dims);  // and aggregate the cell directly
+//   if (codes.NeedsResolving()) { ... collect the cells, ResolveTotals ... }
+class FlowCodes {
+ public:
+  void Add(const std::array<const std::string*, kFlowDimensions>& dims);
+  bool NeedsResolving() const;
+
+ private:
+  std::array<absl::flat_hash_set<std::string>, kFlowDimensions> codes_;
+  std::array<std::string, kFlowDimensions> last_;  // codes come in runs
+};
 
 }  // namespace lmx
 

@@ -108,6 +108,13 @@ struct Accumulator {
   int64_t index_count = 0;
   bool any_second = false;  // whether any hard_to_fill was reported
   std::set<std::string> countries;
+  std::string last_country;  // origins come in runs: most inserts are skipped
+
+  void AddCountry(const std::string& country) {
+    if (country == last_country) return;
+    last_country = country;
+    countries.insert(country);
+  }
 };
 
 // Combines several shortage observations (narrower codes, or regions) by
@@ -342,28 +349,25 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
   }
 
   // Vacancies are aggregated as VACANCY_AGG: by month of posting, cancelled
-  // vacancies left out. Flows are collected first, so that a published
-  // total and the details it sums are counted once (federation/totals.h).
-  std::map<std::vector<std::string>, Accumulator> groups;
+  // vacancies left out. Flows are summed as they come while their codes are
+  // noted; only if those show published totals beside their details (or
+  // nested occupation codes) are the flows collected again and resolved, so
+  // that each is counted once (federation/totals.h).
+  absl::flat_hash_map<std::vector<std::string>, Accumulator> groups;
   std::vector<std::string> keys(by.size());
-  std::vector<FlowCell> flows;
+  FlowCodes flow_codes;
   RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
     if (o.has_vacancy() && o.vacancy().status() == v1::CANCELLED) return true;
     if (o.has_vacancy_aggregate() && o.vacancy_aggregate().vacancies() == 0) return true;
-    if (o.has_flow()) {
-      FlowCell cell;
-      const auto& f = o.flow();
-      cell.dims = {f.country(),     f.period(),     v1::FlowDirection_Name(f.direction()),
-                   f.counterpart(), f.occupation(), f.sex(),
-                   f.age(),         f.channel()};
-      cell.count = f.count();
-      flows.push_back(std::move(cell));
-      return true;
-    }
     for (size_t i = 0; i < by.size(); ++i) keys[i] = DimensionValue(o, by[i]);
     Accumulator& acc = groups[keys];
-    acc.countries.insert(CountryOf(o));
-    if (o.has_vacancy_aggregate()) {
+    acc.AddCountry(CountryOf(o));
+    if (o.has_flow()) {
+      const auto& f = o.flow();
+      flow_codes.Add({&f.country(), &f.period(), nullptr, &f.counterpart(), &f.occupation(),
+                      &f.sex(), &f.age(), &f.channel()});
+      acc.first += f.count();
+    } else if (o.has_vacancy_aggregate()) {
       acc.first += o.vacancy_aggregate().vacancies();
       acc.second += o.vacancy_aggregate().positions();
     } else if (o.has_vacancy()) {
@@ -380,7 +384,20 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
     }
     return true;
   }));
-  if (!flows.empty()) {
+  if (flow_codes.NeedsResolving()) {
+    std::vector<FlowCell> flows;
+    RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
+      if (!o.has_flow()) return true;
+      FlowCell cell;
+      const auto& f = o.flow();
+      cell.dims = {f.country(),     f.period(),     v1::FlowDirection_Name(f.direction()),
+                   f.counterpart(), f.occupation(), f.sex(),
+                   f.age(),         f.channel()};
+      cell.count = f.count();
+      flows.push_back(std::move(cell));
+      return true;
+    }));
+    groups.clear();
     std::set<std::string> grouped;
     for (const auto& grouping : by) grouped.insert(grouping.dimension());
     auto dimensions = AggregateDimensions(v1::DATASET_FLOW);
@@ -397,7 +414,7 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
                       : code;
       }
       Accumulator& acc = groups[keys];
-      acc.countries.insert(cell.dims[0]);
+      acc.AddCountry(cell.dims[0]);
       acc.first += cell.count;
     }
   }
@@ -415,7 +432,15 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
       result.columns.insert(result.columns.end(), {"observations", "mean_index", "hard_to_fill"});
   }
   result.columns.push_back("countries");
-  for (const auto& [group_keys, acc] : groups) {
+  // Rows in key order (then by time, below), whatever the hashing.
+  std::vector<std::pair<const std::vector<std::string>*, const Accumulator*>> sorted;
+  sorted.reserve(groups.size());
+  for (const auto& [group_keys, acc] : groups) sorted.emplace_back(&group_keys, &acc);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  for (const auto& [group_keys_ptr, acc_ptr] : sorted) {
+    const std::vector<std::string>& group_keys = *group_keys_ptr;
+    const Accumulator& acc = *acc_ptr;
     v1::AggregateRow row;
     for (const auto& key : group_keys) row.add_keys(key);
     row.add_measures()->set_integer(acc.first);
