@@ -9,6 +9,7 @@ chmod 755 "$work"
 pids=()
 pg_dir=""
 cleanup() {
+  set +e  # everything below runs, whatever has already stopped
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
   [[ -n "$pg_dir" ]] && pg_stop
