@@ -130,6 +130,10 @@ void FlowCodes::Add(const std::array<const std::string*, kFlowDimensions>& dims)
   }
 }
 
+void FlowCodes::AddCode(int d, const std::string& code) {
+  if (d >= kFirstAdditive && d < kFlowDimensions) codes_[d].insert(code);
+}
+
 bool FlowCodes::NeedsResolving() const {
   for (int d = kFirstAdditive; d < kFlowDimensions; ++d) {
     if (PassMatters(codes_[d], d)) return true;

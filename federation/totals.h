@@ -50,6 +50,8 @@ std::vector<FlowCell> ResolveTotals(std::vector<FlowCell> cells,
 class FlowCodes {
  public:
   void Add(const std::array<const std::string*, kFlowDimensions>& dims);
+  // One code of dimension `d` (0-based, as in FlowCell::dims).
+  void AddCode(int d, const std::string& code);
   bool NeedsResolving() const;
 
  private:

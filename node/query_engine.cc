@@ -356,34 +356,45 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
   absl::flat_hash_map<std::vector<std::string>, Accumulator> groups;
   std::vector<std::string> keys(by.size());
   FlowCodes flow_codes;
-  RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
-    if (o.has_vacancy() && o.vacancy().status() == v1::CANCELLED) return true;
-    if (o.has_vacancy_aggregate() && o.vacancy_aggregate().vacancies() == 0) return true;
-    for (size_t i = 0; i < by.size(); ++i) keys[i] = DimensionValue(o, by[i]);
-    Accumulator& acc = groups[keys];
-    acc.AddCountry(CountryOf(o));
-    if (o.has_flow()) {
-      const auto& f = o.flow();
-      flow_codes.Add({&f.country(), &f.period(), nullptr, &f.counterpart(), &f.occupation(),
-                      &f.sex(), &f.age(), &f.channel()});
-      acc.first += f.count();
-    } else if (o.has_vacancy_aggregate()) {
-      acc.first += o.vacancy_aggregate().vacancies();
-      acc.second += o.vacancy_aggregate().positions();
-    } else if (o.has_vacancy()) {
-      acc.first += 1;
-      acc.second += o.vacancy().positions();
-    } else if (o.has_shortage()) {
-      acc.first += 1;
-      acc.second += o.shortage().hard_to_fill();
-      acc.any_second = acc.any_second || o.shortage().has_hard_to_fill();
-      if (o.shortage().has_shortage_index()) {
-        acc.index_sum += o.shortage().shortage_index();
-        ++acc.index_count;
-      }
+  std::optional<std::vector<FlowGroup>> from_columns;
+  if (request.dataset() == v1::DATASET_FLOW && request.filter().as_of().empty()) {
+    ASSIGN_OR_RETURN(from_columns, AggregateFlowColumns(plan, by));
+  }
+  if (from_columns) {
+    for (auto& group : *from_columns) {
+      Accumulator& acc = groups[group.keys];
+      acc.first += group.count;
+      acc.countries.insert(group.countries.begin(), group.countries.end());
     }
-    return true;
-  }));
+  } else
+    RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
+      if (o.has_vacancy() && o.vacancy().status() == v1::CANCELLED) return true;
+      if (o.has_vacancy_aggregate() && o.vacancy_aggregate().vacancies() == 0) return true;
+      for (size_t i = 0; i < by.size(); ++i) keys[i] = DimensionValue(o, by[i]);
+      Accumulator& acc = groups[keys];
+      acc.AddCountry(CountryOf(o));
+      if (o.has_flow()) {
+        const auto& f = o.flow();
+        flow_codes.Add({&f.country(), &f.period(), nullptr, &f.counterpart(), &f.occupation(),
+                        &f.sex(), &f.age(), &f.channel()});
+        acc.first += f.count();
+      } else if (o.has_vacancy_aggregate()) {
+        acc.first += o.vacancy_aggregate().vacancies();
+        acc.second += o.vacancy_aggregate().positions();
+      } else if (o.has_vacancy()) {
+        acc.first += 1;
+        acc.second += o.vacancy().positions();
+      } else if (o.has_shortage()) {
+        acc.first += 1;
+        acc.second += o.shortage().hard_to_fill();
+        acc.any_second = acc.any_second || o.shortage().has_hard_to_fill();
+        if (o.shortage().has_shortage_index()) {
+          acc.index_sum += o.shortage().shortage_index();
+          ++acc.index_count;
+        }
+      }
+      return true;
+    }));
   if (flow_codes.NeedsResolving()) {
     std::vector<FlowCell> flows;
     RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
@@ -455,6 +466,92 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
     result.rows.push_back(std::move(row));
   }
   SortByTime(by, &result.rows);
+  return result;
+}
+
+absl::StatusOr<std::optional<std::vector<QueryEngine::FlowGroup>>>
+QueryEngine::AggregateFlowColumns(const Plan& plan, const std::vector<v1::Grouping>& by) const {
+  // Each origin's columns, and whether totals would need resolving: the
+  // codes of the columns are a superset of those of the filtered rows, so
+  // "nothing to resolve" here means nothing to resolve there.
+  std::vector<std::shared_ptr<const FlowColumns>> parts;
+  FlowCodes codes;
+  for (const std::string& country : plan.countries) {
+    if (!plan.limits.count(country)) continue;
+    auto columns = flow_columns_.Get(country, plan.limits);
+    if (absl::IsFailedPrecondition(columns.status())) return std::nullopt;
+    if (!columns.ok()) return columns.status();
+    for (int d = 0; d < kFlowDimensions; ++d) {
+      for (const auto& code : (*columns)->codes(d)) codes.AddCode(d, code);
+    }
+    parts.push_back(*std::move(columns));
+  }
+  if (codes.NeedsResolving()) return std::nullopt;
+  auto dimensions = AggregateDimensions(v1::DATASET_FLOW);
+  std::vector<int> positions;
+  for (const auto& grouping : by) {
+    positions.push_back(
+        static_cast<int>(std::find(dimensions.begin(), dimensions.end(), grouping.dimension()) -
+                         dimensions.begin()));
+  }
+  // Group keys as small integers: each distinct text once.
+  absl::flat_hash_map<std::string, uint32_t> text_ids;
+  std::vector<std::string> texts;
+  auto text_id = [&](std::string text) {
+    auto [it, added] = text_ids.emplace(std::move(text), static_cast<uint32_t>(texts.size()));
+    if (added) texts.push_back(it->first);
+    return it->second;
+  };
+  using Key = std::array<uint32_t, kFlowDimensions>;
+  struct Group {
+    int64_t count = 0;
+    std::vector<uint32_t> parts;  // the origins in it, each once
+  };
+  absl::flat_hash_map<Key, Group> groups;
+  for (uint32_t p = 0; p < parts.size(); ++p) {
+    const FlowColumns& columns = *parts[p];
+    // Filters and group keys are decided once per code, not once per row.
+    std::vector<char> period_ok(columns.codes(1).size(), 1);
+    if (plan.first_month || plan.last_month) {
+      for (size_t c = 0; c < period_ok.size(); ++c) {
+        auto period = TimePeriod::Parse(columns.codes(1)[c]);
+        period_ok[c] = period.ok() && period->first_month() >= plan.first_month.value_or(0) &&
+                       period->last_month() <= plan.last_month.value_or(1 << 30);
+      }
+    }
+    std::vector<char> occupation_ok(columns.codes(4).size(), 1);
+    for (size_t c = 0; c < occupation_ok.size(); ++c) {
+      occupation_ok[c] = absl::StartsWith(columns.codes(4)[c], plan.occupation);
+    }
+    std::vector<std::vector<uint32_t>> key_of(by.size());
+    for (size_t i = 0; i < by.size(); ++i) {
+      for (const auto& code : columns.codes(positions[i])) {
+        key_of[i].push_back(text_id(by[i].dimension() == "occupation"
+                                        ? Codelists::RollUpOccupation(code, by[i].level())
+                                        : code));
+      }
+    }
+    Key key{};
+    for (size_t r = 0; r < columns.rows(); ++r) {
+      if (!period_ok[columns.code(1, r)] || !occupation_ok[columns.code(4, r)]) continue;
+      for (size_t i = 0; i < by.size(); ++i) key[i] = key_of[i][columns.code(positions[i], r)];
+      Group& group = groups[key];
+      group.count += columns.count(r);
+      if (group.parts.empty() || group.parts.back() != p) group.parts.push_back(p);
+    }
+  }
+  std::vector<FlowGroup> result;
+  result.reserve(groups.size());
+  for (const auto& [key, group] : groups) {
+    FlowGroup out;
+    for (size_t i = 0; i < by.size(); ++i) out.keys.push_back(texts[key[i]]);
+    out.count = group.count;
+    for (uint32_t p : group.parts) {
+      const FlowColumns& columns = *parts[p];
+      if (!columns.codes(0).empty()) out.countries.push_back(columns.codes(0).front());
+    }
+    result.push_back(std::move(out));
+  }
   return result;
 }
 

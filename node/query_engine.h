@@ -12,12 +12,14 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "federation/codelists.h"
 #include "lmx/v1/query.pb.h"
+#include "node/flow_cache.h"
 #include "node/store.h"
 
 namespace lmx {
@@ -30,7 +32,7 @@ struct AggregateResult {
 class QueryEngine {
  public:
   QueryEngine(const Store* store, std::shared_ptr<const Codelists> codelists)
-      : store_(store), codelists_(std::move(codelists)) {}
+      : store_(store), codelists_(std::move(codelists)), flow_columns_(store) {}
 
   // Every answer says how fresh it is: `origins`, when given, receives the
   // version and publication time of every origin the answer was read at,
@@ -62,8 +64,21 @@ class QueryEngine {
   absl::Status Scan(const Plan& plan,
                     const std::function<bool(const v1::Observation&)>& emit) const;
 
+  // A group of a flow aggregate: its keys, its count and the countries in
+  // it.
+  struct FlowGroup {
+    std::vector<std::string> keys;
+    int64_t count = 0;
+    std::vector<std::string> countries;
+  };
+  // Aggregates flows from each origin's cached columns; nullopt when it
+  // cannot (totals to resolve, too many codes), and the store is read.
+  absl::StatusOr<std::optional<std::vector<FlowGroup>>> AggregateFlowColumns(
+      const Plan& plan, const std::vector<v1::Grouping>& by) const;
+
   const Store* store_;
   std::shared_ptr<const Codelists> codelists_;
+  FlowCache flow_columns_;
 };
 
 }  // namespace lmx
