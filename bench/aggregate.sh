@@ -42,6 +42,11 @@ echo "catch-up: a new node pulled $total observations from $origins origins in $
 for ((i = 0; i < origins; i++)); do kill "${pids[$i]}" 2>/dev/null || true; done
 region_pid=${pids[-1]}
 echo "region node RSS after catch-up: $(rss_mb "$region_pid") MB"
+# The first aggregate after new versions reads each origin's flows into
+# columns once; later ones read the columns (node/flow_cache.h).
+t0=$(now)
+"$lmx" --node="$region" aggregate flows --by=country --format=csv >/dev/null 2>&1
+echo "first aggregate after catch-up (reads every origin's flows into columns): $(elapsed "$t0" "$(now)") s; region node RSS then $(rss_mb "$region_pid") MB"
 query() {  # name lmx-args sql
   local ours=() theirs=()
   "$lmx" --node="$region" aggregate flows $2 --format=csv >/dev/null 2>&1  # warm
