@@ -54,7 +54,7 @@ absl::StatusOr<std::shared_ptr<const FlowColumns>> FlowCache::Build(
       return false;
     }
     const v1::Flow& f = observation.flow();
-    const std::string direction = v1::FlowDirection_Name(f.direction());
+    const std::string& direction = v1::FlowDirection_Name(f.direction());
     const std::string* dims[kFlowDimensions] = {&f.country(),     &f.period(),     &direction,
                                                 &f.counterpart(), &f.occupation(), &f.sex(),
                                                 &f.age(),         &f.channel()};

@@ -89,6 +89,24 @@ const std::string& CountryOf(const Observation& o) {
   return o.flow().country();
 }
 
+// Where each grouping's dimension sits in a FlowCell.
+std::vector<int> FlowPositions(const std::vector<v1::Grouping>& by) {
+  auto dimensions = AggregateDimensions(v1::DATASET_FLOW);
+  std::vector<int> positions;
+  for (const auto& grouping : by) {
+    positions.push_back(
+        static_cast<int>(std::find(dimensions.begin(), dimensions.end(), grouping.dimension()) -
+                         dimensions.begin()));
+  }
+  return positions;
+}
+
+// A flow code as a group key: occupations rolled up to the grouping's level.
+std::string FlowGroupKey(const v1::Grouping& grouping, const std::string& code) {
+  return grouping.dimension() == "occupation" ? Codelists::RollUpOccupation(code, grouping.level())
+                                              : code;
+}
+
 // The period an observation refers to; a vacancy's is its month of posting.
 std::optional<TimePeriod> PeriodOf(const Observation& o) {
   std::string text = o.has_shortage()            ? o.shortage().period()
@@ -366,7 +384,7 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
       acc.first += group.count;
       acc.countries.insert(group.countries.begin(), group.countries.end());
     }
-  } else
+  } else {
     RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
       if (o.has_vacancy() && o.vacancy().status() == v1::CANCELLED) return true;
       if (o.has_vacancy_aggregate() && o.vacancy_aggregate().vacancies() == 0) return true;
@@ -395,6 +413,7 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
       }
       return true;
     }));
+  }
   if (flow_codes.NeedsResolving()) {
     std::vector<FlowCell> flows;
     RETURN_IF_ERROR(Scan(plan, [&](const Observation& o) {
@@ -411,19 +430,9 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
     groups.clear();
     std::set<std::string> grouped;
     for (const auto& grouping : by) grouped.insert(grouping.dimension());
-    auto dimensions = AggregateDimensions(v1::DATASET_FLOW);
-    std::vector<size_t> positions;
-    for (const auto& grouping : by) {
-      positions.push_back(std::find(dimensions.begin(), dimensions.end(), grouping.dimension()) -
-                          dimensions.begin());
-    }
+    std::vector<int> positions = FlowPositions(by);
     for (const FlowCell& cell : ResolveTotals(std::move(flows), grouped)) {
-      for (size_t i = 0; i < by.size(); ++i) {
-        const std::string& code = cell.dims[positions[i]];
-        keys[i] = by[i].dimension() == "occupation"
-                      ? Codelists::RollUpOccupation(code, by[i].level())
-                      : code;
-      }
+      for (size_t i = 0; i < by.size(); ++i) keys[i] = FlowGroupKey(by[i], cell.dims[positions[i]]);
       Accumulator& acc = groups[keys];
       acc.AddCountry(cell.dims[0]);
       acc.first += cell.count;
@@ -487,13 +496,7 @@ QueryEngine::AggregateFlowColumns(const Plan& plan, const std::vector<v1::Groupi
     parts.push_back(*std::move(columns));
   }
   if (codes.NeedsResolving()) return std::nullopt;
-  auto dimensions = AggregateDimensions(v1::DATASET_FLOW);
-  std::vector<int> positions;
-  for (const auto& grouping : by) {
-    positions.push_back(
-        static_cast<int>(std::find(dimensions.begin(), dimensions.end(), grouping.dimension()) -
-                         dimensions.begin()));
-  }
+  std::vector<int> positions = FlowPositions(by);
   // Group keys as small integers: each distinct text once.
   absl::flat_hash_map<std::string, uint32_t> text_ids;
   std::vector<std::string> texts;
@@ -526,9 +529,7 @@ QueryEngine::AggregateFlowColumns(const Plan& plan, const std::vector<v1::Groupi
     std::vector<std::vector<uint32_t>> key_of(by.size());
     for (size_t i = 0; i < by.size(); ++i) {
       for (const auto& code : columns.codes(positions[i])) {
-        key_of[i].push_back(text_id(by[i].dimension() == "occupation"
-                                        ? Codelists::RollUpOccupation(code, by[i].level())
-                                        : code));
+        key_of[i].push_back(text_id(FlowGroupKey(by[i], code)));
       }
     }
     Key key{};
