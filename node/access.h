@@ -2,8 +2,7 @@
 // one authorization table for every RPC, and the audit log that records
 // each publish, token change and refused call.
 //
-//   auto who = access->Authorize(context, Action::kPublish);
-//   if (!who.ok()) return ToGrpcStatus(who.status());
+//   RETURN_IF_DENIED(access->Authorize(context, Action::kPublish));
 //
 // A caller is one of:
 //   - a bearer token (`authorization: Bearer lmx_<id>_<secret>`) from the
@@ -143,6 +142,13 @@ class Access {
 
 // The gRPC status of an absl::Status, with the same code.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// Returns the refusal of an Authorize() call from a gRPC handler.
+#define RETURN_IF_DENIED(call)                                         \
+  do {                                                                 \
+    auto lmx_who_ = (call);                                            \
+    if (!lmx_who_.ok()) return ::lmx::ToGrpcStatus(lmx_who_.status()); \
+  } while (false)
 
 }  // namespace lmx
 

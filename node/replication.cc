@@ -518,8 +518,7 @@ v1::Heartbeat Replication::MakeHeartbeat() const {
 
 grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullRequest* request,
                                grpc::ServerWriter<v1::PullResponse>* writer) {
-  auto who = options_.access->Authorize(context, Action::kPull);
-  if (!who.ok()) return ToGrpcStatus(who.status());
+  RETURN_IF_DENIED(options_.access->Authorize(context, Action::kPull));
   std::map<std::string, uint64_t> cursors;
   for (const auto& cursor : request->cursors()) cursors[cursor.origin()] = cursor.applied();
   const char* tamper = std::getenv(kTamperOrigin);
@@ -584,8 +583,7 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
 
 grpc::Status Replication::Peers(grpc::ServerContext* context, const v1::PeersRequest* request,
                                 v1::PeersResponse* response) {
-  auto who = options_.access->Authorize(context, Action::kPeers);
-  if (!who.ok()) return ToGrpcStatus(who.status());
+  RETURN_IF_DENIED(options_.access->Authorize(context, Action::kPeers));
   response->set_node(options_.country);
   auto catalog = store_->Catalog();
   VersionLimits latest = catalog->Latest();

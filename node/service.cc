@@ -97,13 +97,6 @@ absl::Status CheckHeader(const v1::PublishHeader& header) {
 
 }  // namespace
 
-// Returns the refusal of an Authorize() call.
-#define RETURN_IF_DENIED(call)                                  \
-  do {                                                          \
-    auto lmx_who_ = (call);                                     \
-    if (!lmx_who_.ok()) return ToGrpcStatus(lmx_who_.status()); \
-  } while (false)
-
 // Binds `who` to the caller allowed by an Authorize() call, or returns its
 // refusal.
 #define AUTHORIZE_OR_RETURN(who, call)                        \
