@@ -514,58 +514,127 @@ void PublishSession::Reject(std::vector<v1::RowError>& errors) {
   }
 }
 
+PublishSession::~PublishSession() {
+  // The workers read the validator; they finish before it goes.
+  for (auto& message : in_flight_) message.wait();
+}
+
+namespace {
+
+// Messages checked at once by workers; each holds at most a few MiB.
+constexpr size_t kMessagesInFlight = 3;
+
+const std::string& PeriodOf(const Observation& observation) {
+  static const auto* none = new std::string();
+  return observation.has_shortage() ? observation.shortage().period()
+         : observation.has_flow()   ? observation.flow().period()
+                                    : *none;
+}
+
+}  // namespace
+
+void PublishSession::Prepare(const v1::Row& row, Prepared* prepared) const {
+  prepared->line = row.line();
+  if (row.has_malformed()) {
+    prepared->errors.push_back(row.malformed());
+    prepared->errors.back().set_line(row.line());
+    return;
+  }
+  Observation observation;
+  if (!validator_->Validate(row, &observation, &prepared->errors)) return;
+  prepared->key = ObservationKey(observation);
+  prepared->hash = absl::Hash<std::string>{}(prepared->key);
+  if (harmonizer_ != nullptr) {
+    prepared->mapped = std::move(observation);
+    return;
+  }
+  prepared->period = PeriodOf(observation);
+  prepared->value = EncodeObservation(observation);
+}
+
+void PublishSession::AddRows(v1::RowBatch rows) {
+  // A broken header, and crosswalks, are taken row by row.
+  if (!header_errors_.empty() || import_ != nullptr) {
+    for (const auto& row : rows.rows()) AddRow(row);
+    return;
+  }
+  if (in_flight_.size() >= kMessagesInFlight) AcceptOldest();
+  // With no thread to spare, the rows are checked when they are accepted.
+  const auto policy = std::launch::async | std::launch::deferred;
+  in_flight_.push_back(std::async(policy, [this, rows = std::move(rows)] {
+    std::vector<Prepared> prepared(rows.rows_size());
+    for (int i = 0; i < rows.rows_size(); ++i) Prepare(rows.rows(i), &prepared[i]);
+    return prepared;
+  }));
+}
+
+void PublishSession::AcceptOldest() {
+  std::vector<Prepared> prepared = in_flight_.front().get();
+  in_flight_.pop_front();
+  constexpr size_t kAhead = 16;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    if (i + kAhead < prepared.size()) seen_.Prefetch(prepared[i + kAhead].hash);
+    Accept(prepared[i]);
+  }
+}
+
 void PublishSession::AddRow(const v1::Row& row) {
-  std::vector<v1::RowError> errors;
+  while (!in_flight_.empty()) AcceptOldest();
   if (!header_errors_.empty()) {
     // Nothing in a file with a broken header can be read; only the header
     // errors are reported.
     response_.set_rejected(response_.rejected() + 1);
     return;
   }
-  if (row.has_malformed()) {
-    errors.push_back(row.malformed());
-    errors.back().set_line(row.line());
-    return Reject(errors);
-  }
   if (import_ != nullptr) {
+    std::vector<v1::RowError> errors;
+    if (row.has_malformed()) {
+      errors.push_back(row.malformed());
+      errors.back().set_line(row.line());
+      return Reject(errors);
+    }
     if (!import_->AddRow(row, &errors)) return Reject(errors);
     response_.set_accepted(response_.accepted() + 1);
     return;
   }
-  Observation observation;
-  if (!validator_->Validate(row, &observation, &errors)) {
-    return Reject(errors);
-  }
-  std::string key = ObservationKey(observation);
-  if (auto first = seen_.Insert(absl::Hash<std::string>{}(key), row.line())) {
-    errors.push_back(MakeError(
-        row.line(), "row",
+  Prepared prepared;
+  Prepare(row, &prepared);
+  Accept(prepared);
+}
+
+void PublishSession::Accept(Prepared& prepared) {
+  if (!prepared.errors.empty()) return Reject(prepared.errors);
+  if (auto first = seen_.Insert(prepared.hash, prepared.line)) {
+    prepared.errors.push_back(MakeError(
+        prepared.line, "row",
         absl::StrCat("repeats the key of ",
                      *first == UINT32_MAX ? "an earlier row" : absl::StrCat("line ", *first),
                      " (one observation per key and file)")));
-    return Reject(errors);
+    return Reject(prepared.errors);
   }
   response_.set_accepted(response_.accepted() + 1);
   // Once the batch is refused nothing will be written, so there is no point
   // mapping or spooling more.
   if (Refused()) return;
-  if (harmonizer_ == nullptr) return Write(key, observation);
-  if (auto mapped = harmonizer_->Add(std::move(observation))) {
+  if (harmonizer_ == nullptr) return Write(prepared.key, prepared.period, prepared.value);
+  if (auto mapped = harmonizer_->Add(std::move(prepared.mapped))) {
     Write(ObservationKey(*mapped), *mapped);
   }
 }
 
 void PublishSession::Write(const std::string& key, const Observation& observation) {
+  Write(key, PeriodOf(observation), EncodeObservation(observation));
+}
+
+void PublishSession::Write(const std::string& key, const std::string& period,
+                           const std::string& value) {
   ++written_;
   // The periods a batch writes are what its log entry republishes.
-  const std::string& period = observation.has_shortage() ? observation.shortage().period()
-                              : observation.has_flow()   ? observation.flow().period()
-                                                         : std::string();
   if (!period.empty() && !std::binary_search(periods_.begin(), periods_.end(), period)) {
     periods_.insert(std::lower_bound(periods_.begin(), periods_.end(), period), period);
   }
   if (batch_ != nullptr && !Refused() && store_error_.ok()) {
-    store_error_ = batch_->Put(key, EncodeObservation(observation));
+    store_error_ = batch_->Put(key, value);
   }
 }
 
@@ -574,6 +643,7 @@ bool PublishSession::Refused() const {
 }
 
 absl::StatusOr<v1::PublishResponse> PublishSession::Finish() {
+  while (!in_flight_.empty()) AcceptOldest();
   v1::PublishResponse response = response_;
   for (auto& error : row_errors_) *response.add_errors() = error;
   response.set_rejected_batch(Refused());

@@ -10,13 +10,19 @@
 // nothing when any row was rejected.
 //
 //   PublishSession session(context, header);
-//   for (...) session.AddRow(line, fields);
+//   for (...) session.AddRows(std::move(message_rows));  // or AddRow(row)
 //   absl::StatusOr<v1::PublishResponse> result = session.Finish();
+//
+// AddRows checks a message's rows on a worker thread while the caller reads
+// the next message; rows are still accepted, and duplicates found, in file
+// order, so the answer is the same as row by row.
 #ifndef LMX_NODE_INGEST_H_
 #define LMX_NODE_INGEST_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +94,14 @@ class KeyLines {
   // Records `hash` at `line`, or returns the line it was first recorded at
   // (UINT32_MAX for lines beyond it).
   std::optional<uint64_t> Insert(uint64_t hash, uint64_t line);
+  // Starts loading the slot of `hash` into the cache: a table of millions
+  // of keys misses it on nearly every Insert.
+  void Prefetch(uint64_t hash) const {
+    if (hashes_.empty()) return;
+    size_t slot = (hash == 0 ? 1 : hash) & (hashes_.size() - 1);
+    __builtin_prefetch(&hashes_[slot]);
+    __builtin_prefetch(&lines_[slot]);
+  }
 
  private:
   void Grow();
@@ -103,8 +117,12 @@ class PublishSession {
   // session.
   PublishSession(const IngestContext& context, const v1::PublishHeader& header);
 
+  ~PublishSession();
+
   // Adds the next row of the file.
   void AddRow(const v1::Row& row);
+  // Adds the next rows of the file; they are checked on a worker thread.
+  void AddRows(v1::RowBatch rows);
 
   // Writes the batch (unless a dry run or refused) and says what happened.
   // Fails only when the store fails; rejected rows are in the response.
@@ -117,9 +135,27 @@ class PublishSession {
   void Reject(std::vector<v1::RowError>& errors);
   // Whether the batch as a whole is refused: the one rule for all-or-nothing.
   bool Refused() const;
+  // One row after the checks that need no other row, done off the
+  // session's thread: its errors, or its key and what is written.
+  struct Prepared {
+    std::vector<v1::RowError> errors;  // empty when the row is valid
+    uint64_t line = 0;
+    std::string key;
+    uint64_t hash = 0;
+    std::string period;      // empty for vacancies
+    std::string value;       // the encoded observation, without a harmonizer
+    v1::Observation mapped;  // with a harmonizer: the observation to map
+  };
+  void Prepare(const v1::Row& row, Prepared* prepared) const;
+  // Takes a prepared row in file order: the duplicate check, the counts and
+  // the spool.
+  void Accept(Prepared& prepared);
+  // Accepts the oldest message in flight, waiting for its worker.
+  void AcceptOldest();
   // Spools one observation (with its logical key) into the batch, unless
   // nothing will be written.
   void Write(const std::string& key, const v1::Observation& observation);
+  void Write(const std::string& key, const std::string& period, const std::string& value);
 
   IngestContext context_;
   v1::PublishHeader header_;
@@ -132,6 +168,8 @@ class PublishSession {
   std::vector<std::string> periods_;  // sorted, distinct
   absl::Status store_error_;
   KeyLines seen_;
+  // Messages whose rows workers are checking, oldest first.
+  std::deque<std::future<std::vector<Prepared>>> in_flight_;
   v1::PublishResponse response_;
   std::vector<v1::RowError> row_errors_;
 };

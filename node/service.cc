@@ -174,7 +174,7 @@ grpc::Status PublishServiceImpl::Publish(
                        " rows in one batch (this node's --max_batch_rows); nothing was written; "
                        "split the file, by period for example")));
     }
-    for (const auto& row : request.rows().rows()) session.AddRow(row);
+    session.AddRows(std::move(*request.mutable_rows()));
   }
   // Past this point the batch may be committed: the watchdog must not
   // cancel a call whose rows are written.

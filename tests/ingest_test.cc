@@ -1,5 +1,6 @@
 #include "node/ingest.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -375,6 +376,47 @@ TEST_F(IngestTest, WithPartialExactlyTheGoodRowsAreWritten) {
   EXPECT_EQ(response.version(), 1u);
   EXPECT_THAT(StoredFlowCounts(), UnorderedElementsAre(10, 20, 30));
   EXPECT_EQ(store_->Catalog()->Find("KEN", 1)->rows, 3u);
+}
+
+TEST_F(IngestTest, RowsSentInMessagesAreJudgedExactlyAsRowByRow) {
+  // Workers check messages out of order with the session; the answer must
+  // still be the file-order one: first lines of duplicates across messages,
+  // errors in line order, the same rows written.
+  std::vector<v1::Row> rows;
+  const std::vector<std::string> partners = {"SAU", "ARE", "QAT", "UGA", "TZA"};
+  for (uint64_t i = 0; i < 300; ++i) {
+    std::string count = absl::StrCat(i % 17 == 5 ? -1 : static_cast<int64_t>(i));
+    std::string occupation = i % 23 == 7 ? "9999" : "2512";
+    // Every 10th row repeats the key of the row 25 lines before it.
+    uint64_t key = i % 10 == 9 && i > 25 ? i - 25 : i;
+    rows.push_back(MakeRow(i + 2, {absl::StrCat(2000 + key / 10, "-Q", key % 4 + 1), "OUTFLOW",
+                                   partners[key / 2 % 5], occupation, key % 2 ? "F" : "M",
+                                   count}));
+  }
+  rows[40].mutable_malformed()->set_column("row");
+  rows[40].mutable_malformed()->set_reason("has an unclosed quote");
+
+  v1::PublishHeader header = Header(v1::DATASET_FLOW, kFlowColumns, /*partial=*/true);
+  v1::PublishResponse one_by_one = Publish(header, rows);
+  PublishSession session(context_, header);
+  for (size_t begin = 0; begin < rows.size(); begin += 7) {
+    v1::RowBatch message;
+    for (size_t i = begin; i < std::min(rows.size(), begin + 7); ++i) *message.add_rows() = rows[i];
+    session.AddRows(std::move(message));
+  }
+  auto in_messages = session.Finish();
+  ASSERT_TRUE(in_messages.ok()) << in_messages.status();
+
+  EXPECT_GT(one_by_one.rejected(), 20u);
+  EXPECT_EQ(in_messages->accepted(), one_by_one.accepted());
+  EXPECT_EQ(in_messages->rejected(), one_by_one.rejected());
+  EXPECT_EQ(in_messages->observations(), one_by_one.observations());
+  ASSERT_EQ(in_messages->errors_size(), one_by_one.errors_size());
+  for (int i = 0; i < one_by_one.errors_size(); ++i) {
+    EXPECT_EQ(in_messages->errors(i).SerializeAsString(), one_by_one.errors(i).SerializeAsString())
+        << i;
+  }
+  EXPECT_EQ(store_->Catalog()->Find("KEN", 2)->periods, store_->Catalog()->Find("KEN", 1)->periods);
 }
 
 TEST_F(IngestTest, ADryRunValidatesButWritesNothing) {
