@@ -1,5 +1,7 @@
 #include "federation/time_period.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -84,6 +86,24 @@ bool TimePeriod::Contains(const TimePeriod& other) const {
   return first_month() <= other.first_month() && other.last_month() <= last_month();
 }
 
+namespace {
+
+// Appends `value` zero-padded to `width` digits, as "%0*d" would: dates and
+// periods are formatted once per published row, and StrFormat is slow.
+void AppendPadded(std::string* out, int value, int width) {
+  if (value < 0) return absl::StrAppend(out, absl::StrFormat("%0*d", width, value));
+  char digits[16];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0);
+  out->append(std::max(0, width - n), '0');
+  while (n > 0) out->push_back(digits[--n]);
+}
+
+}  // namespace
+
 std::string TimePeriod::ToString() const {
   switch (frequency_) {
     case Frequency::kAnnual:
@@ -93,7 +113,11 @@ std::string TimePeriod::ToString() const {
     case Frequency::kMonthly:
       break;
   }
-  return absl::StrFormat("%04d-%02d", year_, index_);
+  std::string text;
+  AppendPadded(&text, year_, 4);
+  text.push_back('-');
+  AppendPadded(&text, index_, 2);
+  return text;
 }
 
 absl::StatusOr<Date> Date::Parse(absl::string_view text) {
@@ -110,6 +134,14 @@ absl::StatusOr<Date> Date::Parse(absl::string_view text) {
   return date;
 }
 
-std::string Date::ToString() const { return absl::StrFormat("%04d-%02d-%02d", year, month, day); }
+std::string Date::ToString() const {
+  std::string text;
+  AppendPadded(&text, year, 4);
+  text.push_back('-');
+  AppendPadded(&text, month, 2);
+  text.push_back('-');
+  AppendPadded(&text, day, 2);
+  return text;
+}
 
 }  // namespace lmx

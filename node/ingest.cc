@@ -533,26 +533,46 @@ const std::string& PeriodOf(const Observation& observation) {
 
 }  // namespace
 
-void PublishSession::Prepare(const v1::Row& row, Prepared* prepared) const {
-  prepared->line = row.line();
+void PublishSession::Prepare(const v1::Row& row, google::protobuf::Arena* arena,
+                             Prepared* prepared) const {
+  Prepared::Row& out = prepared->rows.emplace_back();
+  out.line = row.line();
+  out.errors_begin = out.errors_end = static_cast<uint32_t>(prepared->errors.size());
+  auto failed = [&] {
+    out.errors_end = static_cast<uint32_t>(prepared->errors.size());
+    return out.errors_end != out.errors_begin;
+  };
   if (row.has_malformed()) {
     prepared->errors.push_back(row.malformed());
     prepared->errors.back().set_line(row.line());
+    failed();
     return;
   }
-  Observation observation;
-  if (!validator_->Validate(row, &observation, &prepared->errors)) return;
-  prepared->key = ObservationKey(observation);
-  prepared->hash = absl::Hash<std::string>{}(prepared->key);
+  // On the arena, the observation's parts are freed with the message.
+  auto* observation = google::protobuf::Arena::CreateMessage<Observation>(arena);
+  std::unique_ptr<Observation> owned(arena == nullptr ? observation : nullptr);
+  validator_->Validate(row, observation, &prepared->errors);
+  if (failed()) return;
+  std::string key = ObservationKey(*observation);
+  out.hash = absl::Hash<std::string>{}(key);
+  out.at = prepared->bytes.size();
+  out.key_size = static_cast<uint32_t>(key.size());
+  prepared->bytes.append(key);
   if (harmonizer_ != nullptr) {
-    prepared->mapped = std::move(observation);
+    out.mapped = static_cast<int>(prepared->mapped.size());
+    prepared->mapped.push_back(*observation);
     return;
   }
-  prepared->period = PeriodOf(observation);
-  prepared->value = EncodeObservation(observation);
+  const std::string& period = PeriodOf(*observation);
+  out.period_size = static_cast<uint32_t>(period.size());
+  prepared->bytes.append(period);
+  std::string value = EncodeObservation(*observation);
+  out.value_size = static_cast<uint32_t>(value.size());
+  prepared->bytes.append(value);
 }
 
-void PublishSession::AddRows(v1::RowBatch rows) {
+void PublishSession::AddRows(std::unique_ptr<google::protobuf::Arena> arena,
+                             const v1::RowBatch& rows) {
   // A broken header, and crosswalks, are taken row by row.
   if (!header_errors_.empty() || import_ != nullptr) {
     for (const auto& row : rows.rows()) AddRow(row);
@@ -561,21 +581,19 @@ void PublishSession::AddRows(v1::RowBatch rows) {
   if (in_flight_.size() >= kMessagesInFlight) AcceptOldest();
   // With no thread to spare, the rows are checked when they are accepted.
   const auto policy = std::launch::async | std::launch::deferred;
-  in_flight_.push_back(std::async(policy, [this, rows = std::move(rows)] {
-    std::vector<Prepared> prepared(rows.rows_size());
-    for (int i = 0; i < rows.rows_size(); ++i) Prepare(rows.rows(i), &prepared[i]);
+  in_flight_.push_back(std::async(policy, [this, &rows, arena = std::move(arena)] {
+    Prepared prepared;
+    prepared.rows.reserve(rows.rows_size());
+    google::protobuf::Arena scratch;
+    for (const auto& row : rows.rows()) Prepare(row, &scratch, &prepared);
     return prepared;
   }));
 }
 
 void PublishSession::AcceptOldest() {
-  std::vector<Prepared> prepared = in_flight_.front().get();
+  Prepared prepared = in_flight_.front().get();
   in_flight_.pop_front();
-  constexpr size_t kAhead = 16;
-  for (size_t i = 0; i < prepared.size(); ++i) {
-    if (i + kAhead < prepared.size()) seen_.Prefetch(prepared[i + kAhead].hash);
-    Accept(prepared[i]);
-  }
+  for (size_t i = 0; i < prepared.rows.size(); ++i) Accept(prepared, i);
 }
 
 void PublishSession::AddRow(const v1::Row& row) {
@@ -598,26 +616,37 @@ void PublishSession::AddRow(const v1::Row& row) {
     return;
   }
   Prepared prepared;
-  Prepare(row, &prepared);
-  Accept(prepared);
+  Prepare(row, nullptr, &prepared);
+  Accept(prepared, 0);
 }
 
-void PublishSession::Accept(Prepared& prepared) {
-  if (!prepared.errors.empty()) return Reject(prepared.errors);
-  if (auto first = seen_.Insert(prepared.hash, prepared.line)) {
-    prepared.errors.push_back(MakeError(
-        prepared.line, "row",
+void PublishSession::Accept(Prepared& prepared, size_t index) {
+  const Prepared::Row& row = prepared.rows[index];
+  if (row.errors_end != row.errors_begin) {
+    std::vector<v1::RowError> errors(
+        std::make_move_iterator(prepared.errors.begin() + row.errors_begin),
+        std::make_move_iterator(prepared.errors.begin() + row.errors_end));
+    return Reject(errors);
+  }
+  if (auto first = seen_.Insert(row.hash, row.line)) {
+    std::vector<v1::RowError> errors = {MakeError(
+        row.line, "row",
         absl::StrCat("repeats the key of ",
                      *first == UINT32_MAX ? "an earlier row" : absl::StrCat("line ", *first),
-                     " (one observation per key and file)")));
-    return Reject(prepared.errors);
+                     " (one observation per key and file)"))};
+    return Reject(errors);
   }
   response_.set_accepted(response_.accepted() + 1);
   // Once the batch is refused nothing will be written, so there is no point
   // mapping or spooling more.
   if (Refused()) return;
-  if (harmonizer_ == nullptr) return Write(prepared.key, prepared.period, prepared.value);
-  if (auto mapped = harmonizer_->Add(std::move(prepared.mapped))) {
+  absl::string_view bytes = prepared.bytes;
+  if (harmonizer_ == nullptr) {
+    return Write(bytes.substr(row.at, row.key_size),
+                 bytes.substr(row.at + row.key_size, row.period_size),
+                 bytes.substr(row.at + row.key_size + row.period_size, row.value_size));
+  }
+  if (auto mapped = harmonizer_->Add(std::move(prepared.mapped[row.mapped]))) {
     Write(ObservationKey(*mapped), *mapped);
   }
 }
@@ -626,12 +655,13 @@ void PublishSession::Write(const std::string& key, const Observation& observatio
   Write(key, PeriodOf(observation), EncodeObservation(observation));
 }
 
-void PublishSession::Write(const std::string& key, const std::string& period,
-                           const std::string& value) {
+void PublishSession::Write(absl::string_view key, absl::string_view period,
+                           absl::string_view value) {
   ++written_;
   // The periods a batch writes are what its log entry republishes.
   if (!period.empty() && !std::binary_search(periods_.begin(), periods_.end(), period)) {
-    periods_.insert(std::lower_bound(periods_.begin(), periods_.end(), period), period);
+    periods_.insert(std::lower_bound(periods_.begin(), periods_.end(), period),
+                    std::string(period));
   }
   if (batch_ != nullptr && !Refused() && store_error_.ok()) {
     store_error_ = batch_->Put(key, value);

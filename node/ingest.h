@@ -10,7 +10,7 @@
 // nothing when any row was rejected.
 //
 //   PublishSession session(context, header);
-//   for (...) session.AddRows(std::move(message_rows));  // or AddRow(row)
+//   for (...) session.AddRows(std::move(arena), message.rows());  // or AddRow(row)
 //   absl::StatusOr<v1::PublishResponse> result = session.Finish();
 //
 // AddRows checks a message's rows on a worker thread while the caller reads
@@ -32,6 +32,7 @@
 #include "federation/codelists.h"
 #include "federation/crosswalk.h"
 #include "federation/harmonize.h"
+#include "google/protobuf/arena.h"
 #include "lmx/v1/publish.pb.h"
 #include "node/classification_registry.h"
 #include "node/crosswalk_import.h"
@@ -94,14 +95,6 @@ class KeyLines {
   // Records `hash` at `line`, or returns the line it was first recorded at
   // (UINT32_MAX for lines beyond it).
   std::optional<uint64_t> Insert(uint64_t hash, uint64_t line);
-  // Starts loading the slot of `hash` into the cache: a table of millions
-  // of keys misses it on nearly every Insert.
-  void Prefetch(uint64_t hash) const {
-    if (hashes_.empty()) return;
-    size_t slot = (hash == 0 ? 1 : hash) & (hashes_.size() - 1);
-    __builtin_prefetch(&hashes_[slot]);
-    __builtin_prefetch(&lines_[slot]);
-  }
 
  private:
   void Grow();
@@ -122,7 +115,9 @@ class PublishSession {
   // Adds the next row of the file.
   void AddRow(const v1::Row& row);
   // Adds the next rows of the file; they are checked on a worker thread.
-  void AddRows(v1::RowBatch rows);
+  // `rows` live on `arena`, which the session keeps until they are checked
+  // and then frees in one go.
+  void AddRows(std::unique_ptr<google::protobuf::Arena> arena, const v1::RowBatch& rows);
 
   // Writes the batch (unless a dry run or refused) and says what happened.
   // Fails only when the store fails; rejected rows are in the response.
@@ -135,27 +130,34 @@ class PublishSession {
   void Reject(std::vector<v1::RowError>& errors);
   // Whether the batch as a whole is refused: the one rule for all-or-nothing.
   bool Refused() const;
-  // One row after the checks that need no other row, done off the
-  // session's thread: its errors, or its key and what is written.
+  // A message's rows after the checks that need no other row, made off the
+  // session's thread: each row's errors, or its key and what is written,
+  // packed in one buffer.
   struct Prepared {
-    std::vector<v1::RowError> errors;  // empty when the row is valid
-    uint64_t line = 0;
-    std::string key;
-    uint64_t hash = 0;
-    std::string period;      // empty for vacancies
-    std::string value;       // the encoded observation, without a harmonizer
-    v1::Observation mapped;  // with a harmonizer: the observation to map
+    struct Row {
+      uint64_t line = 0;
+      uint64_t hash = 0;
+      uint32_t errors_begin = 0, errors_end = 0;  // in `errors`; equal when valid
+      size_t at = 0;  // in `bytes`: the key, the period, the encoded value
+      uint32_t key_size = 0, period_size = 0, value_size = 0;
+      int mapped = -1;  // with a harmonizer: in `mapped`
+    };
+    std::vector<Row> rows;
+    std::vector<v1::RowError> errors;
+    std::string bytes;
+    std::vector<v1::Observation> mapped;
   };
-  void Prepare(const v1::Row& row, Prepared* prepared) const;
+  // Checks `row` and appends what it becomes to `prepared`.
+  void Prepare(const v1::Row& row, google::protobuf::Arena* arena, Prepared* prepared) const;
   // Takes a prepared row in file order: the duplicate check, the counts and
   // the spool.
-  void Accept(Prepared& prepared);
+  void Accept(Prepared& prepared, size_t index);
   // Accepts the oldest message in flight, waiting for its worker.
   void AcceptOldest();
   // Spools one observation (with its logical key) into the batch, unless
   // nothing will be written.
   void Write(const std::string& key, const v1::Observation& observation);
-  void Write(const std::string& key, const std::string& period, const std::string& value);
+  void Write(absl::string_view key, absl::string_view period, absl::string_view value);
 
   IngestContext context_;
   v1::PublishHeader header_;
@@ -169,7 +171,7 @@ class PublishSession {
   absl::Status store_error_;
   KeyLines seen_;
   // Messages whose rows workers are checking, oldest first.
-  std::deque<std::future<std::vector<Prepared>>> in_flight_;
+  std::deque<std::future<Prepared>> in_flight_;
   v1::PublishResponse response_;
   std::vector<v1::RowError> row_errors_;
 };

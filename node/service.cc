@@ -150,7 +150,15 @@ grpc::Status PublishServiceImpl::Publish(
   PublishSession session(context_, header);
   uint64_t rows = 0;
   bool ended = false;
-  while (stream->Read(&request)) {
+  // Each message is read into an arena of its own, which goes with its rows
+  // to the worker that checks them.
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 64 << 10;
+  arena_options.max_block_size = 1 << 20;
+  while (true) {
+    auto arena = std::make_unique<google::protobuf::Arena>(arena_options);
+    auto& request = *google::protobuf::Arena::CreateMessage<v1::PublishRequest>(arena.get());
+    if (!stream->Read(&request)) break;
     if (request.has_header() || ended) {
       return finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                  ended ? "a publish stream ends with its end message"
@@ -174,7 +182,7 @@ grpc::Status PublishServiceImpl::Publish(
                        " rows in one batch (this node's --max_batch_rows); nothing was written; "
                        "split the file, by period for example")));
     }
-    session.AddRows(std::move(*request.mutable_rows()));
+    session.AddRows(std::move(arena), request.rows());
   }
   // Past this point the batch may be committed: the watchdog must not
   // cancel a call whose rows are written.

@@ -390,8 +390,7 @@ TEST_F(IngestTest, RowsSentInMessagesAreJudgedExactlyAsRowByRow) {
     // Every 10th row repeats the key of the row 25 lines before it.
     uint64_t key = i % 10 == 9 && i > 25 ? i - 25 : i;
     rows.push_back(MakeRow(i + 2, {absl::StrCat(2000 + key / 10, "-Q", key % 4 + 1), "OUTFLOW",
-                                   partners[key / 2 % 5], occupation, key % 2 ? "F" : "M",
-                                   count}));
+                                   partners[key / 2 % 5], occupation, key % 2 ? "F" : "M", count}));
   }
   rows[40].mutable_malformed()->set_column("row");
   rows[40].mutable_malformed()->set_reason("has an unclosed quote");
@@ -400,9 +399,11 @@ TEST_F(IngestTest, RowsSentInMessagesAreJudgedExactlyAsRowByRow) {
   v1::PublishResponse one_by_one = Publish(header, rows);
   PublishSession session(context_, header);
   for (size_t begin = 0; begin < rows.size(); begin += 7) {
-    v1::RowBatch message;
-    for (size_t i = begin; i < std::min(rows.size(), begin + 7); ++i) *message.add_rows() = rows[i];
-    session.AddRows(std::move(message));
+    auto arena = std::make_unique<google::protobuf::Arena>();
+    auto* message = google::protobuf::Arena::CreateMessage<v1::RowBatch>(arena.get());
+    for (size_t i = begin; i < std::min(rows.size(), begin + 7); ++i)
+      *message->add_rows() = rows[i];
+    session.AddRows(std::move(arena), *message);
   }
   auto in_messages = session.Finish();
   ASSERT_TRUE(in_messages.ok()) << in_messages.status();
