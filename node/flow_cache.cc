@@ -1,35 +1,120 @@
 #include "node/flow_cache.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "node/observation_codec.h"
 
 namespace lmx {
 
+const BatchInfo* FlowCache::FlowBatch(const BatchCatalog& catalog, const std::string& origin,
+                                      const VersionLimits& limits) const {
+  auto limit = limits.find(origin);
+  if (limit == limits.end()) return nullptr;
+  const std::vector<BatchInfo>& batches = catalog.Batches(origin);
+  // Batches are in version order; the newest flow batch is usually near
+  // the end.
+  for (auto it = batches.rbegin(); it != batches.rend(); ++it) {
+    if (it->version <= limit->second && it->dataset == v1::DATASET_FLOW) return &*it;
+  }
+  return nullptr;
+}
+
 absl::StatusOr<std::shared_ptr<const FlowColumns>> FlowCache::Get(
     const std::string& origin, const VersionLimits& limits) const {
-  auto limit = limits.find(origin);
-  uint64_t version = limit == limits.end() ? 0 : limit->second;
+  std::shared_ptr<const BatchCatalog> catalog = store_->Catalog();
+  const BatchInfo* batch = FlowBatch(*catalog, origin, limits);
+  const uint64_t version = batch == nullptr ? 0 : batch->version;
+  const absl::Time published = batch == nullptr ? absl::Time() : batch->published_at;
+  auto current = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> std::shared_ptr<const FlowColumns> {
+    auto it = cached_.find(origin);
+    if (it != cached_.end() && it->second->version_ == version &&
+        it->second->published_at_ == published) {
+      return it->second;
+    }
+    return nullptr;
+  };
   {
     absl::MutexLock lock(&mu_);
-    auto it = cached_.find(origin);
-    if (it != cached_.end() && it->second->version() == version) return it->second;
+    // A build under way (the warmer's, most often) is waited for rather
+    // than repeated.
+    auto idle = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return building_.count(origin) == 0; };
+    mu_.Await(absl::Condition(&idle));
+    if (auto hit = current()) return hit;
+    building_.insert(origin);
   }
-  // Built outside the lock: two aggregates may both build, and the second
-  // simply replaces the first with the same columns.
-  auto built = Build(origin, limits);
-  if (!built.ok()) return built.status();
+  auto built = Build(origin, batch);
   absl::MutexLock lock(&mu_);
-  cached_[origin] = *built;
+  building_.erase(origin);
+  if (!built.ok()) return built.status();
+  auto& cached = cached_[origin];
+  // Keep the newer of two builds.
+  if (cached == nullptr || cached->version_ <= version) cached = *built;
   return *built;
 }
 
-absl::StatusOr<std::shared_ptr<const FlowColumns>> FlowCache::Build(
-    const std::string& origin, const VersionLimits& limits) const {
+void FlowCache::Warm() const {
+  VersionLimits latest = store_->Catalog()->Latest();
+  for (const auto& [origin, version] : latest) {
+    // An origin whose columns cannot be built is read from the store by
+    // each aggregate, as without the cache.
+    (void)Get(origin, latest);
+  }
+}
+
+FlowCache::Warmer::Warmer(const FlowCache* cache, absl::Duration quiet)
+    : cache_(cache), quiet_(quiet), thread_([this] { Run(); }) {}
+
+FlowCache::Warmer::~Warmer() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  thread_.join();
+}
+
+void FlowCache::Warmer::Changed() {
+  absl::MutexLock lock(&mu_);
+  ++changes_;
+}
+
+uint64_t FlowCache::Warmer::rounds() const {
+  absl::MutexLock lock(&mu_);
+  return rounds_;
+}
+
+void FlowCache::Warmer::Run() {
+  // Warming is background work: queries and publishes come first.
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
+  uint64_t warmed = 0;  // the changes the cache was last warmed after
+  while (true) {
+    absl::MutexLock lock(&mu_);
+    auto woken = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || changes_ != warmed; };
+    mu_.Await(absl::Condition(&woken));
+    // Wait for a quiet moment: no change for `quiet_`.
+    while (!stop_) {
+      uint64_t seen = changes_;
+      auto moved = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || changes_ != seen; };
+      if (!mu_.AwaitWithTimeout(absl::Condition(&moved), quiet_)) break;
+    }
+    if (stop_) return;
+    warmed = changes_;
+    mu_.Unlock();
+    cache_->Warm();
+    mu_.Lock();
+    ++rounds_;
+  }
+}
+
+absl::StatusOr<std::shared_ptr<const FlowColumns>> FlowCache::Build(const std::string& origin,
+                                                                    const BatchInfo* batch) const {
   auto columns = std::make_shared<FlowColumns>();
-  auto limit = limits.find(origin);
-  columns->version_ = limit == limits.end() ? 0 : limit->second;
-  if (columns->version_ == 0) return std::shared_ptr<const FlowColumns>(columns);
+  if (batch == nullptr) return std::shared_ptr<const FlowColumns>(columns);
+  columns->version_ = batch->version;
+  columns->published_at_ = batch->published_at;
   std::array<absl::flat_hash_map<std::string, uint16_t>, kFlowDimensions> index;
   auto intern = [&](int d, const std::string& code) -> absl::StatusOr<uint16_t> {
     auto [it, added] = index[d].emplace(code, static_cast<uint16_t>(columns->codes_[d].size()));

@@ -250,6 +250,19 @@ void SortByTime(const std::vector<v1::Grouping>& by, std::vector<v1::AggregateRo
 
 }  // namespace
 
+QueryEngine::~QueryEngine() {
+  // The listener goes first, so nothing calls the warmer as it stops.
+  if (listened_ != nullptr) listened_->RemoveListener(listener_);
+}
+
+void QueryEngine::KeepColumnsWarm(Store* store) {
+  if (warmer_ != nullptr) return;
+  warmer_ = std::make_unique<FlowCache::Warmer>(&flow_columns_);
+  listened_ = store;
+  listener_ = store->AddListener([warmer = warmer_.get()] { warmer->Changed(); });
+  warmer_->Changed();  // what the store already holds
+}
+
 absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
                                                         const v1::Filter& filter,
                                                         Origins* origins) const {

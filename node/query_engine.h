@@ -33,6 +33,12 @@ class QueryEngine {
  public:
   QueryEngine(const Store* store, std::shared_ptr<const Codelists> codelists)
       : store_(store), codelists_(std::move(codelists)), flow_columns_(store) {}
+  ~QueryEngine();
+
+  // Rebuilds the cached flow columns in the background after every change
+  // of `store` (the one the engine reads), so that the first aggregate
+  // after a publish or a catch-up does not wait for them.
+  void KeepColumnsWarm(Store* store);
 
   // Every answer says how fresh it is: `origins`, when given, receives the
   // version and publication time of every origin the answer was read at,
@@ -79,6 +85,9 @@ class QueryEngine {
   const Store* store_;
   std::shared_ptr<const Codelists> codelists_;
   FlowCache flow_columns_;
+  std::unique_ptr<FlowCache::Warmer> warmer_;
+  Store* listened_ = nullptr;
+  int listener_ = 0;
 };
 
 }  // namespace lmx

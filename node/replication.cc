@@ -230,7 +230,7 @@ Replication::Replication(Store* store, ReplicationOptions options)
     state->peer = peer;
     peers_.push_back(std::move(state));
   }
-  store_->SetListener([this] {
+  listener_ = store_->AddListener([this] {
     absl::MutexLock lock(&mu_);
     ++generation_;
   });
@@ -238,7 +238,7 @@ Replication::Replication(Store* store, ReplicationOptions options)
 
 Replication::~Replication() {
   Stop();
-  store_->SetListener(nullptr);
+  store_->RemoveListener(listener_);
 }
 
 void Replication::Start() {

@@ -110,6 +110,7 @@ class Replication final : public v1::Federation::Service {
   void WaitForChange(uint64_t seen, absl::Duration timeout) const;
 
   Store* store_;
+  int listener_ = 0;  // the store listener that counts changes
   ReplicationOptions options_;
   LogBuilder builder_;
 

@@ -321,9 +321,16 @@ class RocksStore : public Store {
     for (const auto& [origin, hashes] : hashes_) heads[origin] = hashes.size();
     return heads;
   }
-  void SetListener(std::function<void()> listener) override {
+  int AddListener(std::function<void()> listener) override {
     absl::MutexLock lock(&mu_);
-    listener_ = std::move(listener);
+    listeners_.emplace_back(++listener_ids_, std::move(listener));
+    return listener_ids_;
+  }
+  void RemoveListener(int id) override {
+    absl::MutexLock lock(&mu_);
+    listeners_.erase(std::remove_if(listeners_.begin(), listeners_.end(),
+                                    [&](const auto& listener) { return listener.first == id; }),
+                     listeners_.end());
   }
   absl::StatusOr<std::string> GetMeta(absl::string_view key) const override {
     std::string value;
@@ -381,12 +388,12 @@ class RocksStore : public Store {
   // Records a new log hash and tells the listener.
   void AddHash(const std::string& origin, uint64_t version, std::string hash);
   void Notify() const {
-    std::function<void()> listener;
+    std::vector<std::pair<int, std::function<void()>>> listeners;
     {
       absl::MutexLock lock(&mu_);
-      listener = listener_;
+      listeners = listeners_;
     }
-    if (listener) listener();
+    for (const auto& listener : listeners) listener.second();
   }
 
   absl::Status LoadCatalog();
@@ -416,7 +423,8 @@ class RocksStore : public Store {
   uint64_t spool_counter_ ABSL_GUARDED_BY(mu_) = 0;
   // Per origin, the log hash after each version (index version - 1).
   absl::flat_hash_map<std::string, std::vector<std::string>> hashes_ ABSL_GUARDED_BY(mu_);
-  std::function<void()> listener_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<int, std::function<void()>>> listeners_ ABSL_GUARDED_BY(mu_);
+  int listener_ids_ ABSL_GUARDED_BY(mu_) = 0;
   // Set when a failed batch could not be undone; refuses further writes.
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
 };
@@ -489,7 +497,8 @@ void RocksStore::AddRows(absl::string_view records, absl::string_view origin, ui
     }
     records.remove_prefix(8 + key_size + value_size);
   }
-  if (!getenv("NOSORT")) std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.key < b.key; });
+  if (!getenv("NOSORT"))
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.key < b.key; });
   for (const Row& row : rows) {
     key.assign(row.key.data(), row.key.size());
     AppendVersion(&key, version);
@@ -681,8 +690,8 @@ absl::Status RocksStore::ApplySpool(
         absl::StrCat("spool ", path, " is truncated after ", records, " rows"));
   }
   if (records != expected_rows) {
-    return absl::DataLossError(absl::StrCat("spool ", path, " holds ", records,
-                                            " rows, the batch put ", expected_rows));
+    return absl::DataLossError(
+        absl::StrCat("spool ", path, " holds ", records, " rows, the batch put ", expected_rows));
   }
   rocksdb::WriteBatch write;
   AddRows(block, origin, version, &write);

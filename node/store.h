@@ -163,8 +163,10 @@ class Store {
   // Every origin with a log, with its head.
   virtual VersionLimits LogHeads() const = 0;
 
-  // Called after every commit and log append (outside the store's locks).
-  virtual void SetListener(std::function<void()> listener) = 0;
+  // Adds a function called after every commit and log append (outside the
+  // store's locks; it must not block). Returns its id for RemoveListener.
+  virtual int AddListener(std::function<void()> listener) = 0;
+  virtual void RemoveListener(int id) = 0;
 
   // Small records of the node about itself (pinned keys and the like).
   virtual absl::StatusOr<std::string> GetMeta(absl::string_view key) const = 0;

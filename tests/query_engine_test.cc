@@ -10,6 +10,7 @@
 #include "federation/datasets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "node/flow_cache.h"
 #include "node/ingest.h"
 #include "tests/scoped_temp_dir.h"
 #include "tests/test_codelists.h"
@@ -525,6 +526,37 @@ namespace {
 // Flow aggregates come from each origin's cached columns unless the query
 // reads an older version; both must give the same answer, for every
 // grouping and filter, with and without totals to resolve.
+TEST_F(QueryEngineTest, FlowColumnsAreKeptAcrossOtherDatasetsAndRebuiltInTheBackground) {
+  PublishStandardFlows();
+  FlowCache cache(store_.get());
+  auto columns = [&] {
+    auto got = cache.Get("KEN", store_->Catalog()->Latest());
+    EXPECT_TRUE(got.ok()) << got.status();
+    return got.ok() ? *got : nullptr;
+  };
+  std::shared_ptr<const FlowColumns> first = columns();
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->rows(), 6u);
+  // A shortage batch moves KEN's version on but not its flows.
+  PublishShortages("KEN", {{"2025-Q3", "2512", "SHORTAGE", "0.5", "10", "_T"}});
+  EXPECT_EQ(columns(), first);
+
+  // A flow batch makes the warmer build KEN's columns again, before any
+  // aggregate asks for them.
+  FlowCache::Warmer warmer(&cache, absl::Milliseconds(1));
+  int listener = store_->AddListener([&] { warmer.Changed(); });
+  uint64_t rounds = warmer.rounds();
+  PublishFlows("KEN", {{"2025-Q3", "OUTFLOW", "SAU", "2512", "F", "11"}});
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (warmer.rounds() == rounds && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  store_->RemoveListener(listener);
+  ASSERT_GT(warmer.rounds(), rounds);
+  std::shared_ptr<const FlowColumns> warmed = columns();
+  EXPECT_NE(warmed, first);
+  EXPECT_EQ(warmed->version(), store_->Catalog()->Latest().at("KEN"));
+  EXPECT_EQ(columns(), warmed);  // built once, by the warmer
+}
+
 TEST_F(QueryEngineTest, AggregatesFromCachedColumnsEqualThoseReadFromTheStore) {
   PublishStandardFlows();
   const std::vector<std::vector<std::string>> groupings = {
