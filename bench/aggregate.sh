@@ -42,11 +42,12 @@ echo "catch-up: a new node pulled $total observations from $origins origins in $
 for ((i = 0; i < origins; i++)); do kill "${pids[$i]}" 2>/dev/null || true; done
 region_pid=${pids[-1]}
 echo "region node RSS after catch-up: $(rss_mb "$region_pid") MB"
-# The first aggregate after new versions reads each origin's flows into
-# columns once; later ones read the columns (node/flow_cache.h).
+# Each origin's flows are read into columns once per flow batch, by a
+# background thread once the store is quiet (node/flow_cache.h). The first
+# aggregate right after the catch-up waits for what it has not built yet.
 t0=$(now)
 "$lmx" --node="$region" aggregate flows --by=country --format=csv >/dev/null 2>&1
-echo "first aggregate after catch-up (reads every origin's flows into columns): $(elapsed "$t0" "$(now)") s; region node RSS then $(rss_mb "$region_pid") MB"
+echo "first aggregate right after catch-up (waits for the background column build): $(elapsed "$t0" "$(now)") s; region node RSS then $(rss_mb "$region_pid") MB"
 query() {  # name lmx-args sql
   local ours=() theirs=()
   "$lmx" --node="$region" aggregate flows $2 --format=csv >/dev/null 2>&1  # warm

@@ -1,6 +1,7 @@
 #include "node/store.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -472,6 +473,10 @@ absl::StatusOr<BatchInfo> RocksBatch::Commit(const BatchInfo& meta) {
   if (committed_) return absl::FailedPreconditionError("batch already committed");
   ASSIGN_OR_RETURN(BatchInfo info, store_->CommitBatch(this, meta));
   committed_ = true;
+  // A large batch leaves hundreds of MB of freed rows, messages and
+  // buffers in glibc's heaps, which keep them from the system unless asked
+  // (a 2M-observation catch-up: 379 MB RSS after, 131 MB trimmed).
+  if (spilled()) malloc_trim(0);
   return info;
 }
 
