@@ -50,9 +50,9 @@ absl::StatusOr<std::shared_ptr<const FlowColumns>> FlowCache::Get(
   absl::MutexLock lock(&mu_);
   building_.erase(origin);
   if (!built.ok()) return built.status();
-  auto& cached = cached_[origin];
-  // Keep the newer of two builds.
-  if (cached == nullptr || cached->version_ <= version) cached = *built;
+  // Builds of one origin never overlap (building_), so the last is the one
+  // to keep, even after a reset origin starts its versions again.
+  cached_[origin] = *built;
   return *built;
 }
 

@@ -516,7 +516,9 @@ void PublishSession::Reject(std::vector<v1::RowError>& errors) {
 
 PublishSession::~PublishSession() {
   // The workers read the validator; they finish before it goes.
-  for (auto& message : in_flight_) message.wait();
+  for (auto& message : in_flight_) {
+    if (message.prepared.valid()) message.prepared.wait();
+  }
 }
 
 namespace {
@@ -581,18 +583,23 @@ void PublishSession::AddRows(std::unique_ptr<google::protobuf::Arena> arena,
   if (in_flight_.size() >= kMessagesInFlight) AcceptOldest();
   // With no thread to spare, the rows are checked when they are accepted.
   const auto policy = std::launch::async | std::launch::deferred;
-  in_flight_.push_back(std::async(policy, [this, &rows, arena = std::move(arena)] {
+  const v1::RowBatch* message = &rows;
+  auto prepared = std::async(policy, [this, message] {
     Prepared prepared;
-    prepared.rows.reserve(rows.rows_size());
+    prepared.rows.reserve(message->rows_size());
     google::protobuf::Arena scratch;
-    for (const auto& row : rows.rows()) Prepare(row, &scratch, &prepared);
+    for (const auto& row : message->rows()) Prepare(row, &scratch, &prepared);
     return prepared;
-  }));
+  });
+  in_flight_.push_back({std::move(arena), std::move(prepared)});
 }
 
 void PublishSession::AcceptOldest() {
-  Prepared prepared = in_flight_.front().get();
+  // Taken off the queue first: if the worker failed, nothing is left
+  // behind for the destructor to wait on.
+  InFlight message = std::move(in_flight_.front());
   in_flight_.pop_front();
+  Prepared prepared = message.prepared.get();
   for (size_t i = 0; i < prepared.rows.size(); ++i) Accept(prepared, i);
 }
 

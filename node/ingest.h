@@ -171,7 +171,13 @@ class PublishSession {
   absl::Status store_error_;
   KeyLines seen_;
   // Messages whose rows workers are checking, oldest first.
-  std::deque<std::future<Prepared>> in_flight_;
+  // Each keeps its arena here, outside the task: if no thread can be made,
+  // std::async runs the task deferred after its first copy is gone.
+  struct InFlight {
+    std::unique_ptr<google::protobuf::Arena> arena;
+    std::future<Prepared> prepared;
+  };
+  std::deque<InFlight> in_flight_;
   v1::PublishResponse response_;
   std::vector<v1::RowError> row_errors_;
 };

@@ -323,12 +323,14 @@ class RocksStore : public Store {
     return heads;
   }
   int AddListener(std::function<void()> listener) override {
-    absl::MutexLock lock(&mu_);
+    absl::WriterMutexLock lock(&listeners_mu_);
     listeners_.emplace_back(++listener_ids_, std::move(listener));
     return listener_ids_;
   }
+  // Waits for notifications under way, so a removed listener is never
+  // called again once this returns.
   void RemoveListener(int id) override {
-    absl::MutexLock lock(&mu_);
+    absl::WriterMutexLock lock(&listeners_mu_);
     listeners_.erase(std::remove_if(listeners_.begin(), listeners_.end(),
                                     [&](const auto& listener) { return listener.first == id; }),
                      listeners_.end());
@@ -389,12 +391,8 @@ class RocksStore : public Store {
   // Records a new log hash and tells the listener.
   void AddHash(const std::string& origin, uint64_t version, std::string hash);
   void Notify() const {
-    std::vector<std::pair<int, std::function<void()>>> listeners;
-    {
-      absl::MutexLock lock(&mu_);
-      listeners = listeners_;
-    }
-    for (const auto& listener : listeners) listener.second();
+    absl::ReaderMutexLock lock(&listeners_mu_);
+    for (const auto& listener : listeners_) listener.second();
   }
 
   absl::Status LoadCatalog();
@@ -424,8 +422,11 @@ class RocksStore : public Store {
   uint64_t spool_counter_ ABSL_GUARDED_BY(mu_) = 0;
   // Per origin, the log hash after each version (index version - 1).
   absl::flat_hash_map<std::string, std::vector<std::string>> hashes_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::pair<int, std::function<void()>>> listeners_ ABSL_GUARDED_BY(mu_);
-  int listener_ids_ ABSL_GUARDED_BY(mu_) = 0;
+  // Listeners run under a reader lock of their own (they must not block or
+  // add listeners), never under mu_.
+  mutable absl::Mutex listeners_mu_;
+  std::vector<std::pair<int, std::function<void()>>> listeners_ ABSL_GUARDED_BY(listeners_mu_);
+  int listener_ids_ ABSL_GUARDED_BY(listeners_mu_) = 0;
   // Set when a failed batch could not be undone; refuses further writes.
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
 };
@@ -502,8 +503,9 @@ void RocksStore::AddRows(absl::string_view records, absl::string_view origin, ui
     }
     records.remove_prefix(8 + key_size + value_size);
   }
-  if (!getenv("NOSORT"))
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.key < b.key; });
+  // Stable: a key put twice keeps its last value, as in the spool's order.
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& a, const Row& b) { return a.key < b.key; });
   for (const Row& row : rows) {
     key.assign(row.key.data(), row.key.size());
     AppendVersion(&key, version);
