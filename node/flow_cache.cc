@@ -10,8 +10,11 @@
 
 namespace lmx {
 
-const BatchInfo* FlowCache::FlowBatch(const BatchCatalog& catalog, const std::string& origin,
-                                      const VersionLimits& limits) const {
+namespace {
+
+// The latest flow batch of `origin` at or below its limit, if any.
+const BatchInfo* FlowBatch(const BatchCatalog& catalog, const std::string& origin,
+                           const VersionLimits& limits) {
   auto limit = limits.find(origin);
   if (limit == limits.end()) return nullptr;
   const std::vector<BatchInfo>& batches = catalog.Batches(origin);
@@ -22,6 +25,8 @@ const BatchInfo* FlowCache::FlowBatch(const BatchCatalog& catalog, const std::st
   }
   return nullptr;
 }
+
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<const FlowColumns>> FlowCache::Get(
     const std::string& origin, const VersionLimits& limits) const {

@@ -93,9 +93,6 @@ class FlowCache {
   };
 
  private:
-  // The latest flow batch of `origin` at or below its limit, if any.
-  const BatchInfo* FlowBatch(const BatchCatalog& catalog, const std::string& origin,
-                             const VersionLimits& limits) const;
   absl::StatusOr<std::shared_ptr<const FlowColumns>> Build(const std::string& origin,
                                                            const BatchInfo* batch) const;
 

@@ -117,20 +117,6 @@ void AppendRecord(std::string* out, absl::string_view key, absl::string_view val
   out->append(value.data(), value.size());
 }
 
-// The length of the whole records at the start of `records` (spool
-// format); adds their number to `count`.
-size_t WholeRecords(absl::string_view records, uint64_t* count) {
-  size_t at = 0;
-  while (records.size() - at >= 8) {
-    size_t size = 8 + (absl::little_endian::Load32(records.data() + at) & ~kLogRecord) +
-                  absl::little_endian::Load32(records.data() + at + 4);
-    if (records.size() - at < size) break;
-    at += size;
-    ++*count;
-  }
-  return at;
-}
-
 // Reads spooled records from a file, one at a time. A read error or a
 // truncated record is an error, never a quiet end: applying or undoing part
 // of a batch as if it were all of it would corrupt the store.
@@ -404,10 +390,12 @@ class RocksStore : public Store {
   absl::Status ApplySpool(const std::string& path, absl::string_view origin, uint64_t version,
                           uint64_t expected_rows,
                           const std::function<absl::Status(rocksdb::WriteBatch*)>& commit);
-  // Adds every record in `records` (spool format) to `write` at
-  // `version`: rows to the observations, log chunks to the log.
-  void AddRows(absl::string_view records, absl::string_view origin, uint64_t version,
-               rocksdb::WriteBatch* write) const;
+  // Adds the whole records at the start of `records` (spool format) to
+  // `write` at `version`: rows to the observations, log chunks to the log.
+  // Returns the bytes they take, and adds their number to `count`; a record
+  // cut by the end of `records` is left for the caller.
+  size_t AddRows(absl::string_view records, absl::string_view origin, uint64_t version,
+                 rocksdb::WriteBatch* write, uint64_t* count = nullptr) const;
 
   const std::string dir_;
   const std::string spool_dir_;
@@ -481,8 +469,8 @@ absl::StatusOr<BatchInfo> RocksBatch::Commit(const BatchInfo& meta) {
   return info;
 }
 
-void RocksStore::AddRows(absl::string_view records, absl::string_view origin, uint64_t version,
-                         rocksdb::WriteBatch* write) const {
+size_t RocksStore::AddRows(absl::string_view records, absl::string_view origin, uint64_t version,
+                           rocksdb::WriteBatch* write, uint64_t* count) const {
   // Rows are added in key order: the memtable's skip list inserts a key
   // next to the one before it far faster than at a random place.
   struct Row {
@@ -490,18 +478,21 @@ void RocksStore::AddRows(absl::string_view records, absl::string_view origin, ui
   };
   std::vector<Row> rows;
   std::string key;
-  while (records.size() >= 8) {
-    uint32_t tagged = absl::little_endian::Load32(records.data());
+  size_t at = 0;
+  while (records.size() - at >= 8) {
+    uint32_t tagged = absl::little_endian::Load32(records.data() + at);
     uint32_t key_size = tagged & ~kLogRecord;
-    uint32_t value_size = absl::little_endian::Load32(records.data() + 4);
-    absl::string_view value = records.substr(8 + key_size, value_size);
+    uint32_t value_size = absl::little_endian::Load32(records.data() + at + 4);
+    if (records.size() - at - 8 < static_cast<uint64_t>(key_size) + value_size) break;
+    absl::string_view value = records.substr(at + 8 + key_size, value_size);
     if (tagged & kLogRecord) {
-      key = LogKey(origin, version, absl::big_endian::Load32(records.data() + 8));
+      key = LogKey(origin, version, absl::big_endian::Load32(records.data() + at + 8));
       write->Put(log(), key, rocksdb::Slice(value.data(), value.size()));
     } else {
-      rows.push_back({records.substr(8, key_size), value});
+      rows.push_back({records.substr(at + 8, key_size), value});
     }
-    records.remove_prefix(8 + key_size + value_size);
+    at += 8 + key_size + value_size;
+    if (count != nullptr) ++*count;
   }
   // Stable: a key put twice keeps its last value, as in the spool's order.
   std::stable_sort(rows.begin(), rows.end(),
@@ -511,6 +502,7 @@ void RocksStore::AddRows(absl::string_view records, absl::string_view origin, ui
     AppendVersion(&key, version);
     write->Put(observations(), key, rocksdb::Slice(row.value.data(), row.value.size()));
   }
+  return at;
 }
 
 absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const BatchInfo& meta) {
@@ -680,9 +672,8 @@ absl::Status RocksStore::ApplySpool(
     size_t got = std::fread(block.data() + kept, 1, kApplyChunk, file);
     block.resize(kept + got);
     if (got < kApplyChunk) break;  // the end, or an error: checked below
-    size_t whole = WholeRecords(block, &records);
     rocksdb::WriteBatch write;
-    AddRows(absl::string_view(block).substr(0, whole), origin, version, &write);
+    size_t whole = AddRows(block, origin, version, &write, &records);
     status = FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "apply batch");
     if (!status.ok()) break;
     block.erase(0, whole);
@@ -692,7 +683,8 @@ absl::Status RocksStore::ApplySpool(
   std::fclose(file);
   RETURN_IF_ERROR(status);
   if (read_failed) return FromErrno("read spool", path);
-  if (WholeRecords(block, &records) != block.size()) {
+  rocksdb::WriteBatch write;
+  if (AddRows(block, origin, version, &write, &records) != block.size()) {
     return absl::DataLossError(
         absl::StrCat("spool ", path, " is truncated after ", records, " rows"));
   }
@@ -700,8 +692,6 @@ absl::Status RocksStore::ApplySpool(
     return absl::DataLossError(
         absl::StrCat("spool ", path, " holds ", records, " rows, the batch put ", expected_rows));
   }
-  rocksdb::WriteBatch write;
-  AddRows(block, origin, version, &write);
   return commit(&write);
 }
 

@@ -164,7 +164,9 @@ class Store {
   virtual VersionLimits LogHeads() const = 0;
 
   // Adds a function called after every commit and log append (outside the
-  // store's locks; it must not block). Returns its id for RemoveListener.
+  // locks of the store's data; it must not block, nor add or remove
+  // listeners). Returns its id for RemoveListener, which waits for a call
+  // under way.
   virtual int AddListener(std::function<void()> listener) = 0;
   virtual void RemoveListener(int id) = 0;
 
