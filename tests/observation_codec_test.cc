@@ -7,40 +7,12 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/sample_observations.h"
 
 namespace lmx {
 namespace {
 
 using google::protobuf::util::MessageDifferencer;
-
-v1::Observation Flow(absl::string_view period, absl::string_view country = "KEN") {
-  v1::Observation o;
-  auto* f = o.mutable_flow();
-  f->set_country(std::string(country));
-  f->set_period(std::string(period));
-  f->set_direction(v1::OUTFLOW);
-  f->set_counterpart("SAU");
-  f->set_occupation("2512");
-  f->set_sex("F");
-  f->set_age("_T");
-  f->set_channel("_T");
-  f->set_count(10);
-  f->set_conf_status(v1::F);
-  return o;
-}
-
-v1::Observation Shortage(absl::string_view period, absl::string_view occupation = "2512") {
-  v1::Observation o;
-  auto* s = o.mutable_shortage();
-  s->set_country("KEN");
-  s->set_period(std::string(period));
-  s->set_occupation(std::string(occupation));
-  s->set_region("_T");
-  s->set_activity("_T");
-  s->set_status(v1::SHORTAGE);
-  s->set_shortage_index(0.4);
-  return o;
-}
 
 v1::Observation Vacancy(absl::string_view id, absl::string_view posted = "2025-07-14") {
   v1::Observation o;
@@ -62,14 +34,14 @@ int Month(absl::string_view period) { return TimePeriod::Parse(period)->first_mo
 int LastMonth(absl::string_view period) { return TimePeriod::Parse(period)->last_month(); }
 
 TEST(ObservationCodecTest, KeysOfOneObservationIgnoreMeasuresAndProvenance) {
-  v1::Observation flow = Flow("2025-Q3");
+  v1::Observation flow = SampleFlow("2025-Q3");
   v1::Observation revised = flow;
   revised.mutable_flow()->set_count(999);
   revised.mutable_flow()->set_conf_status(v1::C);
   revised.mutable_flow()->mutable_provenance()->set_version(7);
   EXPECT_EQ(ObservationKey(flow), ObservationKey(revised));
 
-  v1::Observation shortage = Shortage("2025");
+  v1::Observation shortage = SampleShortage("2025");
   v1::Observation other = shortage;
   other.mutable_shortage()->set_status(v1::SURPLUS);
   other.mutable_shortage()->clear_shortage_index();
@@ -85,8 +57,8 @@ TEST(ObservationCodecTest, KeysOfOneObservationIgnoreMeasuresAndProvenance) {
 }
 
 TEST(ObservationCodecTest, KeysDifferWhenAnyDimensionDiffers) {
-  const std::string base = ObservationKey(Flow("2025-Q3"));
-  std::vector<v1::Observation> variants(7, Flow("2025-Q3"));
+  const std::string base = ObservationKey(SampleFlow("2025-Q3"));
+  std::vector<v1::Observation> variants(7, SampleFlow("2025-Q3"));
   variants[0].mutable_flow()->set_period("2025-07");
   variants[1].mutable_flow()->set_direction(v1::INFLOW);
   variants[2].mutable_flow()->set_counterpart("ARE");
@@ -98,15 +70,16 @@ TEST(ObservationCodecTest, KeysDifferWhenAnyDimensionDiffers) {
     EXPECT_NE(ObservationKey(variants[i]), base) << "variant " << i;
   }
   EXPECT_NE(ObservationKey(Vacancy("V-1")), ObservationKey(Vacancy("V-2")));
-  EXPECT_NE(ObservationKey(Shortage("2025", "2")), ObservationKey(Shortage("2025", "25")));
+  EXPECT_NE(ObservationKey(SampleShortage("2025", "2")),
+            ObservationKey(SampleShortage("2025", "25")));
 }
 
 TEST(ObservationCodecTest, KeysStartWithTheDatasetAndCountry) {
-  std::string key = ObservationKey(Flow("2025-Q3", "UGA"));
+  std::string key = ObservationKey(SampleFlow("2025-Q3", "UGA"));
   ASSERT_GE(key.size(), 4u);
   EXPECT_EQ(key[0], v1::DATASET_FLOW);
   EXPECT_EQ(key.substr(1, 3), "UGA");
-  EXPECT_EQ(ObservationKey(Shortage("2025"))[0], v1::DATASET_SHORTAGE);
+  EXPECT_EQ(ObservationKey(SampleShortage("2025"))[0], v1::DATASET_SHORTAGE);
   EXPECT_EQ(ObservationKey(Vacancy("V-1"))[0], v1::DATASET_VACANCY);
 }
 
@@ -116,7 +89,7 @@ TEST(ObservationCodecTest, KeysOrderPeriodsByStartMonthThenLongestFirst) {
                                              "2025-08", "2026",    "2199-12"};
   std::vector<std::pair<std::string, std::string>> keyed;
   for (const std::string& period : in_order) {
-    keyed.emplace_back(ObservationKey(Flow(period)), period);
+    keyed.emplace_back(ObservationKey(SampleFlow(period)), period);
   }
   std::vector<std::pair<std::string, std::string>> sorted = keyed;
   std::reverse(sorted.begin(), sorted.end());
@@ -127,9 +100,9 @@ TEST(ObservationCodecTest, KeysOrderPeriodsByStartMonthThenLongestFirst) {
 }
 
 TEST(ObservationCodecTest, AShorterCodeSortsBeforeTheCodesBelowIt) {
-  std::string major = ObservationKey(Shortage("2025", "2"));
-  std::string unit = ObservationKey(Shortage("2025", "2512"));
-  std::string next_major = ObservationKey(Shortage("2025", "3"));
+  std::string major = ObservationKey(SampleShortage("2025", "2"));
+  std::string unit = ObservationKey(SampleShortage("2025", "2512"));
+  std::string next_major = ObservationKey(SampleShortage("2025", "3"));
   EXPECT_LT(major, unit);
   EXPECT_LT(unit, next_major);
   EXPECT_FALSE(unit.compare(0, major.size(), major) == 0) << "one key is a prefix of another";
@@ -138,9 +111,9 @@ TEST(ObservationCodecTest, AShorterCodeSortsBeforeTheCodesBelowIt) {
 TEST(ObservationCodecTest, ADatasetRangeHoldsItsKeysAndNoOthers) {
   KeyRange ken_flows = DatasetRange(v1::DATASET_FLOW, "KEN");
   KeyRange all_flows = DatasetRange(v1::DATASET_FLOW);
-  const std::string ken_flow = ObservationKey(Flow("2025-Q3", "KEN"));
-  const std::string uga_flow = ObservationKey(Flow("2025-Q3", "UGA"));
-  const std::string ken_shortage = ObservationKey(Shortage("2025-Q3"));
+  const std::string ken_flow = ObservationKey(SampleFlow("2025-Q3", "KEN"));
+  const std::string uga_flow = ObservationKey(SampleFlow("2025-Q3", "UGA"));
+  const std::string ken_shortage = ObservationKey(SampleShortage("2025-Q3"));
   const std::string ken_vacancy = ObservationKey(Vacancy("V-1"));
 
   EXPECT_TRUE(InRange(ken_flows, ken_flow));
@@ -160,17 +133,17 @@ TEST(ObservationCodecTest, ADatasetRangeHoldsItsKeysAndNoOthers) {
 TEST(ObservationCodecTest, APeriodBoundedRangeHoldsPeriodsStartingInsideIt) {
   KeyRange q3 = DatasetRange(v1::DATASET_FLOW, "KEN", Month("2025-Q3"), LastMonth("2025-Q3"));
   for (const char* inside : {"2025-Q3", "2025-07", "2025-08", "2025-09"}) {
-    EXPECT_TRUE(InRange(q3, ObservationKey(Flow(inside)))) << inside;
+    EXPECT_TRUE(InRange(q3, ObservationKey(SampleFlow(inside)))) << inside;
   }
   for (const char* outside : {"2025", "2025-Q2", "2025-06", "2025-Q4", "2025-10", "2026"}) {
-    EXPECT_FALSE(InRange(q3, ObservationKey(Flow(outside)))) << outside;
+    EXPECT_FALSE(InRange(q3, ObservationKey(SampleFlow(outside)))) << outside;
   }
-  EXPECT_FALSE(InRange(q3, ObservationKey(Flow("2025-Q3", "UGA"))));
+  EXPECT_FALSE(InRange(q3, ObservationKey(SampleFlow("2025-Q3", "UGA"))));
 
   KeyRange from_july = DatasetRange(v1::DATASET_FLOW, "KEN", Month("2025-07"));
-  EXPECT_TRUE(InRange(from_july, ObservationKey(Flow("2199-12"))));
-  EXPECT_FALSE(InRange(from_july, ObservationKey(Flow("2025-06"))));
-  EXPECT_FALSE(InRange(from_july, ObservationKey(Flow("2025-07", "UGA"))));
+  EXPECT_TRUE(InRange(from_july, ObservationKey(SampleFlow("2199-12"))));
+  EXPECT_FALSE(InRange(from_july, ObservationKey(SampleFlow("2025-06"))));
+  EXPECT_FALSE(InRange(from_july, ObservationKey(SampleFlow("2025-07", "UGA"))));
 }
 
 TEST(ObservationCodecTest, VacancyRangesIgnorePeriodBounds) {
@@ -179,15 +152,15 @@ TEST(ObservationCodecTest, VacancyRangesIgnorePeriodBounds) {
 }
 
 TEST(ObservationCodecTest, EncodedObservationsDecodeUnchanged) {
-  v1::Observation shortage = Shortage("2025-Q3");
+  v1::Observation shortage = SampleShortage("2025-Q3");
   shortage.mutable_shortage()->set_hard_to_fill(0);
-  v1::Observation no_index = Shortage("2025");
+  v1::Observation no_index = SampleShortage("2025");
   no_index.mutable_shortage()->clear_shortage_index();
   v1::Observation vacancy = Vacancy("V-\xE4\xB8\xAD");
   vacancy.mutable_vacancy()->set_title("Mhandisi wa programu \xE2\x80\x93 Nairobi");
   vacancy.mutable_vacancy()->add_skills("C++");
   vacancy.mutable_vacancy()->add_skills("SQL");
-  v1::Observation flow = Flow("2025-07");
+  v1::Observation flow = SampleFlow("2025-07");
   flow.mutable_flow()->mutable_provenance()->set_classification("SOC2010");
 
   for (const v1::Observation& original : {shortage, no_index, vacancy, flow}) {

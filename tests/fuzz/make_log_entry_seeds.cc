@@ -13,6 +13,7 @@
 #include "lmx/v1/classification.pb.h"
 #include "lmx/v1/federation.pb.h"
 #include "node/observation_codec.h"
+#include "tests/sample_observations.h"
 
 namespace {
 
@@ -32,27 +33,8 @@ int main(int argc, char** argv) {
   if (!identity.ok()) return 1;
   std::remove((dir + "/.seed.key").c_str());
 
-  lmx::v1::Observation shortage;
-  auto* s = shortage.mutable_shortage();
-  s->set_country("KEN");
-  s->set_period("2025-Q1");
-  s->set_occupation("2221");
-  s->set_region("_T");
-  s->set_activity("_T");
-  s->set_status(lmx::v1::SHORTAGE);
-  s->set_shortage_index(0.4);
-  lmx::v1::Observation flow;
-  auto* f = flow.mutable_flow();
-  f->set_country("KEN");
-  f->set_period("2025-01");
-  f->set_direction(lmx::v1::OUTFLOW);
-  f->set_counterpart("SAU");
-  f->set_occupation("2512");
-  f->set_sex("F");
-  f->set_age("_T");
-  f->set_channel("_T");
-  f->set_count(10);
-  f->set_conf_status(lmx::v1::F);
+  lmx::v1::Observation shortage = lmx::SampleShortage("2025-Q1", "2221");
+  lmx::v1::Observation flow = lmx::SampleFlow("2025-01");
   lmx::v1::Crosswalk crosswalk;
   crosswalk.set_id("SOC2010");
   crosswalk.set_target("ISCO08");
