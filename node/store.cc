@@ -25,6 +25,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -44,13 +45,13 @@ constexpr size_t kHashBytes = 32;
 constexpr uint32_t kLogRecord = 0x80000000u;
 // A batch is kept in memory up to this size, then spooled to a file.
 constexpr size_t kSpoolThreshold = 16 << 20;
-// Rows of a spooled batch are applied in RocksDB write batches of this size.
-constexpr size_t kApplyChunk = 4 << 20;
+// A spooled batch is applied in blocks of this size, each one table file.
+constexpr size_t kApplyChunk = 64 << 20;
 constexpr size_t kVersionBytes = 8;
 constexpr size_t kOriginBytes = 3;
 
 // Fault injection for crash tests: when this environment variable is set,
-// the node kills itself right after applying the first chunk of a spooled
+// the node kills itself right after applying the first block of a spooled
 // batch, before the batch commits.
 constexpr char kCrashDuringApply[] = "LMX_FAULT_CRASH_DURING_APPLY";
 
@@ -385,17 +386,33 @@ class RocksStore : public Store {
   // Removes the rows of an uncommitted spooled batch that a crash left
   // behind.
   absl::Status UndoSpool(const std::string& path, absl::string_view origin, uint64_t version);
-  // Applies a sealed spool at `version` in unsynced chunks, then hands the
-  // last chunk to `commit`, which adds the batch record and writes it.
+  // Applies a sealed spool at `version`: each block of it becomes a sorted
+  // table file ingested into the observations (no WAL, memtable or flush
+  // for the rows), its log chunks an unsynced write. The last block's log
+  // chunks go to `commit`, which adds the batch record and writes it.
   absl::Status ApplySpool(const std::string& path, absl::string_view origin, uint64_t version,
                           uint64_t expected_rows,
                           const std::function<absl::Status(rocksdb::WriteBatch*)>& commit);
-  // Adds the whole records at the start of `records` (spool format) to
-  // `write` at `version`: rows to the observations, log chunks to the log.
-  // Returns the bytes they take, and adds their number to `count`; a record
-  // cut by the end of `records` is left for the caller.
-  size_t AddRows(absl::string_view records, absl::string_view origin, uint64_t version,
-                 rocksdb::WriteBatch* write, uint64_t* count = nullptr) const;
+  // The observation rows of spool records, with their keys as stored (the
+  // version appended), in key order.
+  struct SpooledRows {
+    struct Row {
+      absl::string_view key, value;
+    };
+    std::vector<Row> rows;
+    std::string keys;  // what the rows' keys point into
+  };
+  // Reads the whole records at the start of `records` (spool format): log
+  // chunks go to `log_write` at `version`, rows to `rows`, sorted by key
+  // (stably: a key put twice keeps its last value last). Returns the bytes
+  // they take, and adds their number to `count`; a record cut by the end of
+  // `records` is left for the caller. `rows` points into `records`.
+  size_t ReadRecords(absl::string_view records, absl::string_view origin, uint64_t version,
+                     rocksdb::WriteBatch* log_write, SpooledRows* rows,
+                     uint64_t* count = nullptr) const;
+  // Writes `rows` to a table file at `path` and ingests it into the
+  // observations; of a key put twice, the last value is kept.
+  absl::Status IngestRows(const SpooledRows& rows, const std::string& path);
 
   const std::string dir_;
   const std::string spool_dir_;
@@ -469,15 +486,14 @@ absl::StatusOr<BatchInfo> RocksBatch::Commit(const BatchInfo& meta) {
   return info;
 }
 
-size_t RocksStore::AddRows(absl::string_view records, absl::string_view origin, uint64_t version,
-                           rocksdb::WriteBatch* write, uint64_t* count) const {
-  // Rows are added in key order: the memtable's skip list inserts a key
-  // next to the one before it far faster than at a random place.
-  struct Row {
-    absl::string_view key, value;
-  };
-  std::vector<Row> rows;
-  std::string key;
+size_t RocksStore::ReadRecords(absl::string_view records, absl::string_view origin,
+                               uint64_t version, rocksdb::WriteBatch* log_write, SpooledRows* rows,
+                               uint64_t* count) const {
+  rows->rows.clear();
+  rows->keys.clear();
+  // Keys are sorted as stored, with the version: a logical key that is a
+  // prefix of another need not sort before it then.
+  std::vector<std::pair<uint32_t, uint32_t>> keys;  // in rows->keys: offset, size
   size_t at = 0;
   while (records.size() - at >= 8) {
     uint32_t tagged = absl::little_endian::Load32(records.data() + at);
@@ -486,23 +502,53 @@ size_t RocksStore::AddRows(absl::string_view records, absl::string_view origin, 
     if (records.size() - at - 8 < static_cast<uint64_t>(key_size) + value_size) break;
     absl::string_view value = records.substr(at + 8 + key_size, value_size);
     if (tagged & kLogRecord) {
-      key = LogKey(origin, version, absl::big_endian::Load32(records.data() + at + 8));
-      write->Put(log(), key, rocksdb::Slice(value.data(), value.size()));
+      log_write->Put(log(),
+                     LogKey(origin, version, absl::big_endian::Load32(records.data() + at + 8)),
+                     rocksdb::Slice(value.data(), value.size()));
     } else {
-      rows.push_back({records.substr(at + 8, key_size), value});
+      keys.emplace_back(rows->keys.size(), key_size + kVersionBytes);
+      rows->keys.append(records.data() + at + 8, key_size);
+      AppendVersion(&rows->keys, version);
+      rows->rows.push_back({{}, value});
     }
     at += 8 + key_size + value_size;
     if (count != nullptr) ++*count;
   }
-  // Stable: a key put twice keeps its last value, as in the spool's order.
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const Row& a, const Row& b) { return a.key < b.key; });
-  for (const Row& row : rows) {
-    key.assign(row.key.data(), row.key.size());
-    AppendVersion(&key, version);
-    write->Put(observations(), key, rocksdb::Slice(row.value.data(), row.value.size()));
+  // In key order, the memtable's skip list inserts a key next to the one
+  // before it, far faster than at a random place, and a table file needs it.
+  // Files often come in key order already; checking costs one pass.
+  for (size_t i = 0; i < keys.size(); ++i) {
+    rows->rows[i].key = absl::string_view(rows->keys).substr(keys[i].first, keys[i].second);
+  }
+  auto by_key = [](const SpooledRows::Row& a, const SpooledRows::Row& b) { return a.key < b.key; };
+  if (!std::is_sorted(rows->rows.begin(), rows->rows.end(), by_key)) {
+    std::stable_sort(rows->rows.begin(), rows->rows.end(), by_key);
   }
   return at;
+}
+
+absl::Status RocksStore::IngestRows(const SpooledRows& spooled, const std::string& path) {
+  const auto& rows = spooled.rows;
+  if (rows.empty()) return absl::OkStatus();
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(observations()),
+                                observations());
+  RETURN_IF_ERROR(FromRocks(writer.Open(path), "create table file"));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    // A table file holds each key once: the last value put wins, as it
+    // would in a write batch.
+    if (i + 1 < rows.size() && rows[i + 1].key == rows[i].key) continue;
+    RETURN_IF_ERROR(
+        FromRocks(writer.Put(rocksdb::Slice(rows[i].key.data(), rows[i].key.size()),
+                             rocksdb::Slice(rows[i].value.data(), rows[i].value.size())),
+                  "write table file"));
+  }
+  RETURN_IF_ERROR(FromRocks(writer.Finish(), "finish table file"));
+  rocksdb::IngestExternalFileOptions options;
+  options.move_files = true;
+  absl::Status status =
+      FromRocks(db_->IngestExternalFile(observations(), {path}, options), "ingest batch");
+  std::remove(path.c_str());  // left behind when the ingestion failed
+  return status;
 }
 
 absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const BatchInfo& meta) {
@@ -548,7 +594,12 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     // with its record, visible. Concurrent synced writes share an fsync
     // (RocksDB group commit).
     rocksdb::WriteBatch write;
-    AddRows(batch->buffer(), info.origin, info.version, &write);
+    SpooledRows rows;
+    ReadRecords(batch->buffer(), info.origin, info.version, &write, &rows);
+    for (const SpooledRows::Row& row : rows.rows) {
+      write.Put(observations(), rocksdb::Slice(row.key.data(), row.key.size()),
+                rocksdb::Slice(row.value.data(), row.value.size()));
+    }
     add_record(&write);
     RETURN_IF_ERROR(FromRocks(db_->Write(sync, &write), "commit batch"));
   } else {
@@ -664,30 +715,36 @@ absl::Status RocksStore::ApplySpool(
   // The spool is read in blocks; each block's whole records are applied
   // and the cut record at its end starts the next one.
   std::string block;
+  SpooledRows rows;
   uint64_t records = 0;
+  int tables = 0;
   absl::Status status;
-  while (true) {
+  rocksdb::WriteBatch write;
+  bool end = false;
+  while (status.ok() && !end) {
     size_t kept = block.size();
     block.resize(kept + kApplyChunk);
     size_t got = std::fread(block.data() + kept, 1, kApplyChunk, file);
     block.resize(kept + got);
-    if (got < kApplyChunk) break;  // the end, or an error: checked below
-    rocksdb::WriteBatch write;
-    size_t whole = AddRows(block, origin, version, &write, &records);
-    status = FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "apply batch");
-    if (!status.ok()) break;
+    end = got < kApplyChunk;  // the end, or an error: checked below
+    write.Clear();
+    size_t whole = ReadRecords(block, origin, version, &write, &rows, &records);
+    if (end && whole != block.size()) {
+      status = absl::DataLossError(
+          absl::StrCat("spool ", path, " is truncated after ", records, " rows"));
+      break;
+    }
+    status = IngestRows(rows, absl::StrCat(path, ".", tables++, ".sst"));
+    if (status.ok() && !end && write.Count() > 0) {
+      status = FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "apply batch");
+    }
     block.erase(0, whole);
-    if (std::getenv(kCrashDuringApply) != nullptr) std::raise(SIGKILL);
+    if (status.ok() && std::getenv(kCrashDuringApply) != nullptr) std::raise(SIGKILL);
   }
   bool read_failed = std::ferror(file) != 0;
   std::fclose(file);
   RETURN_IF_ERROR(status);
   if (read_failed) return FromErrno("read spool", path);
-  rocksdb::WriteBatch write;
-  if (AddRows(block, origin, version, &write, &records) != block.size()) {
-    return absl::DataLossError(
-        absl::StrCat("spool ", path, " is truncated after ", records, " rows"));
-  }
   if (records != expected_rows) {
     return absl::DataLossError(
         absl::StrCat("spool ", path, " holds ", records, " rows, the batch put ", expected_rows));

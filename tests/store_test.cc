@@ -306,6 +306,29 @@ TEST_F(StoreTest, ACommittedLargeBatchLeavesNoSpoolFileBehind) {
   EXPECT_EQ(ReadLatest().size(), 20u);
 }
 
+TEST_F(StoreTest, ALargeBatchKeepsTheLastValueOfAKeyPutTwiceWithinAndAcrossItsBlocks) {
+  // A spooled batch is applied in 64 MiB blocks, each one table file; a
+  // table file holds each key once, and a later file must win.
+  {
+    auto batch = store_->Begin("KEN");
+    ASSERT_TRUE(batch.ok());
+    ASSERT_TRUE((*batch)->Put(Key("KEN", "across"), "first").ok());
+    std::string value(1 << 20, 'x');
+    for (int i = 0; i < 70; ++i) {
+      ASSERT_TRUE((*batch)->Put(Key("KEN", absl::StrCat("big", i)), value).ok());
+    }
+    ASSERT_TRUE((*batch)->Put(Key("KEN", "across"), "last").ok());
+    ASSERT_TRUE((*batch)->Put(Key("KEN", "within"), "first").ok());
+    ASSERT_TRUE((*batch)->Put(Key("KEN", "within"), "last").ok());
+    auto committed = (*batch)->Commit(BatchInfo());
+    ASSERT_TRUE(committed.ok()) << committed.status();
+  }
+  auto latest = ReadLatest();
+  EXPECT_EQ(latest.size(), 72u);
+  EXPECT_EQ(latest[Key("KEN", "across")].value, "last");
+  EXPECT_EQ(latest[Key("KEN", "within")].value, "last");
+}
+
 TEST_F(StoreTest, ADestroyedLargeBatchLeavesNoTrace) {
   {
     auto batch = store_->Begin("KEN");
