@@ -9,6 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libssl-dev
   iso-codes python3
+  python3-grpcio python3-protobuf  # the Python client (client/python) and its CI test
   clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for tests/fuzz
 )
 

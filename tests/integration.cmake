@@ -3,6 +3,7 @@ add_executable(lmx_integration_tests
   federation_integration_test.cc
   harmonization_integration_test.cc
   node_integration_test.cc
+  python_client_integration_test.cc
   security_integration_test.cc
   node_process.cc
   tcp_proxy.cc)
@@ -13,6 +14,10 @@ target_compile_definitions(lmx_integration_tests PRIVATE
   LMX_NODE_BINARY="$<TARGET_FILE:lmx-node>"
   LMX_CLI_BINARY="$<TARGET_FILE:lmx>"
   LMX_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-  LMX_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
+  LMX_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data"
+  LMX_PYTHON_STUBS_DIR="${PROJECT_BINARY_DIR}/python")
 add_dependencies(lmx_integration_tests lmx-node lmx)
+if(TARGET lmx_python)
+  add_dependencies(lmx_integration_tests lmx_python)
+endif()
 gtest_discover_tests(lmx_integration_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)

@@ -1,0 +1,184 @@
+"""A small Python client of an lmx node, over its gRPC API.
+
+The stubs come from proto/ (the build makes them in build/python, with
+Debian's python3-grpcio and grpc_python_plugin). Put that folder on
+sys.path, or pass it to `load_stubs`, before making a Client:
+
+    import lmx_client
+    lmx_client.load_stubs("build/python")
+    with lmx_client.Client("127.0.0.1:7400", token="...") as node:
+        summary = node.publish("shortages", "shortages.csv")
+        for row in node.aggregate("flows", by=["occupation:1", "country"]):
+            print(row)
+
+Publishing reads the CSV file itself and streams it as `lmx publish` does:
+the node checks every row, and writes all of them or none (or, with
+partial=True, the good ones). Rejected rows come back in the summary's
+`errors`, with their line and column.
+"""
+
+import csv
+import importlib
+import sys
+
+DATASETS = {"shortages": 1, "vacancies": 2, "flows": 3}
+ROWS_PER_MESSAGE = 2000
+
+grpc = None
+pb = {}
+
+
+def load_stubs(path=None):
+    """Imports grpc and the generated lmx.v1 modules (from `path` if given)."""
+    global grpc
+    if path and path not in sys.path:
+        sys.path.insert(0, path)
+    import grpc as grpc_module
+
+    grpc = grpc_module
+    for name in ("observation", "publish", "query"):
+        pb[name] = importlib.import_module(f"lmx.v1.{name}_pb2")
+        pb[name + "_grpc"] = importlib.import_module(f"lmx.v1.{name}_pb2_grpc")
+
+
+def _dataset(name):
+    if name not in DATASETS:
+        raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, not {name!r}")
+    return DATASETS[name]
+
+
+def _filter(countries=(), occupation="", period="", start="", end="", as_of=""):
+    return pb["query"].Filter(countries=list(countries), occupation=occupation, period=period,
+                              to=end, as_of=as_of, **{"from": start})
+
+
+def _value(value):
+    kind = value.WhichOneof("kind")
+    return None if kind is None else getattr(value, kind)
+
+
+class PublishError(Exception):
+    """The node refused a whole batch; `summary` holds the row errors."""
+
+    def __init__(self, summary):
+        first = "; ".join(f"line {e.line}, {e.column}: {e.reason}" for e in summary.errors[:3])
+        super().__init__(f"{summary.rejected} rows rejected, nothing written: {first}")
+        self.summary = summary
+
+
+class Client:
+    def __init__(self, address, token=None, timeout=600):
+        if grpc is None:
+            load_stubs()
+        self._channel = grpc.insecure_channel(address)
+        self._metadata = [("authorization", f"Bearer {token}")] if token else []
+        self._timeout = timeout
+        self._publish = pb["publish_grpc"].PublishServiceStub(self._channel)
+        self._query = pb["query_grpc"].QueryServiceStub(self._channel)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._channel.close()
+
+    def describe(self):
+        """The node's country and, per origin it holds, the latest version."""
+        answer = self._query.Describe(pb["query"].DescribeRequest(), metadata=self._metadata,
+                                      timeout=self._timeout)
+        return answer.country, {o.origin: o.version for o in answer.origins}
+
+    def publish(self, dataset, path, classification="", partial=False, dry_run=False):
+        """Publishes a CSV file; returns the node's PublishResponse summary.
+
+        Raises PublishError when the batch is refused (nothing written).
+        """
+        publish = pb["publish"]
+
+        failure = []  # what went wrong reading the file, if anything
+
+        def requests():
+            with open(path, newline="", encoding="utf-8") as f:
+                reader = csv.reader(f, strict=True)
+                try:
+                    yield from messages(reader)
+                except (csv.Error, UnicodeDecodeError) as error:
+                    # The stream then ends without its end message, and the
+                    # node writes nothing.
+                    failure.append(ValueError(f"{path}:{reader.line_num + 1}: {error}"))
+
+        def messages(reader):
+            columns = next(reader)
+            yield publish.PublishRequest(header=publish.PublishHeader(
+                dataset=_dataset(dataset), source=path, columns=columns, header_line=1,
+                partial=partial, dry_run=dry_run, classification=classification))
+            rows, sent = [], 0
+            line = reader.line_num + 1  # where the next row starts
+            for fields in reader:
+                if fields:
+                    rows.append(publish.Row(line=line, fields=[x.encode() for x in fields]))
+                line = reader.line_num + 1
+                if len(rows) == ROWS_PER_MESSAGE:
+                    sent += len(rows)
+                    yield publish.PublishRequest(rows=publish.RowBatch(rows=rows))
+                    rows = []
+            if rows:
+                sent += len(rows)
+                yield publish.PublishRequest(rows=publish.RowBatch(rows=rows))
+            yield publish.PublishRequest(end=publish.PublishEnd(rows=sent))
+
+        summary = publish.PublishResponse()
+        answers = self._publish.Publish(requests(), metadata=self._metadata,
+                                        timeout=self._timeout)
+        try:
+            for answer in answers:
+                summary.MergeFrom(answer)
+        except grpc.RpcError as error:
+            if failure:
+                raise failure[0] from None
+            if error.code() != grpc.StatusCode.INVALID_ARGUMENT or not summary.rejected_batch:
+                raise
+        if summary.rejected_batch:
+            raise PublishError(summary)
+        return summary
+
+    def query(self, dataset, **filters):
+        """Yields the matching observations (lmx.v1.Observation)."""
+        request = pb["query"].QueryRequest(dataset=_dataset(dataset), filter=_filter(**filters))
+        for answer in self._query.Query(request, metadata=self._metadata, timeout=self._timeout):
+            yield from answer.observations
+
+    def aggregate(self, dataset, by, **filters):
+        """Yields one dict per group: the grouping codes, the measures, `countries`.
+
+        `by` lists dimensions, each optionally with a level: "occupation:1".
+        """
+        grouping = []
+        for item in by:
+            dimension, _, level = item.partition(":")
+            grouping.append(pb["query"].Grouping(dimension=dimension, level=int(level or 0)))
+        request = pb["query"].AggregateRequest(dataset=_dataset(dataset), by=grouping,
+                                               filter=_filter(**filters))
+        columns = []
+        for answer in self._query.Aggregate(request, metadata=self._metadata,
+                                            timeout=self._timeout):
+            columns = columns or list(answer.columns)
+            for row in answer.rows:
+                values = list(row.keys) + [_value(m) for m in row.measures] + [row.countries]
+                yield dict(zip(columns, values))
+
+    def shortages(self, occupation, period="", as_of=""):
+        """Yields, per country, the latest shortage status of an occupation."""
+        request = pb["query"].ShortageViewRequest(occupation=occupation, period=period,
+                                                  as_of=as_of)
+        status = pb["observation"].ShortageStatus
+        for answer in self._query.Shortages(request, metadata=self._metadata,
+                                            timeout=self._timeout):
+            for row in answer.rows:
+                yield {"country": row.country, "period": row.period,
+                       "status": status.Name(row.status),
+                       "shortage_index": row.shortage_index if row.HasField("shortage_index")
+                       else None}
