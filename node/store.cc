@@ -12,6 +12,8 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <system_error>
+#include <thread>
 
 #include "absl/base/internal/endian.h"
 #include "absl/strings/numbers.h"
@@ -45,8 +47,11 @@ constexpr size_t kHashBytes = 32;
 constexpr uint32_t kLogRecord = 0x80000000u;
 // A batch is kept in memory up to this size, then spooled to a file.
 constexpr size_t kSpoolThreshold = 16 << 20;
-// A spooled batch is applied in blocks of this size, each one table file.
+// A spooled batch is applied in blocks of this size, each one or two table
+// files.
 constexpr size_t kApplyChunk = 64 << 20;
+// A block of at least this many rows is written to two table files at once.
+constexpr size_t kParallelTableRows = 100000;
 constexpr size_t kVersionBytes = 8;
 constexpr size_t kOriginBytes = 3;
 
@@ -410,9 +415,9 @@ class RocksStore : public Store {
   size_t ReadRecords(absl::string_view records, absl::string_view origin, uint64_t version,
                      rocksdb::WriteBatch* log_write, SpooledRows* rows,
                      uint64_t* count = nullptr) const;
-  // Writes `rows` to a table file at `path` and ingests it into the
-  // observations; of a key put twice, the last value is kept.
-  absl::Status IngestRows(const SpooledRows& rows, const std::string& path);
+  // Writes `rows` to table files named `prefix`.N.sst and ingests them into
+  // the observations; of a key put twice, the last value is kept.
+  absl::Status IngestRows(const SpooledRows& rows, const std::string& prefix);
 
   const std::string dir_;
   const std::string spool_dir_;
@@ -527,27 +532,58 @@ size_t RocksStore::ReadRecords(absl::string_view records, absl::string_view orig
   return at;
 }
 
-absl::Status RocksStore::IngestRows(const SpooledRows& spooled, const std::string& path) {
+absl::Status RocksStore::IngestRows(const SpooledRows& spooled, const std::string& prefix) {
   const auto& rows = spooled.rows;
   if (rows.empty()) return absl::OkStatus();
-  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(observations()),
-                                observations());
-  RETURN_IF_ERROR(FromRocks(writer.Open(path), "create table file"));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    // A table file holds each key once: the last value put wins, as it
-    // would in a write batch.
-    if (i + 1 < rows.size() && rows[i + 1].key == rows[i].key) continue;
-    RETURN_IF_ERROR(
-        FromRocks(writer.Put(rocksdb::Slice(rows[i].key.data(), rows[i].key.size()),
-                             rocksdb::Slice(rows[i].value.data(), rows[i].value.size())),
-                  "write table file"));
+  // A large block is cut into two key ranges, written to two files at once
+  // (the commit has both cores to itself) and ingested together.
+  std::vector<size_t> bounds = {0};
+  if (rows.size() >= kParallelTableRows) {
+    size_t middle = rows.size() / 2;
+    // A key's puts stay in one file, where the last one wins.
+    while (middle < rows.size() && rows[middle].key == rows[middle - 1].key) ++middle;
+    if (middle < rows.size()) bounds.push_back(middle);
   }
-  RETURN_IF_ERROR(FromRocks(writer.Finish(), "finish table file"));
-  rocksdb::IngestExternalFileOptions options;
-  options.move_files = true;
-  absl::Status status =
-      FromRocks(db_->IngestExternalFile(observations(), {path}, options), "ingest batch");
-  std::remove(path.c_str());  // left behind when the ingestion failed
+  bounds.push_back(rows.size());
+  const size_t files = bounds.size() - 1;
+  std::vector<std::string> paths;
+  for (size_t file = 0; file < files; ++file)
+    paths.push_back(absl::StrCat(prefix, ".", file, ".sst"));
+  const rocksdb::Options options = db_->GetOptions(observations());
+  auto write = [&](size_t file) -> absl::Status {
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, observations());
+    RETURN_IF_ERROR(FromRocks(writer.Open(paths[file]), "create table file"));
+    for (size_t i = bounds[file]; i < bounds[file + 1]; ++i) {
+      // A table file holds each key once: the last value put wins, as it
+      // would in a write batch.
+      if (i + 1 < bounds[file + 1] && rows[i + 1].key == rows[i].key) continue;
+      RETURN_IF_ERROR(
+          FromRocks(writer.Put(rocksdb::Slice(rows[i].key.data(), rows[i].key.size()),
+                               rocksdb::Slice(rows[i].value.data(), rows[i].value.size())),
+                    "write table file"));
+    }
+    return FromRocks(writer.Finish(), "finish table file");
+  };
+  std::vector<absl::Status> written(files);
+  std::thread helper;
+  if (files > 1) {
+    try {
+      helper = std::thread([&] { written[1] = write(1); });
+    } catch (const std::system_error&) {
+      written[1] = write(1);  // no thread to spare: one after the other
+    }
+  }
+  written[0] = write(0);
+  if (helper.joinable()) helper.join();
+  absl::Status status;
+  for (const absl::Status& file : written) status.Update(file);
+  if (status.ok()) {
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;
+    status = FromRocks(db_->IngestExternalFile(observations(), paths, ingest), "ingest batch");
+  }
+  // Left behind when writing or ingesting failed.
+  for (const std::string& file : paths) std::remove(file.c_str());
   return status;
 }
 
@@ -734,7 +770,7 @@ absl::Status RocksStore::ApplySpool(
           absl::StrCat("spool ", path, " is truncated after ", records, " rows"));
       break;
     }
-    status = IngestRows(rows, absl::StrCat(path, ".", tables++, ".sst"));
+      status = IngestRows(rows, absl::StrCat(path, ".", tables++));
     if (status.ok() && !end && write.Count() > 0) {
       status = FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "apply batch");
     }

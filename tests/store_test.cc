@@ -329,6 +329,31 @@ TEST_F(StoreTest, ALargeBatchKeepsTheLastValueOfAKeyPutTwiceWithinAndAcrossItsBl
   EXPECT_EQ(latest[Key("KEN", "within")].value, "last");
 }
 
+TEST_F(StoreTest, ALargeBlockWrittenAsTwoTableFilesKeepsEveryRowOnceAndTheLastValue) {
+  // 150,001 rows of 120 bytes spool and make a block of two key ranges,
+  // written at once; the key put twice sits where the block is cut.
+  constexpr int kRows = 150001;  // with the repeat, the cut falls between its two puts
+  auto key = [](int i) { return Key("KEN", absl::StrFormat("k%06d", i)); };
+  {
+    auto batch = store_->Begin("KEN");
+    ASSERT_TRUE(batch.ok());
+    ASSERT_TRUE((*batch)->Put(key(kRows / 2), "first").ok());
+    std::string value(120, 'v');
+    for (int i = 0; i < kRows; ++i) {
+      if (i == kRows / 2) continue;
+      ASSERT_TRUE((*batch)->Put(key(i), value).ok());
+    }
+    ASSERT_TRUE((*batch)->Put(key(kRows / 2), "last").ok());
+    auto committed = (*batch)->Commit(BatchInfo());
+    ASSERT_TRUE(committed.ok()) << committed.status();
+  }
+  auto latest = ReadLatest();
+  EXPECT_EQ(latest.size(), static_cast<size_t>(kRows));
+  EXPECT_EQ(latest[key(kRows / 2)].value, "last");
+  EXPECT_EQ(latest[key(0)].value, std::string(120, 'v'));
+  EXPECT_EQ(latest[key(kRows - 1)].value, std::string(120, 'v'));
+}
+
 TEST_F(StoreTest, ADestroyedLargeBatchLeavesNoTrace) {
   {
     auto batch = store_->Begin("KEN");
