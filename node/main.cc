@@ -26,6 +26,8 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "node/access.h"
+#include "node/http_server.h"
+#include "node/metrics.h"
 #include "node/node_config.h"
 #include "node/query_engine.h"
 #include "node/replication.h"
@@ -44,7 +46,10 @@ ABSL_FLAG(std::string, region, "",
           "members' data is accepted, and without --peers every other member is pulled from");
 ABSL_FLAG(int64_t, disclosure_threshold, lmx::kDefaultDisclosureThreshold,
           "flow counts in 1..threshold-1 are suppressed before they leave the node");
-ABSL_FLAG(std::string, http_listen, "", "address of the HTTP/SDMX endpoint (not yet served)");
+ABSL_FLAG(std::string, http_listen, "",
+          "HTTP address (/metrics for Prometheus); port 0 picks a free port; off when empty");
+ABSL_FLAG(std::string, http_ready_file, "",
+          "once the HTTP endpoint serves, its HOST:PORT is written to this file");
 ABSL_FLAG(std::string, iso_codes_dir, std::string(lmx::kDefaultIsoCodesDir),
           "where Debian's iso-codes package keeps its JSON files");
 ABSL_FLAG(std::string, config, "",
@@ -81,6 +86,15 @@ bool SplitAddress(const std::string& address, std::string* host, int* port) {
   return !digits.empty() && digits.size() <= 5 &&
          digits.find_first_not_of("0123456789") == std::string::npos &&
          absl::SimpleAtoi(digits, port) && *port <= 65535;
+}
+
+// Writes `address` to `path` (when set), then renames it into place, so a
+// watcher never reads half an address.
+void WriteReadyFile(const std::string& path, const std::string& address) {
+  if (path.empty()) return;
+  std::string partial = path + ".tmp";
+  std::ofstream(partial) << address << "\n";
+  std::rename(partial.c_str(), path.c_str());
 }
 
 // Without credentials the node serves loopback only (SPEC §5).
@@ -130,8 +144,23 @@ int main(int argc, char** argv) {
     return Fail(absl::StrCat("--listen=", listen, " is not HOST:PORT with a port of 0-65535"),
                 kUsage);
   }
-  if (!absl::GetFlag(FLAGS_http_listen).empty()) {
-    std::cerr << "lmx-node: --http_listen is accepted but not used yet\n";
+  const std::string http_listen = absl::GetFlag(FLAGS_http_listen);
+  std::string http_host;
+  int http_port = 0;
+  if (!http_listen.empty()) {
+    if (!SplitAddress(http_listen, &http_host, &http_port)) {
+      return Fail(
+          absl::StrCat("--http_listen=", http_listen, " is not HOST:PORT with a port of 0-65535"),
+          kUsage);
+    }
+    // The HTTP endpoint has no TLS of its own: beyond loopback it belongs
+    // behind a reverse proxy or on a monitoring network, chosen knowingly.
+    if (!IsLoopback(http_host) && !absl::GetFlag(FLAGS_insecure)) {
+      return Fail(absl::StrCat("--http_listen=", http_listen,
+                               " is not a loopback address; the HTTP endpoint is plaintext, so "
+                               "serve it on loopback (behind a proxy) or pass --insecure"),
+                  kUsage);
+    }
   }
   if (absl::GetFlag(FLAGS_disclosure_threshold) < 1) {
     return Fail("--disclosure_threshold must be at least 1 (1 suppresses nothing)", kUsage);
@@ -276,7 +305,9 @@ int main(int argc, char** argv) {
   lmx::PublishLimits limits;
   limits.max_rows = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_batch_rows));
   limits.max_duration = absl::GetFlag(FLAGS_max_stream_duration);
+  lmx::Metrics metrics;
   lmx::PublishServiceImpl publish_service(ingest, limits, &access, &audit, &watchdog);
+  publish_service.set_metrics(&metrics);
   lmx::QueryServiceImpl query_service(*country, &engine, &access, &watchdog, limits.max_duration);
   lmx::ClassificationServiceImpl classification_service(&classifications, &access, &watchdog,
                                                         limits.max_duration);
@@ -285,6 +316,7 @@ int main(int argc, char** argv) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.experimental().SetInterceptorCreators(metrics.Interceptors());
   int port = 0;
   builder.AddListeningPort(listen, server_credentials, &port);
   builder.RegisterService(&publish_service);
@@ -322,12 +354,22 @@ int main(int argc, char** argv) {
               << "\n";
   }
   replication.Start();
-  if (std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
-    // Written then renamed, so a watcher never reads half an address.
-    std::string partial = ready + ".tmp";
-    std::ofstream(partial) << bound << "\n";
-    std::rename(partial.c_str(), ready.c_str());
+  lmx::HttpServer http;
+  if (!http_listen.empty()) {
+    http.Get("/metrics", [&] {
+      return lmx::HttpServer::Answer{200, "text/plain; version=0.0.4; charset=utf-8",
+                                     metrics.Render(**store, &replication)};
+    });
+    auto http_bound = http.Start(http_listen);
+    if (!http_bound.ok()) {
+      replication.Stop();
+      server->Shutdown();
+      return Fail(std::string(http_bound.status().message()));
+    }
+    std::cerr << "lmx-node: metrics on http://" << *http_bound << "/metrics\n";
+    WriteReadyFile(absl::GetFlag(FLAGS_http_ready_file), *http_bound);
   }
+  WriteReadyFile(absl::GetFlag(FLAGS_ready_file), bound);
 
   std::thread stopper([&] {
     int signal = 0;
@@ -342,6 +384,7 @@ int main(int argc, char** argv) {
     std::cerr << "lmx-node: stopping\n";
     // Ends the served Pull streams too, which would otherwise hold
     // Shutdown until its deadline.
+    http.Stop();
     replication.Stop();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   });

@@ -584,6 +584,13 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
 grpc::Status Replication::Peers(grpc::ServerContext* context, const v1::PeersRequest* request,
                                 v1::PeersResponse* response) {
   RETURN_IF_DENIED(options_.access->Authorize(context, Action::kPeers));
+  *response = State();
+  return grpc::Status::OK;
+}
+
+v1::PeersResponse Replication::State() const {
+  v1::PeersResponse answer;
+  v1::PeersResponse* response = &answer;
   response->set_node(options_.country);
   auto catalog = store_->Catalog();
   VersionLimits latest = catalog->Latest();
@@ -642,7 +649,7 @@ grpc::Status Replication::Peers(grpc::ServerContext* context, const v1::PeersReq
     }
     status->set_last_error(peer->last_error);
   }
-  return grpc::Status::OK;
+  return answer;
 }
 
 }  // namespace lmx

@@ -85,6 +85,9 @@ class Replication final : public v1::Federation::Service {
   // catching up; publishing now would fork its log).
   absl::Status CanPublish() const;
 
+  // Replication state, per origin and per peer (what Peers answers).
+  v1::PeersResponse State() const;
+
   grpc::Status Pull(grpc::ServerContext* context, const v1::PullRequest* request,
                     grpc::ServerWriter<v1::PullResponse>* writer) override;
   grpc::Status Peers(grpc::ServerContext* context, const v1::PeersRequest* request,

@@ -207,6 +207,9 @@ grpc::Status PublishServiceImpl::Publish(
   }
   auto result = session.Finish();
   if (!result.ok()) return finish(ToGrpcStatus(result.status()));
+  if (metrics_ != nullptr) {
+    metrics_->RecordPublish(result->accepted(), result->rejected(), result->written());
+  }
 
   // The errors first, in messages of bounded size; then the summary.
   v1::PublishResponse summary = *result;

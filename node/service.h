@@ -15,6 +15,7 @@
 #include "node/access.h"
 #include "node/classification_registry.h"
 #include "node/ingest.h"
+#include "node/metrics.h"
 #include "node/query_engine.h"
 #include "node/stream_watchdog.h"
 
@@ -36,6 +37,10 @@ class PublishServiceImpl final : public v1::PublishService::Service {
         audit_(audit),
         watchdog_(watchdog) {}
 
+  // Counts the rows of every answered publish there; must outlive the
+  // service. Optional.
+  void set_metrics(Metrics* metrics) { metrics_ = metrics; }
+
   grpc::Status Publish(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::PublishResponse, v1::PublishRequest>* stream) override;
@@ -46,6 +51,7 @@ class PublishServiceImpl final : public v1::PublishService::Service {
   const Access* access_;
   const AuditLog* audit_;
   StreamWatchdog* watchdog_;
+  Metrics* metrics_ = nullptr;
 };
 
 class QueryServiceImpl final : public v1::QueryService::Service {

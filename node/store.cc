@@ -387,6 +387,33 @@ class RocksStore : public Store {
     for (const auto& listener : listeners_) listener.second();
   }
 
+  EngineStats Stats() const override {
+    EngineStats stats;
+    auto sum = [&](const char* property) {
+      uint64_t value = 0;
+      return db_->GetAggregatedIntProperty(property, &value) ? value : 0;
+    };
+    auto whole = [&](const char* property) {
+      uint64_t value = 0;
+      return db_->GetIntProperty(property, &value) ? value : 0;
+    };
+    stats.table_bytes = sum("rocksdb.total-sst-files-size");
+    stats.memtable_bytes = sum("rocksdb.cur-size-all-mem-tables");
+    for (auto* handle : handles_) {
+      std::string files;
+      uint64_t count = 0;
+      if (db_->GetProperty(handle, "rocksdb.num-files-at-level0", &files) &&
+          absl::SimpleAtoi(files, &count)) {
+        stats.level0_files += count;
+      }
+    }
+    stats.compaction_pending = sum("rocksdb.compaction-pending");
+    stats.running_compactions = whole("rocksdb.num-running-compactions");
+    stats.running_flushes = whole("rocksdb.num-running-flushes");
+    stats.pending_compaction_bytes = sum("rocksdb.estimate-pending-compaction-bytes");
+    return stats;
+  }
+
   absl::Status LoadCatalog();
   // Removes the rows of an uncommitted spooled batch that a crash left
   // behind.
@@ -770,7 +797,7 @@ absl::Status RocksStore::ApplySpool(
           absl::StrCat("spool ", path, " is truncated after ", records, " rows"));
       break;
     }
-      status = IngestRows(rows, absl::StrCat(path, ".", tables++));
+    status = IngestRows(rows, absl::StrCat(path, ".", tables++));
     if (status.ok() && !end && write.Count() > 0) {
       status = FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "apply batch");
     }

@@ -188,6 +188,19 @@ class Store {
   // pulled again from the region (repair after divergence). Never the
   // node's own country.
   virtual absl::Status ResetOrigin(absl::string_view origin) = 0;
+
+  // What the storage engine reports of itself, for monitoring; summed over
+  // its column families.
+  struct EngineStats {
+    uint64_t table_bytes = 0;     // live and obsolete table files
+    uint64_t memtable_bytes = 0;  // memtables, flushed or not
+    uint64_t level0_files = 0;
+    uint64_t compaction_pending = 0;  // column families that need one
+    uint64_t running_compactions = 0;
+    uint64_t running_flushes = 0;
+    uint64_t pending_compaction_bytes = 0;  // estimated
+  };
+  virtual EngineStats Stats() const = 0;
 };
 
 }  // namespace lmx

@@ -2,13 +2,14 @@
 add_executable(lmx_integration_tests
   federation_integration_test.cc
   harmonization_integration_test.cc
+  metrics_integration_test.cc
   node_integration_test.cc
   python_client_integration_test.cc
   security_integration_test.cc
   node_process.cc
   tcp_proxy.cc)
 target_link_libraries(lmx_integration_tests PRIVATE lmx_csv lmx_proto GTest::gmock GTest::gtest_main
-  gRPC::grpc++ absl::strings)
+  gRPC::grpc++ absl::strings PkgConfig::HTTPLIB)
 target_include_directories(lmx_integration_tests PRIVATE ${PROJECT_SOURCE_DIR})
 target_compile_definitions(lmx_integration_tests PRIVATE
   LMX_NODE_BINARY="$<TARGET_FILE:lmx-node>"
