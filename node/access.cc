@@ -147,13 +147,11 @@ bool Access::open() const {
   return options_.loopback && config_.tokens.empty();
 }
 
-absl::Status Access::Identify(grpc::ServerContext* context, Principal* out) const {
+absl::Status Access::Identify(const Caller& caller, Principal* out) const {
   Principal& who = *out;
-  who.client = context->peer();
-  const auto& metadata = context->client_metadata();
-  auto bearer = metadata.find("authorization");
-  if (bearer != metadata.end()) {
-    absl::string_view value = ToView(bearer->second);
+  who.client = caller.address;
+  if (caller.authorization) {
+    absl::string_view value = *caller.authorization;
     if (!absl::ConsumePrefix(&value, "Bearer ") && !absl::ConsumePrefix(&value, "bearer ")) {
       who.name = "malformed authorization";
       return absl::UnauthenticatedError("the authorization header must be 'Bearer <token>'");
@@ -170,12 +168,10 @@ absl::Status Access::Identify(grpc::ServerContext* context, Principal* out) cons
     who.role = RoleName(token->role);
     return absl::OkStatus();
   }
-  auto auth = context->auth_context();
-  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+  if (caller.certificate_name) {
     // The TLS handshake verified the chain to the region's CA; the common
     // name says which member it is.
-    auto names = auth->FindPropertyValues("x509_common_name");
-    std::string id = names.empty() ? "" : std::string(names.front().data(), names.front().size());
+    const std::string& id = *caller.certificate_name;
     who.name = absl::StrCat("certificate ", id.empty() ? "(no common name)" : id);
     if (!options_.manifest || options_.manifest->Find(id) == nullptr) {
       return absl::PermissionDeniedError(
@@ -200,8 +196,25 @@ absl::Status Access::Identify(grpc::ServerContext* context, Principal* out) cons
 
 absl::StatusOr<Principal> Access::Authorize(grpc::ServerContext* context, Action action,
                                             absl::string_view detail) const {
+  Caller caller;
+  caller.address = context->peer();
+  const auto& metadata = context->client_metadata();
+  if (auto bearer = metadata.find("authorization"); bearer != metadata.end()) {
+    caller.authorization = std::string(ToView(bearer->second));
+  }
+  auto auth = context->auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    auto names = auth->FindPropertyValues("x509_common_name");
+    caller.certificate_name =
+        names.empty() ? "" : std::string(names.front().data(), names.front().size());
+  }
+  return Authorize(caller, action, detail);
+}
+
+absl::StatusOr<Principal> Access::Authorize(const Caller& caller, Action action,
+                                            absl::string_view detail) const {
   Principal who;
-  absl::Status refusal = Identify(context, &who);
+  absl::Status refusal = Identify(caller, &who);
   if (refusal.ok() && who.roles == 0) {
     refusal = absl::UnauthenticatedError(absl::StrCat(
         ActionName(action), " needs credentials: a bearer token (lmx --token, or $LMX_TOKEN)"));

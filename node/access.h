@@ -109,6 +109,17 @@ class Access {
   // PERMISSION_DENIED otherwise, recorded in the audit log with `detail`.
   absl::StatusOr<Principal> Authorize(grpc::ServerContext* context, Action action,
                                       absl::string_view detail = {}) const;
+
+  // What a call says about its caller, whatever carried it (gRPC or HTTP).
+  struct Caller {
+    std::string address;                       // for the audit log
+    std::optional<std::string> authorization;  // the Authorization header
+    // The common name of a client certificate the TLS handshake verified
+    // against the region's CA.
+    std::optional<std::string> certificate_name;
+  };
+  absl::StatusOr<Principal> Authorize(const Caller& caller, Action action,
+                                      absl::string_view detail = {}) const;
   // Whether anonymous callers get every role now.
   bool open() const;
 
@@ -129,7 +140,7 @@ class Access {
   absl::Status ChangeTokens(const Principal& by, absl::string_view action, std::string detail,
                             const std::function<absl::Status(NodeConfig*, std::string*)>& change);
   // Fills in who the caller is, as far as known even when it fails.
-  absl::Status Identify(grpc::ServerContext* context, Principal* who) const;
+  absl::Status Identify(const Caller& caller, Principal* who) const;
 
   Options options_;
   const AuditLog* audit_;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
@@ -22,12 +23,49 @@ HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::Get(const std::string& path, std::function<Answer()> handler) {
+std::optional<std::string> HttpServer::Request::Header(const std::string& name) const {
+  auto it = headers.find(name);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+void HttpServer::Get(const std::string& pattern, Handler handler) {
   impl_->server.Get(
-      path, [handler = std::move(handler)](const httplib::Request&, httplib::Response& response) {
-        Answer answer = handler();
-        response.status = answer.status;
-        response.set_content(std::move(answer.body), answer.content_type.c_str());
+      pattern, [handler = std::move(handler)](const httplib::Request& in, httplib::Response& out) {
+        Request request;
+        request.path = in.path;
+        request.parameters.insert(in.params.begin(), in.params.end());
+        for (const auto& [name, value] : in.headers) {
+          request.headers.emplace(absl::AsciiStrToLower(name), value);
+        }
+        request.remote = absl::StrCat(in.remote_addr, ":", in.remote_port);
+        for (size_t i = 1; i < in.matches.size(); ++i)
+          request.matches.push_back(in.matches[i].str());
+        Answer answer = handler(request);
+        out.status = answer.status;
+        if (!answer.stream) {
+          out.set_content(std::move(answer.body), answer.content_type.c_str());
+          return;
+        }
+        out.set_chunked_content_provider(answer.content_type, [stream = std::move(answer.stream)](
+                                                                  size_t, httplib::DataSink& sink) {
+          // Parts are gathered into chunks of about 64 KiB: one chunk a line
+          // would cost a write each.
+          std::string chunk;
+          bool open = true;
+          auto flush = [&] {
+            open = open && sink.write(chunk.data(), chunk.size());
+            chunk.clear();
+            return open;
+          };
+          stream([&](absl::string_view part) {
+            chunk.append(part.data(), part.size());
+            return chunk.size() < (64 << 10) || flush();
+          });
+          if (!chunk.empty()) flush();
+          sink.done();
+          return true;
+        });
       });
 }
 

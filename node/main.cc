@@ -31,6 +31,7 @@
 #include "node/node_config.h"
 #include "node/query_engine.h"
 #include "node/replication.h"
+#include "node/sdmx.h"
 #include "node/service.h"
 #include "node/store.h"
 #include "node/stream_watchdog.h"
@@ -356,17 +357,18 @@ int main(int argc, char** argv) {
   replication.Start();
   lmx::HttpServer http;
   if (!http_listen.empty()) {
-    http.Get("/metrics", [&] {
+    http.Get("/metrics", [&](const lmx::HttpServer::Request&) {
       return lmx::HttpServer::Answer{200, "text/plain; version=0.0.4; charset=utf-8",
                                      metrics.Render(**store, &replication)};
     });
+    http.Get("/sdmx/3.0/data/(.*)", lmx::SdmxDataHandler(&engine, &access));
     auto http_bound = http.Start(http_listen);
     if (!http_bound.ok()) {
       replication.Stop();
       server->Shutdown();
       return Fail(std::string(http_bound.status().message()));
     }
-    std::cerr << "lmx-node: metrics on http://" << *http_bound << "/metrics\n";
+    std::cerr << "lmx-node: HTTP on " << *http_bound << ": /metrics, /sdmx/3.0/data/\n";
     WriteReadyFile(absl::GetFlag(FLAGS_http_ready_file), *http_bound);
   }
   WriteReadyFile(absl::GetFlag(FLAGS_ready_file), bound);

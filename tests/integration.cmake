@@ -5,6 +5,7 @@ add_executable(lmx_integration_tests
   metrics_integration_test.cc
   node_integration_test.cc
   python_client_integration_test.cc
+  sdmx_integration_test.cc
   security_integration_test.cc
   node_process.cc
   tcp_proxy.cc)

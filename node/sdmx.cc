@@ -1,0 +1,409 @@
+#include "node/sdmx.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "node/status_macros.h"
+#include "node/timestamps.h"
+
+namespace lmx {
+namespace {
+
+const std::vector<SdmxDataflow>& Dataflows() {
+  static const auto* flows = new std::vector<SdmxDataflow>{
+      {"FLOW",
+       v1::DATASET_FLOW,
+       {"REF_AREA", "DIRECTION", "COUNTERPART_AREA", "OCCUPATION", "SEX", "AGE", "CHANNEL"},
+       {"OBS_VALUE"},
+       {"CONF_STATUS"}},
+      {"SHORTAGE",
+       v1::DATASET_SHORTAGE,
+       {"REF_AREA", "OCCUPATION", "REGION", "ACTIVITY"},
+       {"SHORTAGE_STATUS", "SHORTAGE_INDEX", "HARD_TO_FILL"},
+       {}},
+      {"VACANCY_AGG",
+       v1::DATASET_VACANCY_AGG,
+       {"REF_AREA", "OCCUPATION", "REGION", "ACTIVITY"},
+       {"VACANCIES", "POSITIONS"},
+       {}},
+  };
+  return *flows;
+}
+
+absl::Status BadSyntax(absl::string_view message) { return absl::InvalidArgumentError(message); }
+
+// One observation as SDMX-CSV values: the key, the period, the measures
+// and the attributes; `published_at` for updatedAfter.
+struct Row {
+  std::vector<std::string> key;
+  std::string period;
+  std::vector<std::string> values;
+  absl::Time published_at;
+};
+
+std::string Number(int64_t value) { return absl::StrCat(value); }
+
+Row FromObservation(const v1::Observation& observation) {
+  Row row;
+  if (observation.has_flow()) {
+    const v1::Flow& f = observation.flow();
+    row.key = {f.country(),     v1::FlowDirection_Name(f.direction()),
+               f.counterpart(), f.occupation(),
+               f.sex(),         f.age(),
+               f.channel()};
+    row.period = f.period();
+    row.values = {Number(f.count()), v1::ConfStatus_Name(f.conf_status())};
+    row.published_at = FromTimestamp(f.provenance().published_at());
+  } else if (observation.has_shortage()) {
+    const v1::Shortage& s = observation.shortage();
+    row.key = {s.country(), s.occupation(), s.region(), s.activity()};
+    row.period = s.period();
+    row.values = {v1::ShortageStatus_Name(s.status()),
+                  s.has_shortage_index() ? absl::StrCat(s.shortage_index()) : "",
+                  s.has_hard_to_fill() ? Number(s.hard_to_fill()) : ""};
+    row.published_at = FromTimestamp(s.provenance().published_at());
+  }
+  return row;
+}
+
+// A CSV field, quoted when it must be (RFC 4180).
+void AppendField(std::string* line, absl::string_view value) {
+  if (value.find_first_of(",\"\r\n") == absl::string_view::npos) {
+    line->append(value.data(), value.size());
+    return;
+  }
+  line->push_back('"');
+  for (char c : value) {
+    if (c == '"') line->push_back('"');
+    line->push_back(c);
+  }
+  line->push_back('"');
+}
+
+// Visits the rows of `query`'s dataflow that its engine filter lets
+// through, until `visit` returns false.
+absl::Status ForEachRow(const SdmxDataQuery& query, const QueryEngine& engine,
+                        const std::function<bool(Row&&)>& visit) {
+  v1::Filter filter;
+  // Countries narrow the engine's scan; everything else is checked here.
+  for (const std::string& country : query.key[0]) filter.add_countries(country);
+  filter.set_from(query.from);
+  filter.set_to(query.to);
+  if (query.flow->dataset != v1::DATASET_VACANCY_AGG) {
+    v1::QueryRequest request;
+    request.set_dataset(query.flow->dataset);
+    *request.mutable_filter() = filter;
+    return engine.Query(request, [&](const v1::Observation& observation) {
+      return visit(FromObservation(observation));
+    });
+  }
+  // Vacancy microdata stay national: the dataflow is their aggregate by
+  // month of posting, as `lmx aggregate vacancies` counts them.
+  v1::AggregateRequest request;
+  request.set_dataset(v1::DATASET_VACANCY);
+  for (const char* dimension : {"country", "occupation", "region", "activity", "period"}) {
+    request.add_by()->set_dimension(dimension);
+  }
+  *request.mutable_filter() = filter;
+  ASSIGN_OR_RETURN(AggregateResult result, engine.Aggregate(request));
+  std::map<std::string, size_t> column;
+  for (size_t i = 0; i < result.columns.size(); ++i) column[result.columns[i]] = i;
+  auto measure = [&](const v1::AggregateRow& aggregate, const std::string& name) -> std::string {
+    auto it = column.find(name);
+    if (it == column.end() || it->second < 5) return "";
+    const v1::Value& value = aggregate.measures(static_cast<int>(it->second - 5));
+    if (value.has_integer()) return Number(value.integer());
+    if (value.has_real()) return absl::StrCat(value.real());
+    return "";
+  };
+  for (const v1::AggregateRow& aggregate : result.rows) {
+    Row row;
+    row.key.assign(aggregate.keys().begin(), aggregate.keys().begin() + 4);
+    row.period = aggregate.keys(4);
+    row.values = {measure(aggregate, "vacancies"), measure(aggregate, "positions")};
+    row.published_at = absl::InfiniteFuture();  // an aggregate is as new as its data
+    if (!visit(std::move(row))) break;
+  }
+  return absl::OkStatus();
+}
+
+bool Matches(const SdmxDataQuery& query, const Row& row) {
+  for (size_t i = 0; i < query.key.size(); ++i) {
+    if (!query.key[i].empty() && query.key[i].count(row.key[i]) == 0) return false;
+  }
+  if (!query.periods.empty() && query.periods.count(row.period) == 0) return false;
+  if (query.updated_after && row.published_at <= *query.updated_after) return false;
+  return true;
+}
+
+}  // namespace
+
+const SdmxDataflow* FindSdmxDataflow(absl::string_view id) {
+  for (const SdmxDataflow& flow : Dataflows()) {
+    if (id == flow.id) return &flow;
+  }
+  return nullptr;
+}
+
+Action SdmxAction(const SdmxDataflow& flow) {
+  switch (flow.dataset) {
+    case v1::DATASET_SHORTAGE:
+      return Action::kQueryShortages;
+    case v1::DATASET_VACANCY_AGG:
+      return Action::kAggregateVacancies;
+    default:
+      return Action::kQueryFlows;
+  }
+}
+
+absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
+    absl::string_view path, const std::multimap<std::string, std::string>& parameters) {
+  // dataflow/LMX/FLOW/1.0/KEY (the key may be left out: all of it).
+  std::vector<std::string> parts = absl::StrSplit(path, '/');
+  if (parts.size() < 4 || parts.size() > 5) {
+    return BadSyntax("expected /sdmx/3.0/data/dataflow/LMX/{FLOW|SHORTAGE|VACANCY_AGG}/1.0/{key}");
+  }
+  if (parts[0] != "dataflow") {
+    return absl::UnimplementedError(
+        absl::StrCat("context '", parts[0], "': lmx serves data by dataflow only"));
+  }
+  SdmxDataQuery query;
+  query.flow = FindSdmxDataflow(parts[2]);
+  if ((parts[1] != "LMX" && parts[1] != "*") || query.flow == nullptr ||
+      (parts[3] != "1.0" && parts[3] != "*" && parts[3] != "~" && parts[3] != "latest")) {
+    return absl::NotFoundError(absl::StrCat("no dataflow ", parts[1], ":", parts[2], "(", parts[3],
+                                            "); lmx has LMX:FLOW, LMX:SHORTAGE and "
+                                            "LMX:VACANCY_AGG, version 1.0"));
+  }
+  const auto& dimensions = query.flow->dimensions;
+  query.key.resize(dimensions.size());
+  std::string key = parts.size() == 5 ? parts[4] : "*";
+  if (key != "*" && key != "all" && !key.empty()) {
+    std::vector<std::string> codes = absl::StrSplit(key, '.');
+    if (codes.size() != dimensions.size()) {
+      return BadSyntax(absl::StrCat("key '", key, "' has ", codes.size(), " parts; ",
+                                    query.flow->id, " has ", dimensions.size(), " (",
+                                    absl::StrJoin(dimensions, "."), ")"));
+    }
+    for (size_t i = 0; i < codes.size(); ++i) {
+      if (codes[i].empty() || codes[i] == "*") continue;
+      for (absl::string_view code : absl::StrSplit(codes[i], '+')) {
+        if (code.empty()) return BadSyntax(absl::StrCat("key '", key, "': an empty code"));
+        query.key[i].insert(std::string(code));
+      }
+    }
+  }
+  for (const auto& [name, value] : parameters) {
+    if (absl::StartsWith(name, "c[") && absl::EndsWith(name, "]")) {
+      std::string component = name.substr(2, name.size() - 3);
+      bool time = component == "TIME_PERIOD";
+      auto dimension = std::find(dimensions.begin(), dimensions.end(), component);
+      if (!time && dimension == dimensions.end()) {
+        return BadSyntax(absl::StrCat(name, ": ", query.flow->id, " has no dimension ", component,
+                                      " (", absl::StrJoin(dimensions, ", "), ", TIME_PERIOD)"));
+      }
+      std::set<std::string> codes;
+      // '+' joins values; a client that form-encodes the query sends it
+      // as a space, which no code contains.
+      for (absl::string_view term : absl::StrSplit(value, absl::ByAnyChar("+ "))) {
+        std::string op = "eq";
+        if (size_t colon = term.find(':'); colon != absl::string_view::npos && colon == 2) {
+          op = std::string(term.substr(0, 2));
+          term.remove_prefix(3);
+        }
+        if (term.empty()) return BadSyntax(absl::StrCat(name, ": an empty value"));
+        if (op == "eq") {
+          codes.insert(std::string(term));
+        } else if (time && op == "ge") {
+          query.from = std::string(term);
+        } else if (time && op == "le") {
+          query.to = std::string(term);
+        } else {
+          return absl::UnimplementedError(absl::StrCat(name, ": the operator '", op,
+                                                       "' is not served; lmx serves eq, and ge "
+                                                       "and le on TIME_PERIOD"));
+        }
+      }
+      std::set<std::string>& allowed =
+          time ? query.periods : query.key[dimension - dimensions.begin()];
+      if (!codes.empty()) {
+        // A component filter narrows the key's choice for its dimension.
+        if (!allowed.empty()) {
+          std::set<std::string> both;
+          for (const auto& code : codes) {
+            if (allowed.count(code)) both.insert(code);
+          }
+          if (both.empty()) both.insert("");  // nothing can match
+          codes = std::move(both);
+        }
+        allowed = std::move(codes);
+      }
+    } else if (name == "updatedAfter") {
+      absl::Time time;
+      std::string error;
+      if (!absl::ParseTime(absl::RFC3339_full, value, &time, &error)) {
+        return BadSyntax(absl::StrCat("updatedAfter: '", value,
+                                      "' is not an RFC 3339 date-time (2025-01-31T00:00:00Z)"));
+      }
+      query.updated_after = time;
+    } else if (name == "lastNObservations") {
+      if (!absl::SimpleAtoi(value, &query.last_observations) || query.last_observations < 1) {
+        return BadSyntax(absl::StrCat("lastNObservations: '", value, "' is not a positive number"));
+      }
+    } else if (name == "dimensionAtObservation") {
+      if (value != "AllDimensions") {
+        return absl::UnimplementedError(
+            "dimensionAtObservation: SDMX-CSV gives every dimension on each line "
+            "(AllDimensions)");
+      }
+    } else if (name == "labels") {
+      if (value != "id") return absl::UnimplementedError("labels: lmx serves labels=id");
+    } else if (name == "format") {
+      if (value != "csvfile" && value != "sdmx-csv" && value != "csv") {
+        return absl::UnimplementedError(
+            absl::StrCat("format '", value, "': lmx serves SDMX-CSV 2.0 (format=csvfile)"));
+      }
+    } else if (name == "attributes" || name == "measures" || name == "includeHistory" ||
+               name == "firstNObservations" || name == "asOf") {
+      return absl::UnimplementedError(absl::StrCat(name, " is not served yet"));
+    } else {
+      return BadSyntax(absl::StrCat("unknown parameter '", name, "'"));
+    }
+  }
+  return query;
+}
+
+absl::Status WriteSdmxCsv(const SdmxDataQuery& query, const QueryEngine& engine,
+                          const std::function<bool(absl::string_view)>& write, uint64_t* matched) {
+  const SdmxDataflow& flow = *query.flow;
+  const std::string structure_id = absl::StrCat("LMX:", flow.id, "(1.0)");
+  std::string line = "STRUCTURE,STRUCTURE_ID,ACTION";
+  for (const char* column : flow.dimensions) absl::StrAppend(&line, ",", column);
+  absl::StrAppend(&line, ",TIME_PERIOD");
+  for (const char* column : flow.measures) absl::StrAppend(&line, ",", column);
+  for (const char* column : flow.attributes) absl::StrAppend(&line, ",", column);
+  line.push_back('\n');
+  if (!write(line)) return absl::OkStatus();
+  uint64_t written = 0;
+  auto emit = [&](const Row& row) {
+    line = absl::StrCat("dataflow,", structure_id, ",I");
+    for (const std::string& code : row.key) {
+      line.push_back(',');
+      AppendField(&line, code);
+    }
+    line.push_back(',');
+    AppendField(&line, row.period);
+    for (const std::string& value : row.values) {
+      line.push_back(',');
+      AppendField(&line, value);
+    }
+    line.push_back('\n');
+    ++written;
+    return write(line);
+  };
+  absl::Status status;
+  if (query.last_observations == 0) {
+    status =
+        ForEachRow(query, engine, [&](Row&& row) { return !Matches(query, row) || emit(row); });
+  } else {
+    // The last N periods of each series: only those are kept while reading.
+    std::map<std::vector<std::string>, std::map<std::string, Row>> series;
+    status = ForEachRow(query, engine, [&](Row&& row) {
+      if (!Matches(query, row)) return true;
+      auto& periods = series[row.key];
+      std::string period = row.period;
+      periods[std::move(period)] = std::move(row);
+      if (periods.size() > static_cast<size_t>(query.last_observations)) {
+        periods.erase(periods.begin());
+      }
+      return true;
+    });
+    for (const auto& [key, periods] : series) {
+      bool open = true;
+      for (const auto& [period, row] : periods) {
+        if (!(open = emit(row))) break;
+      }
+      if (!open) break;
+    }
+  }
+  if (matched != nullptr) *matched = written;
+  return status;
+}
+
+namespace {
+
+HttpServer::Answer Refusal(const absl::Status& status) {
+  int code = 500;
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      code = 400;
+      break;
+    case absl::StatusCode::kUnauthenticated:
+      code = 401;
+      break;
+    case absl::StatusCode::kPermissionDenied:
+      code = 403;
+      break;
+    case absl::StatusCode::kNotFound:
+      code = 404;
+      break;
+    case absl::StatusCode::kUnimplemented:
+      code = 501;
+      break;
+    default:
+      break;
+  }
+  return {code, "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n"), nullptr};
+}
+
+constexpr char kSdmxCsv[] = "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8";
+
+}  // namespace
+
+HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access) {
+  return [engine, access](const HttpServer::Request& request) -> HttpServer::Answer {
+    auto query =
+        ParseSdmxDataQuery(request.matches.empty() ? "" : request.matches[0], request.parameters);
+    if (!query.ok()) return Refusal(query.status());
+    if (auto accept = request.Header("accept")) {
+      std::string types = absl::AsciiStrToLower(*accept);
+      if (!absl::StrContains(types, "csv") && !absl::StrContains(types, "*/*") &&
+          request.parameters.count("format") == 0) {
+        return {406, "text/plain; charset=utf-8",
+                absl::StrCat("Accept: ", *accept,
+                             ": lmx serves SDMX-CSV 2.0 (application/vnd.sdmx.data+csv)\n"),
+                nullptr};
+      }
+    }
+    Access::Caller caller;
+    caller.address = request.remote;
+    caller.authorization = request.Header("authorization");
+    auto who =
+        access->Authorize(caller, SdmxAction(*query->flow), absl::StrCat("HTTP ", request.path));
+    if (!who.ok()) return Refusal(who.status());
+    // A query that matches nothing is 404, which must be known before the
+    // answer starts: the first match is looked for first.
+    uint64_t matched = 0;
+    int lines = 0;
+    absl::Status probed = WriteSdmxCsv(
+        *query, *engine, [&](absl::string_view) { return ++lines < 2; }, &matched);
+    if (!probed.ok()) return Refusal(probed);
+    if (matched == 0) return Refusal(absl::NotFoundError("no results for this query"));
+    HttpServer::Answer answer;
+    answer.content_type = kSdmxCsv;
+    answer.stream = [engine, query = *std::move(query)](const HttpServer::Write& write) {
+      // An error after the answer started can only cut it short.
+      WriteSdmxCsv(query, *engine, write).IgnoreError();
+    };
+    return answer;
+  };
+}
+
+}  // namespace lmx

@@ -1,0 +1,78 @@
+// SDMX 3.0 REST data queries on the node's HTTP endpoint, answered from
+// its QueryEngine in SDMX-CSV 2.0 (labels=id):
+//
+//   GET /sdmx/3.0/data/dataflow/LMX/{FLOW|SHORTAGE|VACANCY_AGG}/1.0/{key}
+//       ?c[DIM]=A+B&c[TIME_PERIOD]=ge:2024-01+le:2024-12
+//       &updatedAfter=2025-01-01T00:00:00Z&lastNObservations=2
+//
+// The key has one part per key dimension of the dataflow, in order,
+// separated by '.'; a part is '*' or empty for any code, or codes joined by
+// '+'. "*" or "all" alone match everything. Unsupported features answer 501,
+// bad syntax 400, a query matching nothing 404 (SDMX REST status codes).
+#ifndef LMX_NODE_SDMX_H_
+#define LMX_NODE_SDMX_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "lmx/v1/query.pb.h"
+#include "node/access.h"
+#include "node/http_server.h"
+#include "node/query_engine.h"
+
+namespace lmx {
+
+// One of lmx's dataflows: its columns in SDMX-CSV order.
+struct SdmxDataflow {
+  const char* id;  // FLOW
+  v1::Dataset dataset;
+  std::vector<const char*> dimensions;  // the key, in order; TIME_PERIOD follows
+  std::vector<const char*> measures;
+  std::vector<const char*> attributes;
+};
+
+// FLOW, SHORTAGE and VACANCY_AGG; null for another id.
+const SdmxDataflow* FindSdmxDataflow(absl::string_view id);
+
+struct SdmxDataQuery {
+  const SdmxDataflow* flow = nullptr;
+  // Allowed codes per key dimension; an empty set allows any code.
+  std::vector<std::set<std::string>> key;
+  std::string from, to;           // TIME_PERIOD range, inclusive; empty is open
+  std::set<std::string> periods;  // c[TIME_PERIOD]=2025+2026; empty allows any
+  std::optional<absl::Time> updated_after;
+  int last_observations = 0;  // per series; 0 keeps all
+};
+
+// Reads a data query from the path after /sdmx/3.0/data/ and the query
+// parameters. INVALID_ARGUMENT for bad syntax, NOT_FOUND for an unknown
+// dataflow, UNIMPLEMENTED for what lmx does not serve (yet).
+absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
+    absl::string_view path, const std::multimap<std::string, std::string>& parameters);
+
+// The action reading `flow` needs: the same as reading it over gRPC.
+Action SdmxAction(const SdmxDataflow& flow);
+
+// Calls `write` with the SDMX-CSV header line and then each matching
+// observation's line (each ending in "\n") until it returns false.
+// `matched` counts the observations written.
+absl::Status WriteSdmxCsv(const SdmxDataQuery& query, const QueryEngine& engine,
+                          const std::function<bool(absl::string_view)>& write,
+                          uint64_t* matched = nullptr);
+
+// The HTTP handler of /sdmx/3.0/data/(.*): parses, authorizes the caller's
+// bearer token like a gRPC read, and streams the answer. Both must outlive
+// the handler.
+HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access);
+
+}  // namespace lmx
+
+#endif  // LMX_NODE_SDMX_H_

@@ -1,0 +1,216 @@
+// SDMX 3.0 REST data queries on a real node's HTTP endpoint: SDMX-CSV 2.0
+// with the numbers `lmx` gives, the key syntax and filters, the SDMX REST
+// status codes, and the same roles as over gRPC.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "tests/node_process.h"
+
+namespace lmx::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+constexpr char kFlows[] =
+    "period,direction,counterpart,count,occupation,sex\n"
+    "2024,OUTFLOW,SAU,3,7212,M\n"
+    "2025,OUTFLOW,SAU,4,7212,M\n"
+    "2025,INFLOW,UGA,5,2221,F\n"
+    "2025,OUTFLOW,ARE,6,5322,F\n";
+constexpr char kShortages[] =
+    "period,occupation,status,shortage_index,hard_to_fill\n"
+    "2025-Q1,2221,SHORTAGE,0.5,40\n"
+    "2025-Q1,7212,SURPLUS,-0.25,\n";
+constexpr char kVacancies[] =
+    "vacancy_id,posted,occupation,positions\n"
+    "V-1,2025-03-02,2221,2\n"
+    "V-2,2025-03-09,2221,3\n"
+    "V-3,2025-04-01,7212,1\n";
+
+struct Got {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+class SdmxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("sdmx");
+    for (const char* role : {"publisher", "reader", "analyst"}) {
+      CliResult made = RunLmx({"admin", "token", "create", "--config=" + dir_ + "/data/config.json",
+                               absl::StrCat("--name=", role), absl::StrCat("--role=", role)});
+      ASSERT_EQ(made.exit_code, 0) << made.err;
+      tokens_[role] = std::string(absl::StripAsciiWhitespace(made.out));
+    }
+    node_ = std::make_unique<NodeProcess>("KEN", dir_ + "/data");
+    std::string error;
+    ASSERT_TRUE(
+        node_->Start(&error, {"--http_listen=127.0.0.1:0", "--http_ready_file=" + dir_ + "/http"}))
+        << error;
+    http_ = std::string(absl::StripTrailingAsciiWhitespace(ReadFile(dir_ + "/http")));
+    for (const auto& [dataset, text] : std::vector<std::pair<std::string, std::string>>{
+             {"flows", kFlows}, {"shortages", kShortages}, {"vacancies", kVacancies}}) {
+      std::string path = dir_ + "/" + dataset + ".csv";
+      WriteFile(path, text);
+      CliResult published = Lmx("publisher", {"publish", dataset, path});
+      ASSERT_EQ(published.exit_code, 0) << published.err;
+    }
+  }
+
+  void TearDown() override {
+    node_.reset();
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+
+  CliResult Lmx(const std::string& role, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--node=" + node_->address(), "--token=" + tokens_[role]});
+    return RunLmx(args);
+  }
+
+  // GET /sdmx/3.0/data/dataflow/LMX/`query` as `role` (none when empty).
+  Got Get(const std::string& query, const std::string& role = "analyst",
+          const std::string& accept = "") {
+    std::vector<std::string> parts = absl::StrSplit(http_, ':');
+    httplib::Client client(parts[0], std::stoi(parts[1]));
+    client.set_read_timeout(20, 0);
+    httplib::Headers headers;
+    if (!role.empty()) headers.emplace("Authorization", "Bearer " + tokens_[role]);
+    if (!accept.empty()) headers.emplace("Accept", accept);
+    auto answer = client.Get(("/sdmx/3.0/data/dataflow/LMX/" + query).c_str(), headers);
+    Got got;
+    if (!answer) return got;
+    got.status = answer->status;
+    got.content_type = answer->get_header_value("Content-Type");
+    got.body = answer->body;
+    return got;
+  }
+
+  std::string dir_;
+  std::map<std::string, std::string> tokens_;
+  std::unique_ptr<NodeProcess> node_;
+  std::string http_;
+};
+
+// Sums of `value` by `by` over SDMX-CSV or `lmx --format=csv` rows.
+std::map<std::string, int64_t> SumBy(const std::vector<std::map<std::string, std::string>>& rows,
+                                     const std::string& by, const std::string& value) {
+  std::map<std::string, int64_t> sums;
+  for (const auto& row : rows) {
+    int64_t number = 0;
+    EXPECT_TRUE(absl::SimpleAtoi(row.at(value), &number)) << row.at(value);
+    sums[row.at(by)] += number;
+  }
+  return sums;
+}
+
+TEST_F(SdmxTest, FlowDataIsSdmxCsvWithTheNumbersOfLmxAggregate) {
+  Got got = Get("FLOW/1.0/*");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_THAT(got.content_type, HasSubstr("application/vnd.sdmx.data+csv; version=2.0.0"));
+  EXPECT_EQ(got.body.substr(0, got.body.find('\n')),
+            "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,DIRECTION,COUNTERPART_AREA,OCCUPATION,SEX,"
+            "AGE,CHANNEL,TIME_PERIOD,OBS_VALUE,CONF_STATUS");
+  auto rows = CsvAnswer(got.body);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0]["STRUCTURE"], "dataflow");
+  EXPECT_EQ(rows[0]["STRUCTURE_ID"], "LMX:FLOW(1.0)");
+  EXPECT_EQ(rows[0]["ACTION"], "I");
+
+  auto cli =
+      CsvAnswer(Lmx("analyst", {"aggregate", "flows", "--by=counterpart", "--format=csv"}).out);
+  EXPECT_EQ(SumBy(rows, "COUNTERPART_AREA", "OBS_VALUE"), SumBy(cli, "counterpart", "count"));
+  EXPECT_THAT(SumBy(rows, "COUNTERPART_AREA", "OBS_VALUE"),
+              ElementsAre(Pair("ARE", 6), Pair("SAU", 7), Pair("UGA", 5)));
+}
+
+TEST_F(SdmxTest, KeysAndFiltersSelectExactlyTheirObservations) {
+  auto values = [&](const std::string& query) {
+    Got got = Get(query);
+    EXPECT_EQ(got.status, 200) << query << ": " << got.body;
+    std::vector<std::string> out;
+    for (auto& row : CsvAnswer(got.body)) {
+      out.push_back(
+          absl::StrCat(row["COUNTERPART_AREA"], " ", row["TIME_PERIOD"], " ", row["OBS_VALUE"]));
+    }
+    return out;
+  };
+  EXPECT_THAT(values("FLOW/1.0/KEN.OUTFLOW.SAU+ARE...."),
+              UnorderedElementsAre("SAU 2024 3", "SAU 2025 4", "ARE 2025 6"));
+  EXPECT_THAT(values("FLOW/1.0/..UGA...._T"), ElementsAre("UGA 2025 5"));
+  // '+' sent as it is, and form-encoded as a space.
+  EXPECT_THAT(values("FLOW/1.0/*?c[TIME_PERIOD]=ge:2025-01+le:2025-12&c[DIRECTION]=OUTFLOW"),
+              UnorderedElementsAre("SAU 2025 4", "ARE 2025 6"));
+  EXPECT_THAT(values("FLOW/1.0/*?c%5BSEX%5D=F%20M&c%5BOCCUPATION%5D=7212"),
+              UnorderedElementsAre("SAU 2024 3", "SAU 2025 4"));
+  EXPECT_THAT(values("FLOW/1.0/KEN.OUTFLOW.SAU....?lastNObservations=1&"
+                     "dimensionAtObservation=AllDimensions"),
+              ElementsAre("SAU 2025 4"));
+  EXPECT_EQ(Get("FLOW/1.0/*?updatedAfter=2199-01-01T00:00:00Z").status, 404);
+  EXPECT_EQ(values("FLOW/1.0/*?updatedAfter=2000-01-01T00:00:00Z").size(), 4u);
+}
+
+TEST_F(SdmxTest, ShortagesAndVacancyAggregatesAreServed) {
+  Got shortages = Get("SHORTAGE/1.0/KEN.2221..", "reader");
+  ASSERT_EQ(shortages.status, 200) << shortages.body;
+  auto rows = CsvAnswer(shortages.body);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["TIME_PERIOD"], "2025-Q1");
+  EXPECT_EQ(rows[0]["SHORTAGE_STATUS"], "SHORTAGE");
+  EXPECT_EQ(rows[0]["SHORTAGE_INDEX"], "0.5");
+  EXPECT_EQ(rows[0]["HARD_TO_FILL"], "40");
+
+  Got vacancies = Get("VACANCY_AGG/1.0/*", "reader");
+  ASSERT_EQ(vacancies.status, 200) << vacancies.body;
+  rows = CsvAnswer(vacancies.body);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["OCCUPATION"], "2221");
+  EXPECT_EQ(rows[0]["TIME_PERIOD"], "2025-03");
+  EXPECT_EQ(rows[0]["VACANCIES"], "2");
+  EXPECT_EQ(rows[0]["POSITIONS"], "5");
+  EXPECT_EQ(rows[1]["OCCUPATION"], "7212");
+  EXPECT_EQ(rows[1]["TIME_PERIOD"], "2025-04");
+  EXPECT_EQ(rows[1]["VACANCIES"], "1");
+}
+
+TEST_F(SdmxTest, ErrorsFollowTheSdmxRestStatusCodes) {
+  Got got = Get("FLOW/1.0/KEN.OUTFLOW");
+  EXPECT_EQ(got.status, 400);
+  EXPECT_THAT(got.body, HasSubstr("key 'KEN.OUTFLOW' has 2 parts; FLOW has 7"));
+  EXPECT_EQ(Get("FLOW/1.0/*?c[WIDGET]=1").status, 400);
+  EXPECT_EQ(Get("FLOW/1.0/*?colour=red").status, 400);
+  EXPECT_EQ(Get("FLOW/1.0/*?c[TIME_PERIOD]=2025-13").status, 404);  // a code no data has
+  EXPECT_EQ(Get("FLOW/1.0/*?c[TIME_PERIOD]=ge:2025-13").status, 400);
+  EXPECT_EQ(Get("MIGRANTS/1.0/*").status, 404);
+  EXPECT_EQ(Get("FLOW/1.0/KEN.RETURN.....").status, 404);
+  EXPECT_EQ(Get("FLOW/1.0/*?c[OBS_VALUE]=gt:3").status, 400);
+  EXPECT_EQ(Get("FLOW/1.0/*?c[SEX]=ne:F").status, 501);
+  EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "application/vnd.sdmx.data+json").status, 406);
+  EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "text/csv").status, 200);
+}
+
+TEST_F(SdmxTest, CallersNeedTheRolesTheSameReadNeedsOverGrpc) {
+  Got anonymous = Get("SHORTAGE/1.0/*", "");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_THAT(anonymous.body, HasSubstr("needs credentials"));
+  EXPECT_EQ(Get("FLOW/1.0/*", "reader").status, 403);
+  EXPECT_EQ(Get("SHORTAGE/1.0/*", "reader").status, 200);
+  EXPECT_EQ(Get("FLOW/1.0/*", "analyst").status, 200);
+}
+
+}  // namespace
+}  // namespace lmx::testing
