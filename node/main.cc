@@ -209,6 +209,14 @@ int main(int argc, char** argv) {
                      config_path, " --name=NAME --role=admin` first"),
         kUsage);
   }
+  if (!http_listen.empty() && !IsLoopback(http_host) && config->tokens.empty()) {
+    // Anonymous callers get every role on an open node: fine on loopback,
+    // never for a whole network.
+    return Fail(
+        absl::StrCat("--http_listen=", http_listen, ": no credentials are configured in ",
+                     config_path, ", so HTTP is served on loopback only; create a token first"),
+        kUsage);
+  }
   std::shared_ptr<grpc::ServerCredentials> server_credentials = grpc::InsecureServerCredentials();
   if (tls) {
     if (!federation.manifest) return Fail("TLS needs the region manifest (--region)", kUsage);

@@ -150,6 +150,15 @@ TEST_F(MetricsTest, ShowsWhatAPeerReplicatesAndHowFreshItIs) {
   EXPECT_THAT(text, HasSubstr("lmx_replication_last_contact_age_seconds{origin=\"UGA\"} "));
 }
 
+TEST(MetricsFlagsTest, AnOpenNodeServesHttpOnLoopbackOnlyEvenWithInsecure) {
+  std::string dir = MakeTempDir("open-http");
+  CliResult run = RunProgram(LMX_NODE_BINARY, {"--country=KEN", "--data_dir=" + dir,
+                                               "--http_listen=0.0.0.0:0", "--insecure"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("no credentials are configured"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST(MetricsFlagsTest, APlaintextHttpEndpointBeyondLoopbackIsRefused) {
   CliResult run = RunProgram(
       LMX_NODE_BINARY, {"--country=KEN", "--data_dir=/nonexistent/x", "--http_listen=0.0.0.0:0"});
