@@ -5,6 +5,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "httplib.h"
 
 namespace lmx {
@@ -14,10 +16,12 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {
-  // Scrapes and a few readers, not a web site: two threads are plenty.
-  impl_->server.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // Scrapes and a few readers, not a web site: a few threads, and idle
+  // connections closed soon, so that slow callers cannot hold them all.
+  impl_->server.new_task_queue = [] { return new httplib::ThreadPool(4); };
+  impl_->server.set_keep_alive_timeout(2);
   impl_->server.set_read_timeout(10, 0);
-  impl_->server.set_write_timeout(10, 0);
+  impl_->server.set_write_timeout(30, 0);
   impl_->server.set_payload_max_length(64 << 10);
 }
 
@@ -90,6 +94,12 @@ absl::StatusOr<std::string> HttpServer::Start(const std::string& address) {
     return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", address));
   }
   thread_ = std::thread([this] { impl_->server.listen_after_bind(); });
+  // stop() does nothing until the server runs: wait for it, so that a Stop
+  // right after Start cannot leave the thread serving forever.
+  auto deadline = absl::Now() + absl::Seconds(10);
+  while (!impl_->server.is_running() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
   return absl::StrCat(address.substr(0, colon), ":", port);
 }
 

@@ -154,12 +154,12 @@ int main(int argc, char** argv) {
           absl::StrCat("--http_listen=", http_listen, " is not HOST:PORT with a port of 0-65535"),
           kUsage);
     }
-    // The HTTP endpoint has no TLS of its own: beyond loopback it belongs
-    // behind a reverse proxy or on a monitoring network, chosen knowingly.
+    // The HTTP endpoint has no TLS of its own: beyond loopback it is served
+    // only when chosen knowingly, and only with tokens (checked below).
     if (!IsLoopback(http_host) && !absl::GetFlag(FLAGS_insecure)) {
       return Fail(absl::StrCat("--http_listen=", http_listen,
                                " is not a loopback address; the HTTP endpoint is plaintext, so "
-                               "serve it on loopback (behind a proxy) or pass --insecure"),
+                               "serve it on loopback, or pass --insecure with tokens configured"),
                   kUsage);
     }
   }
@@ -294,7 +294,10 @@ int main(int argc, char** argv) {
   lmx::Access::Options access_options;
   access_options.country = *country;
   access_options.config_path = config_path;
-  access_options.loopback = loopback;
+  // Open to anonymous callers only while everything it serves is on
+  // loopback: a token-less config reloaded later must not open an HTTP
+  // endpoint on the network.
+  access_options.loopback = loopback && (http_listen.empty() || IsLoopback(http_host));
   access_options.manifest = federation.manifest;
   lmx::Access access(access_options, *config, &audit);
   lmx::StreamWatchdog watchdog;

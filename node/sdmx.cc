@@ -91,6 +91,12 @@ void AppendField(std::string* line, absl::string_view value) {
 // through, until `visit` returns false.
 absl::Status ForEachRow(const SdmxDataQuery& query, const QueryEngine& engine,
                         const std::function<bool(Row&&)>& visit) {
+  // A component filter that left a dimension no code matches nothing.
+  const std::set<std::string> none = {""};
+  for (const auto& codes : query.key) {
+    if (codes == none) return absl::OkStatus();
+  }
+  if (query.periods == none) return absl::OkStatus();
   v1::Filter filter;
   // Countries narrow the engine's scan; everything else is checked here.
   for (const std::string& country : query.key[0]) filter.add_countries(country);
@@ -254,8 +260,13 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
       }
       query.updated_after = time;
     } else if (name == "lastNObservations") {
-      if (!absl::SimpleAtoi(value, &query.last_observations) || query.last_observations < 1) {
-        return BadSyntax(absl::StrCat("lastNObservations: '", value, "' is not a positive number"));
+      // Kept per series while the data is read: bounded, so that no query
+      // holds a dataset in memory many times over.
+      constexpr int kMaxLastObservations = 1000;
+      if (!absl::SimpleAtoi(value, &query.last_observations) || query.last_observations < 1 ||
+          query.last_observations > kMaxLastObservations) {
+        return BadSyntax(absl::StrCat("lastNObservations: '", value, "' is not a number from 1 to ",
+                                      kMaxLastObservations));
       }
     } else if (name == "dimensionAtObservation") {
       if (value != "AllDimensions") {
@@ -276,6 +287,10 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
     } else {
       return BadSyntax(absl::StrCat("unknown parameter '", name, "'"));
     }
+  }
+  if (query.updated_after && query.flow->dataset == v1::DATASET_VACANCY_AGG) {
+    return absl::UnimplementedError(
+        "updatedAfter: VACANCY_AGG is computed from the latest vacancies, not kept by update");
   }
   return query;
 }
@@ -389,18 +404,25 @@ HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* acc
         access->Authorize(caller, SdmxAction(*query->flow), absl::StrCat("HTTP ", request.path));
     if (!who.ok()) return Refusal(who.status());
     // A query that matches nothing is 404, which must be known before the
-    // answer starts: the first match is looked for first.
+    // answer starts: the first match is looked for first. Any match means
+    // at least one of the last N observations too.
+    SdmxDataQuery probe = *query;
+    probe.last_observations = 0;
     uint64_t matched = 0;
     int lines = 0;
     absl::Status probed = WriteSdmxCsv(
-        *query, *engine, [&](absl::string_view) { return ++lines < 2; }, &matched);
+        probe, *engine, [&](absl::string_view) { return ++lines < 2; }, &matched);
     if (!probed.ok()) return Refusal(probed);
     if (matched == 0) return Refusal(absl::NotFoundError("no results for this query"));
     HttpServer::Answer answer;
     answer.content_type = kSdmxCsv;
     answer.stream = [engine, query = *std::move(query)](const HttpServer::Write& write) {
-      // An error after the answer started can only cut it short.
-      WriteSdmxCsv(query, *engine, write).IgnoreError();
+      // An error after the answer started can only cut it short; nothing
+      // may escape into the HTTP library, which would end the node.
+      try {
+        WriteSdmxCsv(query, *engine, write).IgnoreError();
+      } catch (const std::exception&) {
+      }
     };
     return answer;
   };

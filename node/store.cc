@@ -344,6 +344,33 @@ class RocksStore : public Store {
   }
   absl::Status ResetOrigin(absl::string_view origin) override;
 
+  EngineStats Stats() const override {
+    EngineStats stats;
+    auto sum = [&](const char* property) {
+      uint64_t value = 0;
+      return db_->GetAggregatedIntProperty(property, &value) ? value : 0;
+    };
+    auto whole = [&](const char* property) {
+      uint64_t value = 0;
+      return db_->GetIntProperty(property, &value) ? value : 0;
+    };
+    stats.table_bytes = sum("rocksdb.total-sst-files-size");
+    stats.memtable_bytes = sum("rocksdb.cur-size-all-mem-tables");
+    for (auto* handle : handles_) {
+      std::string files;
+      uint64_t count = 0;
+      if (db_->GetProperty(handle, "rocksdb.num-files-at-level0", &files) &&
+          absl::SimpleAtoi(files, &count)) {
+        stats.level0_files += count;
+      }
+    }
+    stats.compaction_pending = sum("rocksdb.compaction-pending");
+    stats.running_compactions = whole("rocksdb.num-running-compactions");
+    stats.running_flushes = whole("rocksdb.num-running-flushes");
+    stats.pending_compaction_bytes = sum("rocksdb.estimate-pending-compaction-bytes");
+    return stats;
+  }
+
   absl::Status AppendAudit(absl::string_view record) override {
     absl::MutexLock lock(&audit_mu_);
     if (last_audit_ == 0) {
@@ -385,33 +412,6 @@ class RocksStore : public Store {
   void Notify() const {
     absl::ReaderMutexLock lock(&listeners_mu_);
     for (const auto& listener : listeners_) listener.second();
-  }
-
-  EngineStats Stats() const override {
-    EngineStats stats;
-    auto sum = [&](const char* property) {
-      uint64_t value = 0;
-      return db_->GetAggregatedIntProperty(property, &value) ? value : 0;
-    };
-    auto whole = [&](const char* property) {
-      uint64_t value = 0;
-      return db_->GetIntProperty(property, &value) ? value : 0;
-    };
-    stats.table_bytes = sum("rocksdb.total-sst-files-size");
-    stats.memtable_bytes = sum("rocksdb.cur-size-all-mem-tables");
-    for (auto* handle : handles_) {
-      std::string files;
-      uint64_t count = 0;
-      if (db_->GetProperty(handle, "rocksdb.num-files-at-level0", &files) &&
-          absl::SimpleAtoi(files, &count)) {
-        stats.level0_files += count;
-      }
-    }
-    stats.compaction_pending = sum("rocksdb.compaction-pending");
-    stats.running_compactions = whole("rocksdb.num-running-compactions");
-    stats.running_flushes = whole("rocksdb.num-running-flushes");
-    stats.pending_compaction_bytes = sum("rocksdb.estimate-pending-compaction-bytes");
-    return stats;
   }
 
   absl::Status LoadCatalog();
@@ -577,7 +577,7 @@ absl::Status RocksStore::IngestRows(const SpooledRows& spooled, const std::strin
   for (size_t file = 0; file < files; ++file)
     paths.push_back(absl::StrCat(prefix, ".", file, ".sst"));
   const rocksdb::Options options = db_->GetOptions(observations());
-  auto write = [&](size_t file) -> absl::Status {
+  auto write_file = [&](size_t file) -> absl::Status {
     rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, observations());
     RETURN_IF_ERROR(FromRocks(writer.Open(paths[file]), "create table file"));
     for (size_t i = bounds[file]; i < bounds[file + 1]; ++i) {
@@ -590,6 +590,14 @@ absl::Status RocksStore::IngestRows(const SpooledRows& spooled, const std::strin
                     "write table file"));
     }
     return FromRocks(writer.Finish(), "finish table file");
+  };
+  // Nothing may escape a thread (std::terminate), nor the store.
+  auto write = [&](size_t file) -> absl::Status {
+    try {
+      return write_file(file);
+    } catch (const std::exception& error) {
+      return absl::InternalError(absl::StrCat("write table file: ", error.what()));
+    }
   };
   std::vector<absl::Status> written(files);
   std::thread helper;

@@ -66,5 +66,12 @@ TEST_F(PythonClientTest, ARejectedRowIsReportedWithItsLineAndColumnAndNothingIsW
   EXPECT_EQ(CsvAnswer(Lmx({"query", "flows", "--format=csv"}).out).size(), 0u);
 }
 
+TEST_F(PythonClientTest, AnEmptyFileIsReportedAsSuchBeforeAnyCall) {
+  std::string empty = File("empty.csv", "");
+  CliResult run = Example({"--flows=" + empty});
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_THAT(run.err, HasSubstr(empty + ": the file is empty"));
+}
+
 }  // namespace
 }  // namespace lmx::testing

@@ -201,6 +201,10 @@ TEST_F(SdmxTest, ErrorsFollowTheSdmxRestStatusCodes) {
   EXPECT_EQ(Get("FLOW/1.0/*?c[SEX]=ne:F").status, 501);
   EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "application/vnd.sdmx.data+json").status, 406);
   EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "text/csv").status, 200);
+  // A component filter that leaves its dimension no code: no results.
+  EXPECT_EQ(Get("FLOW/1.0/KEN......?c[REF_AREA]=UGA").status, 404);
+  EXPECT_EQ(Get("FLOW/1.0/*?lastNObservations=5000").status, 400);
+  EXPECT_EQ(Get("VACANCY_AGG/1.0/*?updatedAfter=2000-01-01T00:00:00Z").status, 501);
 }
 
 TEST_F(SdmxTest, CallersNeedTheRolesTheSameReadNeedsOverGrpc) {

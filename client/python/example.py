@@ -58,6 +58,9 @@ def main():
                 for e in error.summary.errors:
                     print(f"{path}:{e.line}: {e.column}: {e.reason}", file=sys.stderr)
                 return 1
+            except (OSError, ValueError) as error:
+                print(error, file=sys.stderr)
+                return 1
             print(f"published {dataset}: {summary.accepted} rows as version {summary.version}")
 
         print("flows by occupation major group:")

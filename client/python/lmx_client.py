@@ -67,10 +67,24 @@ class PublishError(Exception):
 
 
 class Client:
-    def __init__(self, address, token=None, timeout=600):
+    """A connection to one node.
+
+    `root_certs`: the region CA's PEM file, for a node that serves TLS
+    (`server_name` then picks the member, as `lmx --tls_server_name`).
+    `timeout`: seconds a call may take; None (the default) sets no limit,
+    since a large read or publish may take long.
+    """
+
+    def __init__(self, address, token=None, timeout=None, root_certs=None, server_name=None):
         if grpc is None:
             load_stubs()
-        self._channel = grpc.insecure_channel(address)
+        if root_certs:
+            with open(root_certs, "rb") as f:
+                credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+            options = [("grpc.ssl_target_name_override", server_name)] if server_name else []
+            self._channel = grpc.secure_channel(address, credentials, options=options)
+        else:
+            self._channel = grpc.insecure_channel(address)
         self._metadata = [("authorization", f"Bearer {token}")] if token else []
         self._timeout = timeout
         self._publish = pb["publish_grpc"].PublishServiceStub(self._channel)
@@ -99,11 +113,21 @@ class Client:
         publish = pb["publish"]
 
         failure = []  # what went wrong reading the file, if anything
+        # The header is read before the call, so that a missing or empty
+        # file is reported as such.
+        with open(path, newline="", encoding="utf-8") as f:
+            try:
+                columns = next(csv.reader(f, strict=True))
+            except StopIteration:
+                raise ValueError(f"{path}: the file is empty; a CSV file starts with its header")
+            except (csv.Error, UnicodeDecodeError) as error:
+                raise ValueError(f"{path}:1: {error}") from None
 
         def requests():
             with open(path, newline="", encoding="utf-8") as f:
                 reader = csv.reader(f, strict=True)
                 try:
+                    next(reader)  # the header, read above
                     yield from messages(reader)
                 except (csv.Error, UnicodeDecodeError) as error:
                     # The stream then ends without its end message, and the
@@ -111,7 +135,6 @@ class Client:
                     failure.append(ValueError(f"{path}:{reader.line_num + 1}: {error}"))
 
         def messages(reader):
-            columns = next(reader)
             yield publish.PublishRequest(header=publish.PublishHeader(
                 dataset=_dataset(dataset), source=path, columns=columns, header_line=1,
                 partial=partial, dry_run=dry_run, classification=classification))
