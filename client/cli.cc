@@ -59,6 +59,7 @@ commands:
   admin token revoke ID|NAME [--config=FILE]
   admin token list [--config=FILE] [--format=]
   admin audit [--since=2026-01-01T00:00:00Z] [--last=N] [--format=]
+  admin backup --dir=DIR          (a new directory on the node's machine; start a node on it to restore)
 
 --node defaults to $LMX_NODE, else 127.0.0.1:7401.
 --token (or $LMX_TOKEN, or --token_file / $LMX_TOKEN_FILE) is the bearer token;
@@ -999,11 +1000,34 @@ int AdminAudit(const Arguments& args) {
   return kOk;
 }
 
+int AdminBackup(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"dir"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 2, "admin backup --dir=DIR"));
+  if (!args.Has("dir")) {
+    return Report(UsageError("admin backup needs --dir: a new directory on the node's machine"));
+  }
+  v1::BackupRequest request;
+  request.set_dir(args.Get("dir"));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
+  ASSIGN_OR_EXIT(v1::BackupResponse backup, client->Backup(request));
+  std::vector<std::string> origins;
+  for (const auto& origin : backup.origins()) {
+    origins.push_back(absl::StrCat(origin.origin(), " v", origin.version()));
+  }
+  std::cout << "backed up to " << backup.dir() << ": "
+            << (origins.empty() ? "no data" : absl::StrJoin(origins, ", ")) << "; "
+            << absl::StrJoin(backup.files(), ", ") << "\n"
+            << "restore: stop the node, then start it with --data_dir=" << backup.dir() << "\n";
+  return kOk;
+}
+
 int Admin(const Arguments& args) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "token") return AdminToken(args);
   if (sub == "audit") return AdminAudit(args);
-  return Report(UsageError("usage: lmx admin token create|revoke|list | admin audit"));
+  if (sub == "backup") return AdminBackup(args);
+  return Report(
+      UsageError("usage: lmx admin token create|revoke|list | admin audit | admin backup"));
 }
 
 int Run(int argc, char** argv) {

@@ -253,4 +253,8 @@ absl::Status NodeClient::Audit(const v1::AuditRequest& request,
   return Stream(admin_.get(), &v1::AdminService::Stub::Audit, request, receive);
 }
 
+absl::StatusOr<v1::BackupResponse> NodeClient::Backup(const v1::BackupRequest& request) {
+  return Unary(admin_.get(), &v1::AdminService::Stub::Backup, request);
+}
+
 }  // namespace lmx

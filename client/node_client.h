@@ -83,6 +83,7 @@ class NodeClient {
   absl::StatusOr<v1::ListTokensResponse> ListTokens();
   absl::Status Audit(const v1::AuditRequest& request,
                      const std::function<void(const v1::AuditResponse&)>& receive);
+  absl::StatusOr<v1::BackupResponse> Backup(const v1::BackupRequest& request);
   // The channel, for callers that need a raw stub.
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 

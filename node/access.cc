@@ -43,6 +43,7 @@ constexpr AccessRule kRules[] = {
     {Action::kPull, "Federation.Pull", "signed log entries", kPeer},
     {Action::kManageTokens, "AdminService.CreateToken, RevokeToken, ListTokens", "tokens", kAdmin},
     {Action::kReadAudit, "AdminService.Audit", "audit log", kAdmin},
+    {Action::kBackup, "AdminService.Backup", "backup", kAdmin},
 };
 
 std::string RoleNames(uint32_t roles) {

@@ -47,6 +47,7 @@ enum class Action {
   kPull,
   kManageTokens,
   kReadAudit,
+  kBackup,
 };
 
 constexpr uint32_t RoleBit(v1::Role role) { return 1u << role; }

@@ -26,6 +26,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "node/access.h"
+#include "node/backup.h"
 #include "node/http_server.h"
 #include "node/metrics.h"
 #include "node/node_config.h"
@@ -324,6 +325,9 @@ int main(int argc, char** argv) {
   lmx::ClassificationServiceImpl classification_service(&classifications, &access, &watchdog,
                                                         limits.max_duration);
   lmx::AdminServiceImpl admin_service(&access, &audit, &watchdog, limits.max_duration);
+  admin_service.set_backup([&](const std::string& dir) {
+    return lmx::BackupNode(store->get(), absl::GetFlag(FLAGS_data_dir), dir);
+  });
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

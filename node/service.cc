@@ -363,6 +363,22 @@ grpc::Status AdminServiceImpl::ListTokens(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status AdminServiceImpl::Backup(grpc::ServerContext* context,
+                                      const v1::BackupRequest* request,
+                                      v1::BackupResponse* response) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kBackup));
+  if (!backup_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this node makes no backups");
+  auto made = backup_(request->dir());
+  v1::AuditRecord record = AuditLog::For(who, "backup");
+  record.set_detail(request->dir());
+  record.set_outcome(absl::StatusCodeToString(made.status().code()));
+  record.set_message(std::string(made.status().message()));
+  audit_->Record(std::move(record));
+  if (!made.ok()) return ToGrpcStatus(made.status());
+  *response = *std::move(made);
+  return grpc::Status::OK;
+}
+
 grpc::Status AdminServiceImpl::Audit(grpc::ServerContext* context, const v1::AuditRequest* request,
                                      grpc::ServerWriter<v1::AuditResponse>* writer) {
   RETURN_IF_DENIED(access_->Authorize(context, Action::kReadAudit));

@@ -4,7 +4,9 @@
 #ifndef LMX_NODE_SERVICE_H_
 #define LMX_NODE_SERVICE_H_
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
@@ -114,12 +116,19 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                           v1::ListTokensResponse* response) override;
   grpc::Status Audit(grpc::ServerContext* context, const v1::AuditRequest* request,
                      grpc::ServerWriter<v1::AuditResponse>* writer) override;
+  grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
+
+  // What Backup does (node/backup.h); without it Backup is UNIMPLEMENTED.
+  using BackupFunction = std::function<absl::StatusOr<v1::BackupResponse>(const std::string& dir)>;
+  void set_backup(BackupFunction backup) { backup_ = std::move(backup); }
 
  private:
   Access* access_;
   const AuditLog* audit_;
   StreamWatchdog* watchdog_;
   absl::Duration max_duration_;
+  BackupFunction backup_;
 };
 
 }  // namespace lmx

@@ -29,6 +29,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 
 namespace lmx {
@@ -343,6 +344,18 @@ class RocksStore : public Store {
                      "write");
   }
   absl::Status ResetOrigin(absl::string_view origin) override;
+
+  absl::StatusOr<VersionLimits> Checkpoint(const std::string& dir) override {
+    // Between two commits: a spooled batch half applied would be in the
+    // copy without the spool that undoes it.
+    std::lock_guard<std::mutex> commit_lock(commit_mu_);
+    rocksdb::Checkpoint* raw = nullptr;
+    RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    RETURN_IF_ERROR(
+        FromRocks(checkpoint->CreateCheckpoint(dir), absl::StrCat("checkpoint into ", dir)));
+    return Catalog()->Latest();
+  }
 
   EngineStats Stats() const override {
     EngineStats stats;

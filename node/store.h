@@ -201,6 +201,12 @@ class Store {
     uint64_t pending_compaction_bytes = 0;  // estimated
   };
   virtual EngineStats Stats() const = 0;
+
+  // Makes `dir` (which must not exist) a consistent copy of the store:
+  // a RocksDB checkpoint, hard links where it can, taken between two
+  // commits so that no half-applied batch is in it.
+  // Returns the latest version of each origin in the copy.
+  virtual absl::StatusOr<VersionLimits> Checkpoint(const std::string& dir) = 0;
 };
 
 }  // namespace lmx

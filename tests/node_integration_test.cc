@@ -258,6 +258,38 @@ TEST_F(NodeTest, ABatchHalfAppliedWhenTheNodeDiesLeavesNoTraceAndItsVersionIsReu
   EXPECT_EQ(CsvRows(Lmx({"query", "vacancies", "--format=csv"}).out).size(), 3u);
 }
 
+TEST_F(NodeTest, ABackupIsADataDirectoryThatStartsTheNodeAsItWas) {
+  auto flows = [&](const std::string& name, int count) {
+    return File(name,
+                absl::StrCat("period,direction,counterpart,count\n2025,INFLOW,UGA,", count, "\n"));
+  };
+  ASSERT_EQ(Lmx({"publish", "flows", flows("v1.csv", 11)}).exit_code, 0);
+  std::string backup = dir_ + "/backup";
+  CliResult made = Lmx({"admin", "backup", "--dir=" + backup});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_THAT(made.out, HasSubstr("backed up to " + backup + ": KEN v1; node.key"));
+  // A second backup never overwrites the first.
+  CliResult again = Lmx({"admin", "backup", "--dir=" + backup});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("already exists"));
+  ASSERT_EQ(Lmx({"publish", "flows", flows("v2.csv", 22)}).exit_code, 0);
+  EXPECT_THAT(Lmx({"admin", "audit", "--format=csv"}).out, HasSubstr(",backup," + backup));
+
+  // Restore: the node started on the backup is the node at version 1, with
+  // the same key, and goes on from there.
+  node_->Stop(SIGTERM);
+  node_ = std::make_unique<NodeProcess>("KEN", backup);
+  std::string error;
+  ASSERT_TRUE(node_->Start(&error)) << error;
+  auto rows = CsvRows(Lmx({"query", "flows", "--format=csv"}).out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1][8], "11");
+  EXPECT_EQ(ReadFile(backup + "/node.key"), ReadFile(dir_ + "/data/node.key"));
+  CliResult next = Lmx({"publish", "flows", flows("v2b.csv", 33)});
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_THAT(next.err, HasSubstr("written as version 2"));
+}
+
 TEST_F(NodeTest, ServesGrpcHealth) {
   auto channel = grpc::CreateChannel(node_->address(), grpc::InsecureChannelCredentials());
   grpc::ClientContext context;

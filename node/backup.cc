@@ -1,0 +1,94 @@
+#include "node/backup.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "node/status_macros.h"
+
+namespace lmx {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Status Fail(absl::string_view what, const fs::path& path, const std::error_code& error) {
+  return absl::InternalError(absl::StrCat(what, " ", path.string(), ": ", error.message()));
+}
+
+// Flushes a file or a directory to disk.
+absl::Status Sync(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return absl::InternalError(absl::StrCat("open ", path.string(), " to sync"));
+  int synced = ::fsync(fd);
+  ::close(fd);
+  if (synced != 0) return absl::InternalError(absl::StrCat("sync ", path.string()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, const fs::path& to) {
+  v1::BackupResponse response;
+  response.set_dir(to.string());
+  ASSIGN_OR_RETURN(VersionLimits versions, store->Checkpoint((to / "db").string()));
+  for (const auto& [origin, version] : versions) {
+    v1::BackupOrigin* out = response.add_origins();
+    out->set_origin(origin);
+    out->set_version(version);
+  }
+  // The node's identity, tokens and TLS files: the regular files beside
+  // the store (the spool holds only batches in flight).
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(from, error)) {
+    if (!entry.is_regular_file()) continue;
+    fs::path target = to / entry.path().filename();
+    if (!fs::copy_file(entry.path(), target, error)) return Fail("copy", entry.path(), error);
+    RETURN_IF_ERROR(Sync(target));
+    response.add_files(entry.path().filename().string());
+  }
+  if (error) return Fail("read", from, error);
+  RETURN_IF_ERROR(Sync(to));
+  RETURN_IF_ERROR(Sync(to.parent_path()));
+  return response;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::BackupResponse> BackupNode(Store* store, const std::string& data_dir,
+                                              const std::string& dir) {
+  fs::path to(dir);
+  if (dir.empty() || !to.is_absolute()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("backup directory '", dir, "': give an absolute path on the node's machine"));
+  }
+  to = to.lexically_normal();
+  if (to.has_filename() == false) to = to.parent_path();
+  std::error_code error;
+  fs::path from = fs::weakly_canonical(data_dir, error);
+  if (error) return Fail("resolve", data_dir, error);
+  fs::path parent = fs::weakly_canonical(to.parent_path(), error);
+  if (error || !fs::is_directory(parent)) {
+    return absl::FailedPreconditionError(absl::StrCat("backup directory ", to.string(),
+                                                      ": its parent ", to.parent_path().string(),
+                                                      " is not a directory"));
+  }
+  to = parent / to.filename();
+  if (absl::StartsWith(to.string() + "/", from.string() + "/")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("backup directory ", to.string(), " is inside the node's data directory"));
+  }
+  // Not there yet, and made here: no one else's directory is overwritten,
+  // and only its owner can read the node's key.
+  if (!fs::create_directory(to, error) || error) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "backup directory ", to.string(), error ? ": " + error.message() : " already exists"));
+  }
+  fs::permissions(to, fs::perms::owner_all, error);
+  auto copied = Copy(store, from, to);
+  if (!copied.ok()) fs::remove_all(to, error);
+  return copied;
+}
+
+}  // namespace lmx

@@ -1,0 +1,24 @@
+// Backing up a node (`lmx admin backup`): its store as a RocksDB
+// checkpoint, and the files beside it (node.key, config.json, TLS files),
+// into a new directory that is itself a data directory. Restoring is
+// starting a node on it (docs/operations.md).
+#ifndef LMX_NODE_BACKUP_H_
+#define LMX_NODE_BACKUP_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "lmx/v1/admin.pb.h"
+#include "node/store.h"
+
+namespace lmx {
+
+// Backs up the node whose data directory is `data_dir` and whose open store
+// is `store` into `dir`: an absolute path that does not exist yet, outside
+// `data_dir`, whose parent does. On failure nothing is left at `dir`.
+absl::StatusOr<v1::BackupResponse> BackupNode(Store* store, const std::string& data_dir,
+                                              const std::string& dir);
+
+}  // namespace lmx
+
+#endif  // LMX_NODE_BACKUP_H_
