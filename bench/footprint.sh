@@ -13,22 +13,7 @@ sleep 3
 echo "idle node RSS: $(rss_mb "${pids[-1]}") MB (target < 100 MB)"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; pids=()
 # Ports first, so that every node can name all the others at start.
-base=$(python3 - "$n" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-while True:
-    base = random.randint(20000, 60000 - n)
-    socks = []
-    try:
-        for i in range(n):
-            s = socket.socket(); socks.append(s); s.bind(("127.0.0.1", base + i))
-        print(base); break
-    except OSError:
-        pass
-    finally:
-        for s in socks: s.close()
-PY
-)
+base=$(python3 "$root/deploy/free_ports.py" "$n")
 t0=$(now)
 for ((i = 0; i < n; i++)); do
   peers=()

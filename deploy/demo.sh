@@ -23,20 +23,7 @@ trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; }
 
 # Four free loopback ports in a row for the region.
-base=$(python3 - <<'PY'
-import random, socket
-while True:
-    base = random.randint(20000, 60000)
-    try:
-        socks = [socket.socket() for _ in range(4)]
-        for i, s in enumerate(socks): s.bind(("127.0.0.1", base + i))
-        print(base); break
-    except OSError:
-        pass
-    finally:
-        for s in socks: s.close()
-PY
-)
+base=$(python3 "$root/deploy/free_ports.py" 4)
 countries=(KEN UGA TZA RWA)
 step "a region of four nodes: signing keys, a CA and certificates, the manifest" \
   lmx region init --dir=region --countries=KEN,UGA,TZA,RWA --base_port=$base --tls
@@ -131,7 +118,10 @@ LMX_TOKEN="$ken_reader" "$lmx" shortages --occupation=25
 step "employer: flows are not a reader's to see" lmx aggregate flows --by=occupation:1
 LMX_TOKEN="$ken_reader" "$lmx" aggregate flows --by=occupation:1 || echo "(exit code $?)"
 step "employer: vacancies for nursing professionals (first five)" "lmx query vacancies --occupation=222 --format=csv | head -6"
-"$lmx" query vacancies --occupation=222 --format=csv | head -6
+# Whole, then cut: `| head` would end lmx with SIGPIPE, which pipefail
+# counts as a failure.
+"$lmx" query vacancies --occupation=222 --format=csv >"$work/nursing.csv"
+head -6 "$work/nursing.csv"
 step "analyst: flows by ISCO major group" lmx aggregate flows --by=occupation:1
 "$lmx" aggregate flows --by=occupation:1
 step "analyst: flows by direction and corridor in 2025" lmx aggregate flows --by=direction,counterpart --period=2025

@@ -1,5 +1,6 @@
 # Integration tests: real lmx-node processes driven by the real lmx binary.
 add_executable(lmx_integration_tests
+  deploy_integration_test.cc
   federation_integration_test.cc
   harmonization_integration_test.cc
   metrics_integration_test.cc
@@ -17,7 +18,8 @@ target_compile_definitions(lmx_integration_tests PRIVATE
   LMX_CLI_BINARY="$<TARGET_FILE:lmx>"
   LMX_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
   LMX_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data"
-  LMX_PYTHON_STUBS_DIR="${PROJECT_BINARY_DIR}/python")
+  LMX_PYTHON_STUBS_DIR="${PROJECT_BINARY_DIR}/python"
+  LMX_BUILD_DIR="${PROJECT_BINARY_DIR}")
 add_dependencies(lmx_integration_tests lmx-node lmx)
 if(TARGET lmx_python)
   add_dependencies(lmx_integration_tests lmx_python)
