@@ -10,7 +10,8 @@ packages=(
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libssl-dev
   iso-codes python3
   python3-grpcio python3-protobuf  # the Python client (client/python) and its CI test
-  libcpp-httplib-dev  # the node's HTTP endpoint (/metrics)
+  libcpp-httplib-dev  # the node's HTTP endpoint (/metrics, SDMX)
+  r-cran-rsdmx  # R's SDMX reader, which a test reads lmx's SDMX-ML with
   clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for tests/fuzz
 )
 

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "node/status_macros.h"
@@ -149,6 +150,81 @@ bool Matches(const SdmxDataQuery& query, const Row& row) {
   return true;
 }
 
+std::string CsvHead(const SdmxDataflow& flow) {
+  std::string line = "STRUCTURE,STRUCTURE_ID,ACTION";
+  for (const char* column : flow.dimensions) absl::StrAppend(&line, ",", column);
+  absl::StrAppend(&line, ",TIME_PERIOD");
+  for (const char* column : flow.measures) absl::StrAppend(&line, ",", column);
+  for (const char* column : flow.attributes) absl::StrAppend(&line, ",", column);
+  line.push_back('\n');
+  return line;
+}
+
+void AppendCsvLine(const SdmxDataflow& flow, const Row& row, std::string* line) {
+  absl::StrAppend(line, "dataflow,LMX:", flow.id, "(1.0),I");
+  for (const std::string& code : row.key) {
+    line->push_back(',');
+    AppendField(line, code);
+  }
+  line->push_back(',');
+  AppendField(line, row.period);
+  for (const std::string& value : row.values) {
+    line->push_back(',');
+    AppendField(line, value);
+  }
+  line->push_back('\n');
+}
+
+// An XML attribute value, escaped.
+std::string Xml(absl::string_view text) {
+  return absl::StrReplaceAll(
+      text, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&apos;"}});
+}
+
+std::string GenericXmlHead(const SdmxDataflow& flow) {
+  const std::string structure = absl::StrCat("LMX_", flow.id, "_1_0");
+  return absl::StrCat(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<message:GenericData"
+      " xmlns:message=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\""
+      " xmlns:generic=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic\""
+      " xmlns:common=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n"
+      "<message:Header><message:ID>LMX_",
+      flow.id, "_", absl::ToUnixMicros(absl::Now()),
+      "</message:ID><message:Test>false</message:Test><message:Prepared>",
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()),
+      "</message:Prepared><message:Sender id=\"LMX\"/><message:Structure structureID=\"", structure,
+      "\" dimensionAtObservation=\"AllDimensions\"><common:Structure><URN>"
+      "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=LMX:",
+      flow.id, "(1.0)</URN></common:Structure></message:Structure></message:Header>\n",
+      "<message:DataSet structureRef=\"", structure, "\">\n");
+}
+
+void AppendGenericXmlObs(const SdmxDataflow& flow, const Row& row, std::string* out) {
+  out->append("<generic:Obs><generic:ObsKey>");
+  for (size_t i = 0; i < row.key.size(); ++i) {
+    absl::StrAppend(out, "<generic:Value id=\"", flow.dimensions[i], "\" value=\"", Xml(row.key[i]),
+                    "\"/>");
+  }
+  absl::StrAppend(out, "<generic:Value id=\"TIME_PERIOD\" value=\"", Xml(row.period),
+                  "\"/></generic:ObsKey>");
+  // The one measure, then the attributes that have a value.
+  if (!row.values[0].empty()) {
+    absl::StrAppend(out, "<generic:ObsValue value=\"", Xml(row.values[0]), "\"/>");
+  }
+  std::string attributes;
+  for (size_t i = 0; i < flow.attributes.size(); ++i) {
+    const std::string& value = row.values[flow.measures.size() + i];
+    if (value.empty()) continue;
+    absl::StrAppend(&attributes, "<generic:Value id=\"", flow.attributes[i], "\" value=\"",
+                    Xml(value), "\"/>");
+  }
+  if (!attributes.empty()) {
+    absl::StrAppend(out, "<generic:Attributes>", attributes, "</generic:Attributes>");
+  }
+  out->append("</generic:Obs>\n");
+}
+
 }  // namespace
 
 const SdmxDataflow* FindSdmxDataflow(absl::string_view id) {
@@ -170,7 +246,9 @@ Action SdmxAction(const SdmxDataflow& flow) {
 }
 
 absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
-    absl::string_view path, const std::multimap<std::string, std::string>& parameters) {
+    absl::string_view path, const std::multimap<std::string, std::string>& parameters,
+    absl::string_view accept) {
+  bool format_given = false;
   // dataflow/LMX/FLOW/1.0/KEY (the key may be left out: all of it).
   std::vector<std::string> parts = absl::StrSplit(path, '/');
   if (parts.size() < 4 || parts.size() > 5) {
@@ -277,16 +355,41 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
     } else if (name == "labels") {
       if (value != "id") return absl::UnimplementedError("labels: lmx serves labels=id");
     } else if (name == "format") {
-      if (value != "csvfile" && value != "sdmx-csv" && value != "csv") {
-        return absl::UnimplementedError(
-            absl::StrCat("format '", value, "': lmx serves SDMX-CSV 2.0 (format=csvfile)"));
+      if (value == "csvfile" || value == "sdmx-csv" || value == "csv") {
+        query.format = SdmxFormat::kCsv;
+      } else if (value == "genericdata" || value == "sdmx-ml" || value == "xml") {
+        query.format = SdmxFormat::kGenericXml;
+      } else {
+        return absl::FailedPreconditionError(
+            absl::StrCat("format '", value,
+                         "': lmx serves SDMX-CSV 2.0 (format=csvfile) and SDMX-ML 2.1 generic "
+                         "data (format=genericdata)"));
       }
+      format_given = true;
     } else if (name == "attributes" || name == "measures" || name == "includeHistory" ||
                name == "firstNObservations" || name == "asOf") {
       return absl::UnimplementedError(absl::StrCat(name, " is not served yet"));
     } else {
       return BadSyntax(absl::StrCat("unknown parameter '", name, "'"));
     }
+  }
+  if (!format_given && !accept.empty()) {
+    // The first type of the Accept header that lmx serves.
+    std::string types = absl::AsciiStrToLower(accept);
+    size_t csv = std::min(types.find("csv"), types.find("*/*"));
+    size_t xml = types.find("xml");
+    if (csv == std::string::npos && xml == std::string::npos) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "Accept: ", accept,
+          ": lmx serves SDMX-CSV 2.0 (application/vnd.sdmx.data+csv) and SDMX-ML 2.1 generic "
+          "data (application/vnd.sdmx.genericdata+xml)"));
+    }
+    query.format = xml < csv ? SdmxFormat::kGenericXml : SdmxFormat::kCsv;
+  }
+  if (query.format == SdmxFormat::kGenericXml && query.flow->measures.size() != 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(query.flow->id, " has ", query.flow->measures.size(),
+                     " measures; SDMX-ML 2.1 carries one: ask for SDMX-CSV"));
   }
   if (query.updated_after && query.flow->dataset == v1::DATASET_VACANCY_AGG) {
     return absl::UnimplementedError(
@@ -295,31 +398,16 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
   return query;
 }
 
-absl::Status WriteSdmxCsv(const SdmxDataQuery& query, const QueryEngine& engine,
-                          const std::function<bool(absl::string_view)>& write, uint64_t* matched) {
+absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine,
+                           const std::function<bool(absl::string_view)>& write, uint64_t* matched) {
   const SdmxDataflow& flow = *query.flow;
-  const std::string structure_id = absl::StrCat("LMX:", flow.id, "(1.0)");
-  std::string line = "STRUCTURE,STRUCTURE_ID,ACTION";
-  for (const char* column : flow.dimensions) absl::StrAppend(&line, ",", column);
-  absl::StrAppend(&line, ",TIME_PERIOD");
-  for (const char* column : flow.measures) absl::StrAppend(&line, ",", column);
-  for (const char* column : flow.attributes) absl::StrAppend(&line, ",", column);
-  line.push_back('\n');
+  const bool xml = query.format == SdmxFormat::kGenericXml;
+  std::string line = xml ? GenericXmlHead(flow) : CsvHead(flow);
   if (!write(line)) return absl::OkStatus();
   uint64_t written = 0;
   auto emit = [&](const Row& row) {
-    line = absl::StrCat("dataflow,", structure_id, ",I");
-    for (const std::string& code : row.key) {
-      line.push_back(',');
-      AppendField(&line, code);
-    }
-    line.push_back(',');
-    AppendField(&line, row.period);
-    for (const std::string& value : row.values) {
-      line.push_back(',');
-      AppendField(&line, value);
-    }
-    line.push_back('\n');
+    line.clear();
+    xml ? AppendGenericXmlObs(flow, row, &line) : AppendCsvLine(flow, row, &line);
     ++written;
     return write(line);
   };
@@ -349,6 +437,7 @@ absl::Status WriteSdmxCsv(const SdmxDataQuery& query, const QueryEngine& engine,
     }
   }
   if (matched != nullptr) *matched = written;
+  if (status.ok() && xml) write("</message:DataSet>\n</message:GenericData>\n");
   return status;
 }
 
@@ -369,6 +458,9 @@ HttpServer::Answer Refusal(const absl::Status& status) {
     case absl::StatusCode::kNotFound:
       code = 404;
       break;
+    case absl::StatusCode::kFailedPrecondition:
+      code = 406;
+      break;
     case absl::StatusCode::kUnimplemented:
       code = 501;
       break;
@@ -379,24 +471,15 @@ HttpServer::Answer Refusal(const absl::Status& status) {
 }
 
 constexpr char kSdmxCsv[] = "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8";
+constexpr char kSdmxGenericXml[] = "application/vnd.sdmx.genericdata+xml; version=2.1";
 
 }  // namespace
 
 HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access) {
   return [engine, access](const HttpServer::Request& request) -> HttpServer::Answer {
-    auto query =
-        ParseSdmxDataQuery(request.matches.empty() ? "" : request.matches[0], request.parameters);
+    auto query = ParseSdmxDataQuery(request.matches.empty() ? "" : request.matches[0],
+                                    request.parameters, request.Header("accept").value_or(""));
     if (!query.ok()) return Refusal(query.status());
-    if (auto accept = request.Header("accept")) {
-      std::string types = absl::AsciiStrToLower(*accept);
-      if (!absl::StrContains(types, "csv") && !absl::StrContains(types, "*/*") &&
-          request.parameters.count("format") == 0) {
-        return {406, "text/plain; charset=utf-8",
-                absl::StrCat("Accept: ", *accept,
-                             ": lmx serves SDMX-CSV 2.0 (application/vnd.sdmx.data+csv)\n"),
-                nullptr};
-      }
-    }
     Access::Caller caller;
     caller.address = request.remote;
     caller.authorization = request.Header("authorization");
@@ -410,17 +493,17 @@ HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* acc
     probe.last_observations = 0;
     uint64_t matched = 0;
     int lines = 0;
-    absl::Status probed = WriteSdmxCsv(
+    absl::Status probed = WriteSdmxData(
         probe, *engine, [&](absl::string_view) { return ++lines < 2; }, &matched);
     if (!probed.ok()) return Refusal(probed);
     if (matched == 0) return Refusal(absl::NotFoundError("no results for this query"));
     HttpServer::Answer answer;
-    answer.content_type = kSdmxCsv;
+    answer.content_type = query->format == SdmxFormat::kGenericXml ? kSdmxGenericXml : kSdmxCsv;
     answer.stream = [engine, query = *std::move(query)](const HttpServer::Write& write) {
       // An error after the answer started can only cut it short; nothing
       // may escape into the HTTP library, which would end the node.
       try {
-        WriteSdmxCsv(query, *engine, write).IgnoreError();
+        WriteSdmxData(query, *engine, write).IgnoreError();
       } catch (const std::exception&) {
       }
     };

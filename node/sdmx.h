@@ -1,5 +1,6 @@
 // SDMX 3.0 REST data queries on the node's HTTP endpoint, answered from
-// its QueryEngine in SDMX-CSV 2.0 (labels=id):
+// its QueryEngine in SDMX-CSV 2.0 (labels=id), or for FLOW, whose one
+// measure fits it, in SDMX-ML 2.1 generic data (what R's rsdmx reads):
 //
 //   GET /sdmx/3.0/data/dataflow/LMX/{FLOW|SHORTAGE|VACANCY_AGG}/1.0/{key}
 //       ?c[DIM]=A+B&c[TIME_PERIOD]=ge:2024-01+le:2024-12
@@ -42,8 +43,14 @@ struct SdmxDataflow {
 // FLOW, SHORTAGE and VACANCY_AGG; null for another id.
 const SdmxDataflow* FindSdmxDataflow(absl::string_view id);
 
+enum class SdmxFormat {
+  kCsv,         // SDMX-CSV 2.0: application/vnd.sdmx.data+csv;version=2.0.0
+  kGenericXml,  // SDMX-ML 2.1 GenericData, AllDimensions
+};
+
 struct SdmxDataQuery {
   const SdmxDataflow* flow = nullptr;
+  SdmxFormat format = SdmxFormat::kCsv;
   // Allowed codes per key dimension; an empty set allows any code.
   std::vector<std::set<std::string>> key;
   std::string from, to;           // TIME_PERIOD range, inclusive; empty is open
@@ -52,21 +59,24 @@ struct SdmxDataQuery {
   int last_observations = 0;  // per series; 0 keeps all
 };
 
-// Reads a data query from the path after /sdmx/3.0/data/ and the query
-// parameters. INVALID_ARGUMENT for bad syntax, NOT_FOUND for an unknown
-// dataflow, UNIMPLEMENTED for what lmx does not serve (yet).
+// Reads a data query from the path after /sdmx/3.0/data/, the query
+// parameters and the Accept header (empty when none). INVALID_ARGUMENT for
+// bad syntax, NOT_FOUND for an unknown dataflow, FAILED_PRECONDITION for a
+// format that cannot carry the dataflow or is not served (406),
+// UNIMPLEMENTED for what lmx does not serve (yet).
 absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
-    absl::string_view path, const std::multimap<std::string, std::string>& parameters);
+    absl::string_view path, const std::multimap<std::string, std::string>& parameters,
+    absl::string_view accept = {});
 
 // The action reading `flow` needs: the same as reading it over gRPC.
 Action SdmxAction(const SdmxDataflow& flow);
 
-// Calls `write` with the SDMX-CSV header line and then each matching
-// observation's line (each ending in "\n") until it returns false.
+// Calls `write` with the answer in the query's format, part by part (the
+// header, each matching observation, the end) until it returns false.
 // `matched` counts the observations written.
-absl::Status WriteSdmxCsv(const SdmxDataQuery& query, const QueryEngine& engine,
-                          const std::function<bool(absl::string_view)>& write,
-                          uint64_t* matched = nullptr);
+absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine,
+                           const std::function<bool(absl::string_view)>& write,
+                           uint64_t* matched = nullptr);
 
 // The HTTP handler of /sdmx/3.0/data/(.*): parses, authorizes the caller's
 // bearer token like a gRPC read, and streams the answer. Both must outlive

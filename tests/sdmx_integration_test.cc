@@ -138,6 +138,31 @@ TEST_F(SdmxTest, FlowDataIsSdmxCsvWithTheNumbersOfLmxAggregate) {
               ElementsAre(Pair("ARE", 6), Pair("SAU", 7), Pair("UGA", 5)));
 }
 
+TEST_F(SdmxTest, RsdmxReadsTheSdmxMlAnswerAndGetsTheNumbersOfLmxAggregate) {
+  Got got = Get("FLOW/1.0/*", "analyst", "application/vnd.sdmx.genericdata+xml;version=2.1");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_THAT(got.content_type, HasSubstr("application/vnd.sdmx.genericdata+xml"));
+  std::string file = dir_ + "/flows.xml";
+  WriteFile(file, got.body);
+  // R's rsdmx (Debian r-cran-rsdmx), as an analyst's script would use it.
+  CliResult r = RunProgram(
+      "/usr/bin/Rscript",
+      {"-e", "suppressMessages(library(rsdmx)); d <- as.data.frame(readSDMX(file='" + file +
+                 "', isURL=FALSE)); s <- aggregate(obsValue ~ COUNTERPART_AREA, d, sum); "
+                 "for (i in seq_len(nrow(s))) cat(s$COUNTERPART_AREA[i], s$obsValue[i], '\\n')"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, int64_t> from_r;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipWhitespace())) {
+    std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    ASSERT_EQ(parts.size(), 2u) << line;
+    ASSERT_TRUE(absl::SimpleAtoi(parts[1], &from_r[parts[0]])) << line;
+  }
+  auto cli =
+      CsvAnswer(Lmx("analyst", {"aggregate", "flows", "--by=counterpart", "--format=csv"}).out);
+  EXPECT_EQ(from_r, SumBy(cli, "counterpart", "count"));
+  EXPECT_THAT(from_r, ElementsAre(Pair("ARE", 6), Pair("SAU", 7), Pair("UGA", 5)));
+}
+
 TEST_F(SdmxTest, KeysAndFiltersSelectExactlyTheirObservations) {
   auto values = [&](const std::string& query) {
     Got got = Get(query);
@@ -200,6 +225,7 @@ TEST_F(SdmxTest, ErrorsFollowTheSdmxRestStatusCodes) {
   EXPECT_EQ(Get("FLOW/1.0/*?c[OBS_VALUE]=gt:3").status, 400);
   EXPECT_EQ(Get("FLOW/1.0/*?c[SEX]=ne:F").status, 501);
   EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "application/vnd.sdmx.data+json").status, 406);
+  EXPECT_EQ(Get("SHORTAGE/1.0/*?format=genericdata", "reader").status, 406);
   EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "text/csv").status, 200);
   // A component filter that leaves its dimension no code: no results.
   EXPECT_EQ(Get("FLOW/1.0/KEN......?c[REF_AREA]=UGA").status, 404);
