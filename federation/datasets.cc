@@ -78,4 +78,19 @@ absl::StatusOr<v1::Grouping> ParseGrouping(v1::Dataset dataset, absl::string_vie
   return grouping;
 }
 
+std::string DatasetWord(v1::Dataset dataset) {
+  switch (dataset) {
+    case v1::DATASET_SHORTAGE:
+      return "shortages";
+    case v1::DATASET_VACANCY:
+      return "vacancies";
+    case v1::DATASET_FLOW:
+      return "flows";
+    case v1::DATASET_CROSSWALK:
+      return "crosswalk";
+    default:
+      return absl::StrCat("dataset ", static_cast<int>(dataset));
+  }
+}
+
 }  // namespace lmx

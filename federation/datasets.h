@@ -25,6 +25,10 @@ const std::string& OccupationOf(const v1::Observation& observation);
 std::string* MutableOccupation(v1::Observation* observation);
 v1::Provenance* MutableProvenance(v1::Observation* observation);
 
+// "shortages", "vacancies", "flows" or "crosswalk": a dataset as `lmx`
+// names it.
+std::string DatasetWord(v1::Dataset dataset);
+
 // Parses "DIM" or "DIM:LEVEL" and checks it against the dataset: occupation
 // has levels 1-4 (ISCO), activity level 1 (ISIC sections), others none.
 absl::StatusOr<v1::Grouping> ParseGrouping(v1::Dataset dataset, absl::string_view text);

@@ -216,7 +216,7 @@ absl::StatusOr<LogEntry> LogBuilder::Build(const BatchInfo& batch,
   return entry;
 }
 
-absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell) {
+absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell, std::string* period) {
   const std::string& key = cell.key();
   if (key.size() < 4 || key.compare(1, 3, origin) != 0) {
     return absl::InvalidArgumentError("a cell's key names another origin");
@@ -237,6 +237,12 @@ absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell) {
   auto observation = DecodeObservation(cell.value());
   if (!observation.ok() || ObservationKey(*observation) != key) {
     return absl::InvalidArgumentError("a cell's value does not match its key");
+  }
+  if (period != nullptr) {
+    *period = observation->has_shortage()            ? observation->shortage().period()
+              : observation->has_flow()              ? observation->flow().period()
+              : observation->has_vacancy_aggregate() ? observation->vacancy_aggregate().period()
+                                                     : std::string();
   }
   return absl::OkStatus();
 }

@@ -48,7 +48,10 @@ inline constexpr size_t kChunkBytes = 1 << 20;
 // Checks a cell of `origin`'s log as a puller receives it: its key names
 // the origin and a replicated dataset (never vacancy microdata), and its
 // value is the observation or crosswalk that key belongs to.
-absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell);
+// `period`, when given, receives the observation's period (empty for a
+// crosswalk).
+absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell,
+                          std::string* period = nullptr);
 
 class LogBuilder {
  public:

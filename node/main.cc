@@ -27,6 +27,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "node/access.h"
 #include "node/backup.h"
+#include "node/dashboard.h"
 #include "node/http_server.h"
 #include "node/metrics.h"
 #include "node/node_config.h"
@@ -377,13 +378,15 @@ int main(int argc, char** argv) {
                                      metrics.Render(**store, &replication)};
     });
     http.Get("/sdmx/3.0/data/(.*)", lmx::SdmxDataHandler(&engine, &access));
+    lmx::ServeDashboard(&http, &engine, store->get(), &replication, &access);
     auto http_bound = http.Start(http_listen);
     if (!http_bound.ok()) {
       replication.Stop();
       server->Shutdown();
       return Fail(std::string(http_bound.status().message()));
     }
-    std::cerr << "lmx-node: HTTP on " << *http_bound << ": /metrics, /sdmx/3.0/data/\n";
+    std::cerr << "lmx-node: HTTP on " << *http_bound
+              << ": / (dashboard), /metrics, /sdmx/3.0/data/\n";
     WriteReadyFile(absl::GetFlag(FLAGS_http_ready_file), *http_bound);
   }
   WriteReadyFile(absl::GetFlag(FLAGS_ready_file), bound);

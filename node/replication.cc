@@ -95,6 +95,7 @@ class Replication::Receiver {
     std::string key;
     LogHasher hasher{""};
     v1::LogChunk first;
+    std::set<std::string> periods;  // that the entry's cells hold
   };
 
   void Fail(const std::string& origin, const std::string& error) {
@@ -194,9 +195,11 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
       !VerifySignature(pending.key, signed_chunk.chunk(), signed_chunk.signature())) {
     return Fail(origin, absl::StrCat(where, ": the signature does not verify"));
   }
+  std::string period;
   for (const auto& cell : chunk.cells()) {
-    absl::Status checked = CheckLogCell(origin, cell);
+    absl::Status checked = CheckLogCell(origin, cell, &period);
     if (!checked.ok()) return Fail(origin, absl::StrCat(where, ": ", checked.message()));
+    if (!period.empty()) pending.periods.insert(period);
     absl::Status put = pending.batch->Put(cell.key(), cell.value());
     if (!put.ok()) return Fail(origin, absl::StrCat(where, ": ", put.message()));
   }
@@ -216,6 +219,9 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
   meta.classification = first.classification();
   meta.classification_version = first.classification_version();
   meta.log_hash = pending.hasher.Finish();
+  // What the origin reported, for completeness reports (the entry does not
+  // list it).
+  meta.periods.assign(pending.periods.begin(), pending.periods.end());
   auto committed = pending.batch->Commit(meta);
   if (!committed.ok()) return Fail(origin, absl::StrCat(where, ": ", committed.status().message()));
   pending_.reset();

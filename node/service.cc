@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "federation/datasets.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "node/csv_reader.h"
@@ -61,21 +62,6 @@ Action AggregateAction(v1::Dataset dataset) {
       return Action::kAggregateVacancies;
     default:
       return Action::kAggregateFlows;
-  }
-}
-
-std::string DatasetWord(v1::Dataset dataset) {
-  switch (dataset) {
-    case v1::DATASET_SHORTAGE:
-      return "shortages";
-    case v1::DATASET_VACANCY:
-      return "vacancies";
-    case v1::DATASET_FLOW:
-      return "flows";
-    case v1::DATASET_CROSSWALK:
-      return "crosswalk";
-    default:
-      return absl::StrCat("dataset ", static_cast<int>(dataset));
   }
 }
 

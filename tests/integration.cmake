@@ -1,5 +1,6 @@
 # Integration tests: real lmx-node processes driven by the real lmx binary.
 add_executable(lmx_integration_tests
+  dashboard_integration_test.cc
   deploy_integration_test.cc
   federation_integration_test.cc
   harmonization_integration_test.cc

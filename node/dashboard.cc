@@ -1,0 +1,194 @@
+#include "node/dashboard.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "federation/datasets.h"
+#include "node/dashboard_html.h"
+#include "node/json_text.h"
+#include "node/status_macros.h"
+#include "node/timestamps.h"
+
+namespace lmx {
+namespace {
+
+std::string Quote(absl::string_view text) { return JsonString(text); }
+
+std::string Time(absl::Time time) {
+  return Quote(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone()));
+}
+
+// Per country and major group, the statuses of its latest shortage period.
+absl::StatusOr<std::string> Shortages(const QueryEngine& engine) {
+  // country -> period -> major group -> counts of SHORTAGE, BALANCED, SURPLUS
+  std::map<std::string, std::map<std::string, std::map<char, std::array<int, 3>>>> seen;
+  v1::QueryRequest request;
+  request.set_dataset(v1::DATASET_SHORTAGE);
+  RETURN_IF_ERROR(engine.Query(request, [&](const v1::Observation& observation) {
+    const v1::Shortage& s = observation.shortage();
+    char group = s.occupation().empty() ? '_' : s.occupation()[0];
+    if (group < '0' || group > '9' || s.status() < v1::SHORTAGE || s.status() > v1::SURPLUS) {
+      return true;
+    }
+    ++seen[s.country()][s.period()][group][s.status() - v1::SHORTAGE];
+    return true;
+  }));
+  std::vector<std::string> countries;
+  static constexpr const char* kStatus[] = {"SHORTAGE", "BALANCED", "SURPLUS"};
+  for (const auto& [country, periods] : seen) {
+    const auto& [period, groups] = *periods.rbegin();
+    std::vector<std::string> cells;
+    for (const auto& [group, counts] : groups) {
+      int shown = 1;  // BALANCED unless one status is the most frequent alone
+      if (counts[0] > std::max(counts[1], counts[2])) shown = 0;
+      if (counts[2] > std::max(counts[0], counts[1])) shown = 2;
+      cells.push_back(absl::StrCat("{\"group\":\"", std::string(1, group), "\",\"status\":\"",
+                                   kStatus[shown], "\",\"shortage\":", counts[0],
+                                   ",\"balanced\":", counts[1], ",\"surplus\":", counts[2], "}"));
+    }
+    countries.push_back(absl::StrCat("{\"country\":", Quote(country), ",\"period\":", Quote(period),
+                                     ",\"cells\":[", absl::StrJoin(cells, ","), "]}"));
+  }
+  return absl::StrCat("[", absl::StrJoin(countries, ","), "]");
+}
+
+// Flows of one period from origin to destination, as reported.
+absl::StatusOr<std::string> Corridors(const QueryEngine& engine, absl::string_view wanted) {
+  v1::AggregateRequest request;
+  request.set_dataset(v1::DATASET_FLOW);
+  for (const char* dimension : {"period", "country", "direction", "counterpart"}) {
+    request.add_by()->set_dimension(dimension);
+  }
+  ASSIGN_OR_RETURN(AggregateResult result, engine.Aggregate(request));
+  std::set<std::string> periods;
+  for (const auto& row : result.rows) periods.insert(row.keys(0));
+  std::string period(wanted);
+  if (period.empty() && !periods.empty()) period = *periods.rbegin();
+  std::vector<std::string> rows;
+  for (const auto& row : result.rows) {
+    if (row.keys(0) != period) continue;
+    const std::string& reporter = row.keys(1);
+    const std::string& direction = row.keys(2);
+    const std::string& counterpart = row.keys(3);
+    // An outflow leaves the reporter; inflows and returns arrive there.
+    bool leaving = direction == "OUTFLOW";
+    rows.push_back(absl::StrCat("{\"origin\":", Quote(leaving ? reporter : counterpart),
+                                ",\"destination\":", Quote(leaving ? counterpart : reporter),
+                                ",\"reporter\":", Quote(reporter), ",\"direction\":",
+                                Quote(direction), ",\"count\":", row.measures(0).integer(), "}"));
+  }
+  std::vector<std::string> quoted;
+  for (const auto& p : periods) quoted.push_back(Quote(p));
+  return absl::StrCat("{\"period\":", Quote(period), ",\"periods\":[", absl::StrJoin(quoted, ","),
+                      "],\"rows\":[", absl::StrJoin(rows, ","), "]}");
+}
+
+// Per country and dataset: the periods reported, the latest version.
+std::string Completeness(const Store& store) {
+  auto catalog = store.Catalog();
+  std::vector<std::string> countries;
+  for (const auto& [origin, version] : catalog->Latest()) {
+    struct Reported {
+      std::set<std::string> periods;
+      uint64_t version = 0;
+      absl::Time published_at;
+      uint64_t observations = 0;
+    };
+    std::map<std::string, Reported> datasets;
+    for (const BatchInfo& batch : catalog->Batches(origin)) {
+      Reported& reported = datasets[DatasetWord(static_cast<v1::Dataset>(batch.dataset))];
+      reported.periods.insert(batch.periods.begin(), batch.periods.end());
+      reported.version = batch.version;
+      reported.published_at = batch.published_at;
+      reported.observations = batch.observations;
+    }
+    std::vector<std::string> entries;
+    for (const auto& [dataset, reported] : datasets) {
+      std::vector<std::string> periods;
+      for (const auto& p : reported.periods) periods.push_back(Quote(p));
+      entries.push_back(absl::StrCat(
+          "{\"dataset\":", Quote(dataset), ",\"periods\":[", absl::StrJoin(periods, ","),
+          "],\"version\":", reported.version, ",\"published_at\":", Time(reported.published_at),
+          ",\"observations\":", reported.observations, "}"));
+    }
+    countries.push_back(absl::StrCat("{\"country\":", Quote(origin), ",\"datasets\":[",
+                                     absl::StrJoin(entries, ","), "]}"));
+  }
+  return absl::StrCat("[", absl::StrJoin(countries, ","), "]");
+}
+
+// Per origin: what is applied here, what peers hold, when last heard of.
+std::string Freshness(const Store& store, const Replication* replication, absl::Time now) {
+  std::vector<std::string> origins;
+  if (replication != nullptr) {
+    const v1::PeersResponse state = replication->State();
+    for (const auto& origin : state.origins()) {
+      std::string contact = "null";
+      if (origin.has_last_contact()) {
+        contact = absl::StrFormat(
+            "%.1f", absl::ToDoubleSeconds(now - FromTimestamp(origin.last_contact())));
+      }
+      origins.push_back(absl::StrCat(
+          "{\"origin\":", Quote(origin.origin()), ",\"applied\":", origin.applied(),
+          ",\"head\":", origin.head(), ",\"published_at\":",
+          origin.has_published_at() ? Time(FromTimestamp(origin.published_at())) : "null",
+          ",\"last_contact_age_seconds\":", contact, ",\"digest\":", Quote(origin.digest()), "}"));
+    }
+  } else {
+    for (const auto& [origin, version] : store.Catalog()->Latest()) {
+      origins.push_back(absl::StrCat("{\"origin\":", Quote(origin), ",\"applied\":", version,
+                                     ",\"head\":", version, "}"));
+    }
+  }
+  return absl::StrCat("[", absl::StrJoin(origins, ","), "]");
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> DashboardJson(const QueryEngine& engine, const Store& store,
+                                          const Replication* replication, absl::string_view period,
+                                          absl::Time now) {
+  ASSIGN_OR_RETURN(std::string shortages, Shortages(engine));
+  ASSIGN_OR_RETURN(std::string corridors, Corridors(engine, period));
+  std::string node = replication != nullptr ? replication->State().node() : "";
+  return absl::StrCat("{\"node\":", Quote(node), ",\"generated_at\":", Time(now),
+                      ",\"shortages\":", shortages, ",\"corridors\":", corridors,
+                      ",\"completeness\":", Completeness(store),
+                      ",\"freshness\":", Freshness(store, replication, now), "}\n");
+}
+
+void ServeDashboard(HttpServer* http, const QueryEngine* engine, const Store* store,
+                    const Replication* replication, const Access* access) {
+  http->Get("/", [](const HttpServer::Request&) {
+    return HttpServer::Answer{200, "text/html; charset=utf-8", std::string(kDashboardHtml),
+                              nullptr};
+  });
+  http->Get("/api/dashboard", [=](const HttpServer::Request& request) -> HttpServer::Answer {
+    Access::Caller caller;
+    caller.address = request.remote;
+    caller.authorization = request.Header("authorization");
+    auto who = access->Authorize(caller, Action::kAggregateFlows, "HTTP /api/dashboard");
+    const char* kText = "text/plain; charset=utf-8";
+    if (!who.ok()) {
+      int code = absl::IsUnauthenticated(who.status()) ? 401 : 403;
+      return {code, kText, absl::StrCat(who.status().message(), "\n"), nullptr};
+    }
+    auto period = request.parameters.find("period");
+    auto json = DashboardJson(*engine, *store, replication,
+                              period == request.parameters.end() ? "" : period->second);
+    if (!json.ok()) {
+      int code = absl::IsInvalidArgument(json.status()) ? 400 : 500;
+      return {code, kText, absl::StrCat(json.status().message(), "\n"), nullptr};
+    }
+    return {200, "application/json", *std::move(json), nullptr};
+  });
+}
+
+}  // namespace lmx

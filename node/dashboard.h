@@ -1,0 +1,42 @@
+// The regional dashboard the node serves at `/` (node/dashboard.html): a
+// plain page whose script reads one JSON document, /api/dashboard, built
+// here from the node's replica:
+//   - shortages: per country and ISCO major group, the statuses of the
+//     country's latest shortage period, and the one shown (the most
+//     frequent; a tie is BALANCED);
+//   - corridors: flows of one period (the latest by default) from origin to
+//     destination, as each country reported them, totals counted once;
+//   - completeness: per country and dataset, the periods reported, the
+//     latest version and when it was published;
+//   - freshness: per origin, the version applied here, the newest a peer
+//     holds, and the age of the last contact.
+#ifndef LMX_NODE_DASHBOARD_H_
+#define LMX_NODE_DASHBOARD_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "node/access.h"
+#include "node/http_server.h"
+#include "node/query_engine.h"
+#include "node/replication.h"
+#include "node/store.h"
+
+namespace lmx {
+
+// The JSON document of the dashboard; `period` picks the corridors' period
+// (empty: the latest). `replication` may be null.
+absl::StatusOr<std::string> DashboardJson(const QueryEngine& engine, const Store& store,
+                                          const Replication* replication, absl::string_view period,
+                                          absl::Time now = absl::Now());
+
+// The handlers of `/` (the page) and `/api/dashboard` (its data, for the
+// analyst role, as flows are in it). All must outlive the server.
+void ServeDashboard(HttpServer* http, const QueryEngine* engine, const Store* store,
+                    const Replication* replication, const Access* access);
+
+}  // namespace lmx
+
+#endif  // LMX_NODE_DASHBOARD_H_
