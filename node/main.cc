@@ -34,6 +34,7 @@
 #include "node/query_engine.h"
 #include "node/replication.h"
 #include "node/sdmx.h"
+#include "node/sdmx_structure.h"
 #include "node/service.h"
 #include "node/store.h"
 #include "node/stream_watchdog.h"
@@ -378,6 +379,7 @@ int main(int argc, char** argv) {
                                      metrics.Render(**store, &replication)};
     });
     http.Get("/sdmx/3.0/data/(.*)", lmx::SdmxDataHandler(&engine, &access));
+    http.Get("/sdmx/3.0/structure/(.*)", lmx::SdmxStructureHandler(codelists->get()));
     lmx::ServeDashboard(&http, &engine, store->get(), &replication, &access);
     auto http_bound = http.Start(http_listen);
     if (!http_bound.ok()) {
@@ -386,7 +388,7 @@ int main(int argc, char** argv) {
       return Fail(std::string(http_bound.status().message()));
     }
     std::cerr << "lmx-node: HTTP on " << *http_bound
-              << ": / (dashboard), /metrics, /sdmx/3.0/data/\n";
+              << ": / (dashboard), /metrics, /sdmx/3.0/data/, /sdmx/3.0/structure/\n";
     WriteReadyFile(absl::GetFlag(FLAGS_http_ready_file), *http_bound);
   }
   WriteReadyFile(absl::GetFlag(FLAGS_ready_file), bound);

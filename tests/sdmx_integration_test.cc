@@ -85,13 +85,18 @@ class SdmxTest : public ::testing::Test {
   // GET /sdmx/3.0/data/dataflow/LMX/`query` as `role` (none when empty).
   Got Get(const std::string& query, const std::string& role = "analyst",
           const std::string& accept = "") {
-    std::vector<std::string> parts = absl::StrSplit(http_, ':');
-    httplib::Client client(parts[0], std::stoi(parts[1]));
-    client.set_read_timeout(20, 0);
     httplib::Headers headers;
     if (!role.empty()) headers.emplace("Authorization", "Bearer " + tokens_[role]);
     if (!accept.empty()) headers.emplace("Accept", accept);
-    auto answer = client.Get(("/sdmx/3.0/data/dataflow/LMX/" + query).c_str(), headers);
+    return Fetch("/sdmx/3.0/data/dataflow/LMX/" + query, headers);
+  }
+
+  // GET `path` on the node's HTTP endpoint.
+  Got Fetch(const std::string& path, const httplib::Headers& headers = {}) {
+    std::vector<std::string> parts = absl::StrSplit(http_, ':');
+    httplib::Client client(parts[0], std::stoi(parts[1]));
+    client.set_read_timeout(20, 0);
+    auto answer = client.Get(path.c_str(), headers);
     Got got;
     if (!answer) return got;
     got.status = answer->status;
@@ -161,6 +166,40 @@ TEST_F(SdmxTest, RsdmxReadsTheSdmxMlAnswerAndGetsTheNumbersOfLmxAggregate) {
       CsvAnswer(Lmx("analyst", {"aggregate", "flows", "--by=counterpart", "--format=csv"}).out);
   EXPECT_EQ(from_r, SumBy(cli, "counterpart", "count"));
   EXPECT_THAT(from_r, ElementsAre(Pair("ARE", 6), Pair("SAU", 7), Pair("UGA", 5)));
+}
+
+TEST_F(SdmxTest, StructuresAreSdmxMlThatRsdmxReads) {
+  auto structure = [&](const std::string& query) { return Fetch("/sdmx/3.0/structure/" + query); };
+  Got isco = structure("codelist/LMX/CL_OCCUPATION/1.0");
+  ASSERT_EQ(isco.status, 200) << isco.body;
+  EXPECT_THAT(isco.content_type, HasSubstr("application/vnd.sdmx.structure+xml"));
+  // The hierarchy: each code names its parent.
+  EXPECT_THAT(isco.body, HasSubstr("<structure:Code id=\"2221\"><common:Name xml:lang=\"en\">"
+                                   "Nursing professionals</common:Name><structure:Parent>"
+                                   "<Ref id=\"222\"/></structure:Parent></structure:Code>"));
+  std::string file = dir_ + "/isco.xml";
+  WriteFile(file, isco.body);
+  CliResult r = RunProgram(
+      "/usr/bin/Rscript",
+      {"-e", "suppressMessages(library(rsdmx)); d <- as.data.frame(readSDMX(file='" + file +
+                 "', isURL=FALSE)); cat(nrow(d), d$label.en[d$id == '2221'], '\\n')"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // ISCO-08's 619 codes and SDMX's _T, _U and _Z.
+  EXPECT_EQ(r.out, "622 Nursing professionals \n");
+
+  Got dsd = structure("datastructure/LMX/DSD_FLOW");
+  ASSERT_EQ(dsd.status, 200) << dsd.body;
+  EXPECT_THAT(dsd.body, HasSubstr("<structure:Dimension id=\"COUNTERPART_AREA\" position=\"3\">"));
+  EXPECT_THAT(dsd.body, HasSubstr("<structure:TimeDimension id=\"TIME_PERIOD\" position=\"8\">"));
+  EXPECT_THAT(dsd.body, HasSubstr("<Ref id=\"CL_AREA\" version=\"1.0\" agencyID=\"LMX\""));
+  Got flows = structure("dataflow/LMX/*/1.0");
+  ASSERT_EQ(flows.status, 200);
+  EXPECT_THAT(flows.body, HasSubstr("<structure:Dataflow id=\"VACANCY_AGG\""));
+  EXPECT_EQ(structure("conceptscheme/LMX/CS_LMX/1.0").status, 200);
+  EXPECT_EQ(structure("codelist/LMX/CL_NOPE/1.0").status, 404);
+  EXPECT_EQ(structure("codelist/ESTAT/*/1.0").status, 404);
+  EXPECT_EQ(structure("categoryscheme/LMX/*/1.0").status, 404);
+  EXPECT_EQ(structure("codelist/LMX/*/1.0?references=children").status, 501);
 }
 
 TEST_F(SdmxTest, KeysAndFiltersSelectExactlyTheirObservations) {
