@@ -1,6 +1,7 @@
 #include "node/sdmx.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "node/json_text.h"
 #include "node/status_macros.h"
 #include "node/timestamps.h"
 
@@ -225,6 +227,120 @@ void AppendGenericXmlObs(const SdmxDataflow& flow, const Row& row, std::string* 
   out->append("</generic:Obs>\n");
 }
 
+// An SDMX-JSON 2.0.0 data message, streamed: the data set's observations
+// first, keyed by the positions of their values, then the structure, which
+// lists the values in the order they were first met. (Members of a JSON
+// object have no order; this one lets the answer stream.)
+class JsonData {
+ public:
+  explicit JsonData(const SdmxDataflow& flow)
+      : flow_(flow), dimensions_(flow.dimensions.size() + 1), attributes_(flow.attributes.size()) {}
+
+  std::string Head() const {
+    const absl::Time now = absl::Now();
+    return absl::StrCat(
+        "{\"meta\":{\"schema\":\"https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/"
+        "data-message/tools/schemas/2.0.0/sdmx-json-data-schema.json\",\"id\":\"LMX_",
+        flow_.id, "_", absl::ToUnixMicros(now), "\",\"test\":false,\"prepared\":\"",
+        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone()),
+        "\",\"contentLanguages\":[\"en\"],\"sender\":{\"id\":\"LMX\"}},"
+        "\"data\":{\"dataSets\":[{\"structure\":0,\"action\":\"Information\",\"links\":[{"
+        "\"urn\":\"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=LMX:",
+        flow_.id, "(1.0)\",\"rel\":\"dataflow\"}],\"observations\":{");
+  }
+
+  void AppendObs(const Row& row, std::string* out) {
+    if (observations_++ > 0) out->push_back(',');
+    out->push_back('"');
+    for (size_t i = 0; i <= row.key.size(); ++i) {
+      if (i > 0) out->push_back(':');
+      absl::StrAppend(out, dimensions_[i].Index(i < row.key.size() ? row.key[i] : row.period));
+    }
+    out->append("\":[");
+    for (size_t i = 0; i < flow_.measures.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      const std::string& value = row.values[i];
+      double number = 0;
+      if (value.empty()) {
+        out->append("null");
+      } else if (absl::SimpleAtod(value, &number) && std::isfinite(number)) {
+        out->append(value);
+      } else {
+        out->append(JsonString(value));
+      }
+    }
+    for (size_t i = 0; i < flow_.attributes.size(); ++i) {
+      const std::string& value = row.values[flow_.measures.size() + i];
+      out->push_back(',');
+      out->append(value.empty() ? "null" : absl::StrCat(attributes_[i].Index(value)));
+    }
+    out->push_back(']');
+  }
+
+  std::string Tail() const {
+    std::string out = absl::StrCat(
+        "}}],\"structures\":[{\"links\":[{\"urn\":\"urn:sdmx:org.sdmx.infomodel.datastructure."
+        "DataStructure=LMX:DSD_",
+        flow_.id,
+        "(1.0)\",\"rel\":\"datastructure\"}],\"dataSets\":[0],"
+        "\"dimensions\":{\"dataSet\":[],\"series\":[],\"observation\":[");
+    for (size_t i = 0; i < dimensions_.size(); ++i) {
+      bool time = i == flow_.dimensions.size();
+      const char* id = time ? "TIME_PERIOD" : flow_.dimensions[i];
+      absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":\"", id, "\",\"name\":\"", id,
+                      "\",\"keyPosition\":", i, time ? ",\"roles\":[\"TIME_PERIOD\"]" : "",
+                      ",\"values\":[");
+      const auto& values = dimensions_[i].values;
+      for (size_t v = 0; v < values.size(); ++v) {
+        // Codes are ids; periods are values.
+        absl::StrAppend(&out, v > 0 ? "," : "",
+                        time ? absl::StrCat("{\"value\":", JsonString(values[v]), "}")
+                             : absl::StrCat("{\"id\":", JsonString(values[v]),
+                                            ",\"name\":", JsonString(values[v]), "}"));
+      }
+      out += "]}";
+    }
+    out += "]},\"measures\":{\"observation\":[";
+    for (size_t i = 0; i < flow_.measures.size(); ++i) {
+      absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":\"", flow_.measures[i], "\",\"name\":\"",
+                      flow_.measures[i], "\"}");
+    }
+    out += "]},\"attributes\":{\"dataSet\":[],\"series\":[],\"observation\":[";
+    for (size_t i = 0; i < flow_.attributes.size(); ++i) {
+      absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":\"", flow_.attributes[i], "\",\"name\":\"",
+                      flow_.attributes[i], "\",\"relationship\":{\"observation\":{}}");
+      const auto& values = attributes_[i].values;
+      if (!values.empty()) {
+        out += ",\"values\":[";
+        for (size_t v = 0; v < values.size(); ++v) {
+          absl::StrAppend(&out, v > 0 ? "," : "", "{\"id\":", JsonString(values[v]),
+                          ",\"name\":", JsonString(values[v]), "}");
+        }
+        out += "]";
+      }
+      out += "}";
+    }
+    return out + "]}}]}}\n";
+  }
+
+ private:
+  // The values of one component, numbered as they are first met.
+  struct Values {
+    std::map<std::string, size_t> index;
+    std::vector<std::string> values;
+    size_t Index(const std::string& value) {
+      auto [it, added] = index.emplace(value, values.size());
+      if (added) values.push_back(value);
+      return it->second;
+    }
+  };
+
+  const SdmxDataflow& flow_;
+  std::vector<Values> dimensions_;  // the key's, then TIME_PERIOD
+  std::vector<Values> attributes_;
+  uint64_t observations_ = 0;
+};
+
 }  // namespace
 
 const SdmxDataflow* FindSdmxDataflow(absl::string_view id) {
@@ -359,11 +475,13 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
         query.format = SdmxFormat::kCsv;
       } else if (value == "genericdata" || value == "sdmx-ml" || value == "xml") {
         query.format = SdmxFormat::kGenericXml;
+      } else if (value == "jsondata" || value == "sdmx-json" || value == "json") {
+        query.format = SdmxFormat::kJson;
       } else {
         return absl::FailedPreconditionError(
             absl::StrCat("format '", value,
-                         "': lmx serves SDMX-CSV 2.0 (format=csvfile) and SDMX-ML 2.1 generic "
-                         "data (format=genericdata)"));
+                         "': lmx serves SDMX-CSV 2.0 (format=csvfile), SDMX-JSON 2.0 "
+                         "(format=jsondata) and SDMX-ML 2.1 generic data (format=genericdata)"));
       }
       format_given = true;
     } else if (name == "attributes" || name == "measures" || name == "includeHistory" ||
@@ -378,13 +496,18 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
     std::string types = absl::AsciiStrToLower(accept);
     size_t csv = std::min(types.find("csv"), types.find("*/*"));
     size_t xml = types.find("xml");
-    if (csv == std::string::npos && xml == std::string::npos) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "Accept: ", accept,
-          ": lmx serves SDMX-CSV 2.0 (application/vnd.sdmx.data+csv) and SDMX-ML 2.1 generic "
-          "data (application/vnd.sdmx.genericdata+xml)"));
+    size_t json = types.find("json");
+    size_t first = std::min({csv, xml, json});
+    if (first == std::string::npos) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("Accept: ", accept,
+                       ": lmx serves SDMX-CSV 2.0 (application/vnd.sdmx.data+csv), SDMX-JSON 2.0 "
+                       "(application/vnd.sdmx.data+json) and SDMX-ML 2.1 generic data "
+                       "(application/vnd.sdmx.genericdata+xml)"));
     }
-    query.format = xml < csv ? SdmxFormat::kGenericXml : SdmxFormat::kCsv;
+    query.format = first == xml    ? SdmxFormat::kGenericXml
+                   : first == json ? SdmxFormat::kJson
+                                   : SdmxFormat::kCsv;
   }
   if (query.format == SdmxFormat::kGenericXml && query.flow->measures.size() != 1) {
     return absl::FailedPreconditionError(
@@ -402,12 +525,20 @@ absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine
                            const std::function<bool(absl::string_view)>& write, uint64_t* matched) {
   const SdmxDataflow& flow = *query.flow;
   const bool xml = query.format == SdmxFormat::kGenericXml;
-  std::string line = xml ? GenericXmlHead(flow) : CsvHead(flow);
+  const bool json = query.format == SdmxFormat::kJson;
+  JsonData json_data(flow);
+  std::string line = xml ? GenericXmlHead(flow) : json ? json_data.Head() : CsvHead(flow);
   if (!write(line)) return absl::OkStatus();
   uint64_t written = 0;
   auto emit = [&](const Row& row) {
     line.clear();
-    xml ? AppendGenericXmlObs(flow, row, &line) : AppendCsvLine(flow, row, &line);
+    if (xml) {
+      AppendGenericXmlObs(flow, row, &line);
+    } else if (json) {
+      json_data.AppendObs(row, &line);
+    } else {
+      AppendCsvLine(flow, row, &line);
+    }
     ++written;
     return write(line);
   };
@@ -438,6 +569,7 @@ absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine
   }
   if (matched != nullptr) *matched = written;
   if (status.ok() && xml) write("</message:DataSet>\n</message:GenericData>\n");
+  if (status.ok() && json) write(json_data.Tail());
   return status;
 }
 
@@ -472,6 +604,7 @@ HttpServer::Answer Refusal(const absl::Status& status) {
 
 constexpr char kSdmxCsv[] = "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8";
 constexpr char kSdmxGenericXml[] = "application/vnd.sdmx.genericdata+xml; version=2.1";
+constexpr char kSdmxJson[] = "application/vnd.sdmx.data+json; version=2.0.0";
 
 }  // namespace
 
@@ -498,7 +631,9 @@ HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* acc
     if (!probed.ok()) return Refusal(probed);
     if (matched == 0) return Refusal(absl::NotFoundError("no results for this query"));
     HttpServer::Answer answer;
-    answer.content_type = query->format == SdmxFormat::kGenericXml ? kSdmxGenericXml : kSdmxCsv;
+    answer.content_type = query->format == SdmxFormat::kGenericXml ? kSdmxGenericXml
+                          : query->format == SdmxFormat::kJson     ? kSdmxJson
+                                                                   : kSdmxCsv;
     answer.stream = [engine, query = *std::move(query)](const HttpServer::Write& write) {
       // An error after the answer started can only cut it short; nothing
       // may escape into the HTTP library, which would end the node.

@@ -1,6 +1,7 @@
 // SDMX 3.0 REST data queries on the node's HTTP endpoint, answered from
-// its QueryEngine in SDMX-CSV 2.0 (labels=id), or for FLOW, whose one
-// measure fits it, in SDMX-ML 2.1 generic data (what R's rsdmx reads):
+// its QueryEngine in SDMX-CSV 2.0 (labels=id), in SDMX-JSON 2.0.0, or for
+// FLOW, whose one measure fits it, in SDMX-ML 2.1 generic data (what R's
+// rsdmx reads):
 //
 //   GET /sdmx/3.0/data/dataflow/LMX/{FLOW|SHORTAGE|VACANCY_AGG}/1.0/{key}
 //       ?c[DIM]=A+B&c[TIME_PERIOD]=ge:2024-01+le:2024-12
@@ -46,6 +47,7 @@ const SdmxDataflow* FindSdmxDataflow(absl::string_view id);
 enum class SdmxFormat {
   kCsv,         // SDMX-CSV 2.0: application/vnd.sdmx.data+csv;version=2.0.0
   kGenericXml,  // SDMX-ML 2.1 GenericData, AllDimensions
+  kJson,        // SDMX-JSON 2.0.0 data message, AllDimensions
 };
 
 struct SdmxDataQuery {

@@ -91,6 +91,16 @@ class SdmxTest : public ::testing::Test {
     return Fetch("/sdmx/3.0/data/dataflow/LMX/" + query, headers);
   }
 
+  // All flows as the `accept` type, checked and saved to dir_/`name`.
+  std::string SaveFlows(const std::string& accept, const std::string& name) {
+    Got got = Get("FLOW/1.0/*", "analyst", accept);
+    EXPECT_EQ(got.status, 200) << got.body;
+    EXPECT_THAT(got.content_type, HasSubstr(accept.substr(0, accept.find(';'))));
+    std::string file = dir_ + "/" + name;
+    WriteFile(file, got.body);
+    return file;
+  }
+
   // GET `path` on the node's HTTP endpoint.
   Got Fetch(const std::string& path, const httplib::Headers& headers = {}) {
     std::vector<std::string> parts = absl::StrSplit(http_, ':');
@@ -144,11 +154,7 @@ TEST_F(SdmxTest, FlowDataIsSdmxCsvWithTheNumbersOfLmxAggregate) {
 }
 
 TEST_F(SdmxTest, RsdmxReadsTheSdmxMlAnswerAndGetsTheNumbersOfLmxAggregate) {
-  Got got = Get("FLOW/1.0/*", "analyst", "application/vnd.sdmx.genericdata+xml;version=2.1");
-  ASSERT_EQ(got.status, 200) << got.body;
-  EXPECT_THAT(got.content_type, HasSubstr("application/vnd.sdmx.genericdata+xml"));
-  std::string file = dir_ + "/flows.xml";
-  WriteFile(file, got.body);
+  std::string file = SaveFlows("application/vnd.sdmx.genericdata+xml;version=2.1", "flows.xml");
   // R's rsdmx (Debian r-cran-rsdmx), as an analyst's script would use it.
   CliResult r = RunProgram(
       "/usr/bin/Rscript",
@@ -200,6 +206,42 @@ TEST_F(SdmxTest, StructuresAreSdmxMlThatRsdmxReads) {
   EXPECT_EQ(structure("codelist/ESTAT/*/1.0").status, 404);
   EXPECT_EQ(structure("categoryscheme/LMX/*/1.0").status, 404);
   EXPECT_EQ(structure("codelist/LMX/*/1.0?references=children").status, 501);
+}
+
+TEST_F(SdmxTest, SdmxJsonHasTheNumbersOfLmxAggregateAndTheShapeOfTheStandard) {
+  std::string file = SaveFlows("application/vnd.sdmx.data+json;version=2.0.0", "flows.json");
+  // A reader that knows only the SDMX-JSON 2.0 message: it checks what the
+  // standard's schema requires and decodes observations by their keys.
+  const char* kReader = R"py(
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert {"id", "prepared", "sender"} <= set(m["meta"]) and "id" in m["meta"]["sender"]
+data_set, = m["data"]["dataSets"]
+structure = m["data"]["structures"][data_set["structure"]]
+assert data_set["links"] and data_set["action"] == "Information"
+dims = structure["dimensions"]["observation"]
+for position, d in enumerate(dims):
+    assert d["keyPosition"] == position and d["values"], d["id"]
+for a in structure["attributes"]["observation"]:
+    assert "relationship" in a
+where = [d["id"] for d in dims].index("COUNTERPART_AREA")
+sums = {}
+for key, values in data_set["observations"].items():
+    code = dims[where]["values"][int(key.split(":")[where])]["id"]
+    sums[code] = sums.get(code, 0) + values[0]
+for code in sorted(sums):
+    print(code, sums[code])
+)py";
+  CliResult read = RunProgram("/usr/bin/python3", {"-c", kReader, file});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  auto cli =
+      CsvAnswer(Lmx("analyst", {"aggregate", "flows", "--by=counterpart", "--format=csv"}).out);
+  std::string expected;
+  for (const auto& [code, count] : SumBy(cli, "counterpart", "count")) {
+    absl::StrAppend(&expected, code, " ", count, "\n");
+  }
+  EXPECT_EQ(read.out, expected);
+  EXPECT_EQ(read.out, "ARE 6\nSAU 7\nUGA 5\n");
 }
 
 TEST_F(SdmxTest, KeysAndFiltersSelectExactlyTheirObservations) {
@@ -263,7 +305,7 @@ TEST_F(SdmxTest, ErrorsFollowTheSdmxRestStatusCodes) {
   EXPECT_EQ(Get("FLOW/1.0/KEN.RETURN.....").status, 404);
   EXPECT_EQ(Get("FLOW/1.0/*?c[OBS_VALUE]=gt:3").status, 400);
   EXPECT_EQ(Get("FLOW/1.0/*?c[SEX]=ne:F").status, 501);
-  EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "application/vnd.sdmx.data+json").status, 406);
+  EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "application/pdf").status, 406);
   EXPECT_EQ(Get("SHORTAGE/1.0/*?format=genericdata", "reader").status, 406);
   EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "text/csv").status, 200);
   // A component filter that leaves its dimension no code: no results.

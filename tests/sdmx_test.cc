@@ -44,7 +44,10 @@ TEST(SdmxQueryTest, ChoosesTheFormatFromTheParameterOrTheAcceptHeader) {
   auto given = ParseSdmxDataQuery(path, Parameters({{"format", "genericdata"}}), "text/csv");
   ASSERT_TRUE(given.ok());
   EXPECT_EQ(given->format, SdmxFormat::kGenericXml);
-  EXPECT_EQ(ParseSdmxDataQuery(path, {}, "application/vnd.sdmx.data+json").status().code(),
+  auto json = ParseSdmxDataQuery(path, {}, "application/vnd.sdmx.data+json;version=2.0.0");
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(json->format, SdmxFormat::kJson);
+  EXPECT_EQ(ParseSdmxDataQuery(path, {}, "application/pdf").status().code(),
             absl::StatusCode::kFailedPrecondition);
   // SDMX-ML 2.1 has one measure per observation.
   EXPECT_EQ(ParseSdmxDataQuery("dataflow/LMX/SHORTAGE/1.0/*", {}, "application/xml")
