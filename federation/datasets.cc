@@ -38,6 +38,14 @@ const std::string& OccupationOf(const v1::Observation& o) {
   return o.flow().occupation();
 }
 
+const std::string& PeriodOf(const v1::Observation& o) {
+  static const auto* none = new std::string();
+  if (o.has_shortage()) return o.shortage().period();
+  if (o.has_flow()) return o.flow().period();
+  if (o.has_vacancy_aggregate()) return o.vacancy_aggregate().period();
+  return *none;
+}
+
 std::string* MutableOccupation(v1::Observation* o) {
   if (o->has_shortage()) return o->mutable_shortage()->mutable_occupation();
   if (o->has_vacancy()) return o->mutable_vacancy()->mutable_occupation();

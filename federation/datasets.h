@@ -23,6 +23,9 @@ std::vector<std::string> AggregateDimensions(v1::Dataset dataset);
 // aggregate, flow), read or set whatever its kind.
 const std::string& OccupationOf(const v1::Observation& observation);
 std::string* MutableOccupation(v1::Observation* observation);
+// The period of a shortage, flow or vacancy aggregate; empty for a vacancy
+// record (it has dates instead).
+const std::string& PeriodOf(const v1::Observation& observation);
 v1::Provenance* MutableProvenance(v1::Observation* observation);
 
 // "shortages", "vacancies", "flows" or "crosswalk": a dataset as `lmx`

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "federation/datasets.h"
 #include "federation/time_period.h"
 #include "node/observation_codec.h"
 #include "node/row_errors.h"
@@ -525,13 +526,6 @@ namespace {
 
 // Messages checked at once by workers; each holds at most a few MiB.
 constexpr size_t kMessagesInFlight = 3;
-
-const std::string& PeriodOf(const Observation& observation) {
-  static const auto* none = new std::string();
-  return observation.has_shortage() ? observation.shortage().period()
-         : observation.has_flow()   ? observation.flow().period()
-                                    : *none;
-}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "federation/datasets.h"
 #include "federation/disclosure.h"
 #include "federation/time_period.h"
 #include "lmx/v1/classification.pb.h"
@@ -238,12 +239,7 @@ absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell, st
   if (!observation.ok() || ObservationKey(*observation) != key) {
     return absl::InvalidArgumentError("a cell's value does not match its key");
   }
-  if (period != nullptr) {
-    *period = observation->has_shortage()            ? observation->shortage().period()
-              : observation->has_flow()              ? observation->flow().period()
-              : observation->has_vacancy_aggregate() ? observation->vacancy_aggregate().period()
-                                                     : std::string();
-  }
+  if (period != nullptr) *period = PeriodOf(*observation);
   return absl::OkStatus();
 }
 

@@ -108,11 +108,8 @@ std::string FlowGroupKey(const v1::Grouping& grouping, const std::string& code) 
 }
 
 // The period an observation refers to; a vacancy's is its month of posting.
-std::optional<TimePeriod> PeriodOf(const Observation& o) {
-  std::string text = o.has_shortage()            ? o.shortage().period()
-                     : o.has_flow()              ? o.flow().period()
-                     : o.has_vacancy_aggregate() ? o.vacancy_aggregate().period()
-                                                 : o.vacancy().posted().substr(0, 7);
+std::optional<TimePeriod> TimePeriodOf(const Observation& o) {
+  std::string text = o.has_vacancy() ? o.vacancy().posted().substr(0, 7) : PeriodOf(o);
   auto period = TimePeriod::Parse(text);
   if (!period.ok()) return std::nullopt;
   return *period;
@@ -332,7 +329,7 @@ absl::Status QueryEngine::Scan(const Plan& plan,
               return true;
             }
             if (plan.first_month || plan.last_month) {
-              auto period = PeriodOf(*observation);
+              auto period = TimePeriodOf(*observation);
               if (!period || period->first_month() < plan.first_month.value_or(0) ||
                   period->last_month() > plan.last_month.value_or(1 << 30)) {
                 return true;
