@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -12,17 +13,15 @@
 #include "absl/strings/str_join.h"
 #include "federation/datasets.h"
 #include "node/dashboard_html.h"
-#include "node/json_text.h"
 #include "node/status_macros.h"
+#include "node/text_formats.h"
 #include "node/timestamps.h"
 
 namespace lmx {
 namespace {
 
-std::string Quote(absl::string_view text) { return JsonString(text); }
-
 std::string Time(absl::Time time) {
-  return Quote(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone()));
+  return JsonString(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone()));
 }
 
 // Per country and major group, the statuses of its latest shortage period.
@@ -53,8 +52,9 @@ absl::StatusOr<std::string> Shortages(const QueryEngine& engine) {
                                    kStatus[shown], "\",\"shortage\":", counts[0],
                                    ",\"balanced\":", counts[1], ",\"surplus\":", counts[2], "}"));
     }
-    countries.push_back(absl::StrCat("{\"country\":", Quote(country), ",\"period\":", Quote(period),
-                                     ",\"cells\":[", absl::StrJoin(cells, ","), "]}"));
+    countries.push_back(absl::StrCat("{\"country\":", JsonString(country),
+                                     ",\"period\":", JsonString(period), ",\"cells\":[",
+                                     absl::StrJoin(cells, ","), "]}"));
   }
   return absl::StrCat("[", absl::StrJoin(countries, ","), "]");
 }
@@ -79,15 +79,16 @@ absl::StatusOr<std::string> Corridors(const QueryEngine& engine, absl::string_vi
     const std::string& counterpart = row.keys(3);
     // An outflow leaves the reporter; inflows and returns arrive there.
     bool leaving = direction == "OUTFLOW";
-    rows.push_back(absl::StrCat("{\"origin\":", Quote(leaving ? reporter : counterpart),
-                                ",\"destination\":", Quote(leaving ? counterpart : reporter),
-                                ",\"reporter\":", Quote(reporter), ",\"direction\":",
-                                Quote(direction), ",\"count\":", row.measures(0).integer(), "}"));
+    rows.push_back(absl::StrCat("{\"origin\":", JsonString(leaving ? reporter : counterpart),
+                                ",\"destination\":", JsonString(leaving ? counterpart : reporter),
+                                ",\"reporter\":", JsonString(reporter),
+                                ",\"direction\":", JsonString(direction),
+                                ",\"count\":", row.measures(0).integer(), "}"));
   }
   std::vector<std::string> quoted;
-  for (const auto& p : periods) quoted.push_back(Quote(p));
-  return absl::StrCat("{\"period\":", Quote(period), ",\"periods\":[", absl::StrJoin(quoted, ","),
-                      "],\"rows\":[", absl::StrJoin(rows, ","), "]}");
+  for (const auto& p : periods) quoted.push_back(JsonString(p));
+  return absl::StrCat("{\"period\":", JsonString(period), ",\"periods\":[",
+                      absl::StrJoin(quoted, ","), "],\"rows\":[", absl::StrJoin(rows, ","), "]}");
 }
 
 // Per country and dataset: the periods reported, the latest version.
@@ -112,38 +113,39 @@ std::string Completeness(const Store& store) {
     std::vector<std::string> entries;
     for (const auto& [dataset, reported] : datasets) {
       std::vector<std::string> periods;
-      for (const auto& p : reported.periods) periods.push_back(Quote(p));
+      for (const auto& p : reported.periods) periods.push_back(JsonString(p));
       entries.push_back(absl::StrCat(
-          "{\"dataset\":", Quote(dataset), ",\"periods\":[", absl::StrJoin(periods, ","),
+          "{\"dataset\":", JsonString(dataset), ",\"periods\":[", absl::StrJoin(periods, ","),
           "],\"version\":", reported.version, ",\"published_at\":", Time(reported.published_at),
           ",\"observations\":", reported.observations, "}"));
     }
-    countries.push_back(absl::StrCat("{\"country\":", Quote(origin), ",\"datasets\":[",
+    countries.push_back(absl::StrCat("{\"country\":", JsonString(origin), ",\"datasets\":[",
                                      absl::StrJoin(entries, ","), "]}"));
   }
   return absl::StrCat("[", absl::StrJoin(countries, ","), "]");
 }
 
 // Per origin: what is applied here, what peers hold, when last heard of.
-std::string Freshness(const Store& store, const Replication* replication, absl::Time now) {
+// `state` is the replication's, or null without one.
+std::string Freshness(const Store& store, const v1::PeersResponse* state, absl::Time now) {
   std::vector<std::string> origins;
-  if (replication != nullptr) {
-    const v1::PeersResponse state = replication->State();
-    for (const auto& origin : state.origins()) {
+  if (state != nullptr) {
+    for (const auto& origin : state->origins()) {
       std::string contact = "null";
       if (origin.has_last_contact()) {
         contact = absl::StrFormat(
             "%.1f", absl::ToDoubleSeconds(now - FromTimestamp(origin.last_contact())));
       }
       origins.push_back(absl::StrCat(
-          "{\"origin\":", Quote(origin.origin()), ",\"applied\":", origin.applied(),
+          "{\"origin\":", JsonString(origin.origin()), ",\"applied\":", origin.applied(),
           ",\"head\":", origin.head(), ",\"published_at\":",
           origin.has_published_at() ? Time(FromTimestamp(origin.published_at())) : "null",
-          ",\"last_contact_age_seconds\":", contact, ",\"digest\":", Quote(origin.digest()), "}"));
+          ",\"last_contact_age_seconds\":", contact, ",\"digest\":", JsonString(origin.digest()),
+          "}"));
     }
   } else {
     for (const auto& [origin, version] : store.Catalog()->Latest()) {
-      origins.push_back(absl::StrCat("{\"origin\":", Quote(origin), ",\"applied\":", version,
+      origins.push_back(absl::StrCat("{\"origin\":", JsonString(origin), ",\"applied\":", version,
                                      ",\"head\":", version, "}"));
     }
   }
@@ -157,11 +159,14 @@ absl::StatusOr<std::string> DashboardJson(const QueryEngine& engine, const Store
                                           absl::Time now) {
   ASSIGN_OR_RETURN(std::string shortages, Shortages(engine));
   ASSIGN_OR_RETURN(std::string corridors, Corridors(engine, period));
-  std::string node = replication != nullptr ? replication->State().node() : "";
-  return absl::StrCat("{\"node\":", Quote(node), ",\"generated_at\":", Time(now),
+  // Read once: it takes the replication's lock and reads pinned keys.
+  std::optional<v1::PeersResponse> state;
+  if (replication != nullptr) state = replication->State();
+  std::string node = state ? state->node() : "";
+  return absl::StrCat("{\"node\":", JsonString(node), ",\"generated_at\":", Time(now),
                       ",\"shortages\":", shortages, ",\"corridors\":", corridors,
                       ",\"completeness\":", Completeness(store),
-                      ",\"freshness\":", Freshness(store, replication, now), "}\n");
+                      ",\"freshness\":", Freshness(store, state ? &*state : nullptr, now), "}\n");
 }
 
 void ServeDashboard(HttpServer* http, const QueryEngine* engine, const Store* store,

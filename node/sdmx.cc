@@ -12,8 +12,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "node/json_text.h"
 #include "node/status_macros.h"
+#include "node/text_formats.h"
 #include "node/timestamps.h"
 
 namespace lmx {
@@ -76,20 +76,6 @@ Row FromObservation(const v1::Observation& observation) {
   return row;
 }
 
-// A CSV field, quoted when it must be (RFC 4180).
-void AppendField(std::string* line, absl::string_view value) {
-  if (value.find_first_of(",\"\r\n") == absl::string_view::npos) {
-    line->append(value.data(), value.size());
-    return;
-  }
-  line->push_back('"');
-  for (char c : value) {
-    if (c == '"') line->push_back('"');
-    line->push_back(c);
-  }
-  line->push_back('"');
-}
-
 // Visits the rows of `query`'s dataflow that its engine filter lets
 // through, until `visit` returns false.
 absl::Status ForEachRow(const SdmxDataQuery& query, const QueryEngine& engine,
@@ -124,10 +110,12 @@ absl::Status ForEachRow(const SdmxDataQuery& query, const QueryEngine& engine,
   ASSIGN_OR_RETURN(AggregateResult result, engine.Aggregate(request));
   std::map<std::string, size_t> column;
   for (size_t i = 0; i < result.columns.size(); ++i) column[result.columns[i]] = i;
+  // Measures follow the grouping columns.
+  const size_t groupings = static_cast<size_t>(request.by_size());
   auto measure = [&](const v1::AggregateRow& aggregate, const std::string& name) -> std::string {
     auto it = column.find(name);
-    if (it == column.end() || it->second < 5) return "";
-    const v1::Value& value = aggregate.measures(static_cast<int>(it->second - 5));
+    if (it == column.end() || it->second < groupings) return "";
+    const v1::Value& value = aggregate.measures(static_cast<int>(it->second - groupings));
     if (value.has_integer()) return Number(value.integer());
     if (value.has_real()) return absl::StrCat(value.real());
     return "";
@@ -166,21 +154,15 @@ void AppendCsvLine(const SdmxDataflow& flow, const Row& row, std::string* line) 
   absl::StrAppend(line, "dataflow,LMX:", flow.id, "(1.0),I");
   for (const std::string& code : row.key) {
     line->push_back(',');
-    AppendField(line, code);
+    line->append(CsvField(code));
   }
   line->push_back(',');
-  AppendField(line, row.period);
+  line->append(CsvField(row.period));
   for (const std::string& value : row.values) {
     line->push_back(',');
-    AppendField(line, value);
+    line->append(CsvField(value));
   }
   line->push_back('\n');
-}
-
-// An XML attribute value, escaped.
-std::string Xml(absl::string_view text) {
-  return absl::StrReplaceAll(
-      text, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&apos;"}});
 }
 
 std::string GenericXmlHead(const SdmxDataflow& flow) {
@@ -205,21 +187,21 @@ std::string GenericXmlHead(const SdmxDataflow& flow) {
 void AppendGenericXmlObs(const SdmxDataflow& flow, const Row& row, std::string* out) {
   out->append("<generic:Obs><generic:ObsKey>");
   for (size_t i = 0; i < row.key.size(); ++i) {
-    absl::StrAppend(out, "<generic:Value id=\"", flow.dimensions[i], "\" value=\"", Xml(row.key[i]),
-                    "\"/>");
+    absl::StrAppend(out, "<generic:Value id=\"", flow.dimensions[i], "\" value=\"",
+                    XmlText(row.key[i]), "\"/>");
   }
-  absl::StrAppend(out, "<generic:Value id=\"TIME_PERIOD\" value=\"", Xml(row.period),
+  absl::StrAppend(out, "<generic:Value id=\"TIME_PERIOD\" value=\"", XmlText(row.period),
                   "\"/></generic:ObsKey>");
   // The one measure, then the attributes that have a value.
   if (!row.values[0].empty()) {
-    absl::StrAppend(out, "<generic:ObsValue value=\"", Xml(row.values[0]), "\"/>");
+    absl::StrAppend(out, "<generic:ObsValue value=\"", XmlText(row.values[0]), "\"/>");
   }
   std::string attributes;
   for (size_t i = 0; i < flow.attributes.size(); ++i) {
     const std::string& value = row.values[flow.measures.size() + i];
     if (value.empty()) continue;
     absl::StrAppend(&attributes, "<generic:Value id=\"", flow.attributes[i], "\" value=\"",
-                    Xml(value), "\"/>");
+                    XmlText(value), "\"/>");
   }
   if (!attributes.empty()) {
     absl::StrAppend(out, "<generic:Attributes>", attributes, "</generic:Attributes>");

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "node/sdmx.h"
+#include "node/text_formats.h"
 
 namespace lmx {
 namespace {
@@ -18,13 +19,8 @@ constexpr char kAgency[] = "LMX";
 constexpr char kVersion[] = "1.0";
 constexpr char kConceptScheme[] = "CS_LMX";
 
-std::string Xml(absl::string_view text) {
-  return absl::StrReplaceAll(
-      text, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&apos;"}});
-}
-
 std::string Name(absl::string_view text) {
-  return absl::StrCat("<common:Name xml:lang=\"en\">", Xml(text), "</common:Name>");
+  return absl::StrCat("<common:Name xml:lang=\"en\">", XmlText(text), "</common:Name>");
 }
 
 // A code list as SDMX sees it: id, name, and codes with their parents.
@@ -140,9 +136,9 @@ std::string Maintainable(absl::string_view element, absl::string_view kind, absl
 std::string CodelistXml(const SdmxCodelist& list) {
   std::string out = Maintainable("Codelist", "codelist.Codelist", list.id) + Name(list.name);
   for (const ClassCode& code : list.codes) {
-    absl::StrAppend(&out, "<structure:Code id=\"", Xml(code.code), "\">", Name(code.label));
+    absl::StrAppend(&out, "<structure:Code id=\"", XmlText(code.code), "\">", Name(code.label));
     if (!code.parent.empty()) {
-      absl::StrAppend(&out, "<structure:Parent><Ref id=\"", Xml(code.parent),
+      absl::StrAppend(&out, "<structure:Parent><Ref id=\"", XmlText(code.parent),
                       "\"/></structure:Parent>");
     }
     out += "</structure:Code>";

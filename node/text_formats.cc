@@ -1,6 +1,7 @@
-#include "node/json_text.h"
+#include "node/text_formats.h"
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 
 namespace lmx {
 
@@ -33,6 +34,22 @@ std::string JsonString(absl::string_view text) {
   }
   out.push_back('"');
   return out;
+}
+
+std::string CsvField(absl::string_view text) {
+  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(text);
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted.push_back('"');
+    quoted.push_back(c);
+  }
+  quoted.push_back('"');
+  return quoted;
+}
+
+std::string XmlText(absl::string_view text) {
+  return absl::StrReplaceAll(
+      text, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&apos;"}});
 }
 
 }  // namespace lmx
