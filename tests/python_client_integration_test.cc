@@ -73,5 +73,13 @@ TEST_F(PythonClientTest, AnEmptyFileIsReportedAsSuchBeforeAnyCall) {
   EXPECT_THAT(run.err, HasSubstr(empty + ": the file is empty"));
 }
 
+TEST_F(PythonClientTest, AnUnreachableNodeIsOneLineAndExitCodeThreeAsWithLmx) {
+  // The last --node wins: port 1 on loopback, where nothing listens.
+  CliResult run = Example({"--node=127.0.0.1:1"});
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("127.0.0.1:1: UNAVAILABLE: "));
+  EXPECT_THAT(run.err, ::testing::Not(HasSubstr("Traceback")));
+}
+
 }  // namespace
 }  // namespace lmx::testing

@@ -42,6 +42,15 @@ def main():
     args = parser.parse_args()
 
     lmx_client.load_stubs(args.stubs)
+    try:
+        return run(args)
+    except lmx_client.grpc.RpcError as error:
+        # As `lmx` says it: the status and the node's message, no traceback.
+        print(f"{args.node}: {error.code().name}: {error.details()}", file=sys.stderr)
+        return 3 if error.code() == lmx_client.grpc.StatusCode.UNAVAILABLE else 1
+
+
+def run(args):
     with lmx_client.Client(args.node, token=args.token) as node, \
             tempfile.TemporaryDirectory() as scratch:
         country, origins = node.describe()
