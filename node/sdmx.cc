@@ -557,31 +557,50 @@ absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine
 
 namespace {
 
-HttpServer::Answer Refusal(const absl::Status& status) {
-  int code = 500;
+// Whether the caller asked for SDMX-JSON, read leniently: an error is
+// answered in the format asked for even when the request is malformed.
+bool WantsJson(const HttpServer::Request& request) {
+  auto format = request.parameters.find("format");
+  if (format != request.parameters.end()) return absl::StrContains(format->second, "json");
+  return absl::StrContains(request.Header("accept").value_or(""), "json");
+}
+
+// An error answer: plain text, or for a caller that asked for SDMX-JSON a
+// message with an `errors` array, whose codes are those of the SDMX web
+// services guidelines (100 no results, 110 unauthorized, 140 syntax
+// error, 150 semantic error, 500 internal error, 501 not implemented).
+HttpServer::Answer Refusal(const absl::Status& status, bool json = false) {
+  int code = 500, sdmx_code = 500;
+  const char* title = "Internal server error";
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
-      code = 400;
+      code = 400, sdmx_code = 140, title = "Syntax error";
       break;
     case absl::StatusCode::kUnauthenticated:
-      code = 401;
+      code = 401, sdmx_code = 110, title = "Unauthorized";
       break;
     case absl::StatusCode::kPermissionDenied:
-      code = 403;
+      code = 403, sdmx_code = 110, title = "Unauthorized";
       break;
     case absl::StatusCode::kNotFound:
-      code = 404;
+      code = 404, sdmx_code = 100, title = "No results found";
       break;
     case absl::StatusCode::kFailedPrecondition:
-      code = 406;
+      code = 406, sdmx_code = 150, title = "Semantic error";
       break;
     case absl::StatusCode::kUnimplemented:
-      code = 501;
+      code = 501, sdmx_code = 501, title = "Not implemented";
       break;
     default:
       break;
   }
-  return {code, "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n"), nullptr};
+  if (!json) {
+    return {code, "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n"), nullptr};
+  }
+  return {code, "application/vnd.sdmx.data+json; version=2.0.0",
+          absl::StrCat("{\"errors\":[{\"code\":", sdmx_code, ",\"title\":", JsonString(title),
+                       ",\"detail\":", JsonString(status.message()), "}]}\n"),
+          nullptr};
 }
 
 constexpr char kSdmxCsv[] = "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8";
@@ -592,6 +611,8 @@ constexpr char kSdmxJson[] = "application/vnd.sdmx.data+json; version=2.0.0";
 
 HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access) {
   return [engine, access](const HttpServer::Request& request) -> HttpServer::Answer {
+    bool json = WantsJson(request);
+    auto Refusal = [json](const absl::Status& status) { return lmx::Refusal(status, json); };
     auto query = ParseSdmxDataQuery(request.matches.empty() ? "" : request.matches[0],
                                     request.parameters, request.Header("accept").value_or(""));
     if (!query.ok()) return Refusal(query.status());

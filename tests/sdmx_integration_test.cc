@@ -312,6 +312,15 @@ TEST_F(SdmxTest, ErrorsFollowTheSdmxRestStatusCodes) {
   EXPECT_EQ(Get("FLOW/1.0/KEN......?c[REF_AREA]=UGA").status, 404);
   EXPECT_EQ(Get("FLOW/1.0/*?lastNObservations=5000").status, 400);
   EXPECT_EQ(Get("VACANCY_AGG/1.0/*?updatedAfter=2000-01-01T00:00:00Z").status, 501);
+  // A caller that asked for SDMX-JSON gets the error as an SDMX-JSON
+  // message: an `errors` array with the SDMX web-service code.
+  got = Get("FLOW/1.0/*?format=jsondata&updatedAfter=2199-01-01T00:00:00Z");
+  EXPECT_EQ(got.status, 404);
+  EXPECT_THAT(got.body, HasSubstr("{\"errors\":[{\"code\":100,\"title\":\"No results found\""));
+  got = Get("FLOW/1.0/KEN?format=jsondata");
+  EXPECT_EQ(got.status, 400);
+  EXPECT_THAT(got.body,
+              HasSubstr("\"code\":140,\"title\":\"Syntax error\",\"detail\":\"key 'KEN'"));
 }
 
 TEST_F(SdmxTest, CallersNeedTheRolesTheSameReadNeedsOverGrpc) {
