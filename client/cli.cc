@@ -30,6 +30,7 @@
 #include "federation/certificates.h"
 #include "federation/datasets.h"
 #include "federation/identity.h"
+#include "federation/time_period.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/node_config.h"
 #include "node/status_macros.h"
@@ -46,10 +47,16 @@ constexpr char kUsageText[] = R"(usage: lmx [--node=HOST:PORT] [--token=T] <comm
 
 commands:
   publish shortages|vacancies|flows FILE|- [--partial] [--dry_run] [--classification=ID]
+                                 [--release_at=2026-12-01T09:00:00Z]   (embargo)
   query shortages|vacancies|flows [--country=] [--occupation=] [--period=|--from= --to=]
                                   [--as_of=] [--format=table|csv|json]
   aggregate shortages|vacancies|flows --by=DIM[:LEVEL],... [filters] [--format=]
   shortages --occupation=CODE [--period=] [--as_of=] [--format=]
+  shortage-list --country=X [--period=] [--min_periods=K --last_periods=N --index_above=T]
+                [--as_of=] [--format=]
+  flows --mirror [--period=|--from= --to=] [--corridor=ORIGIN-DESTINATION] [--as_of=] [--format=]
+  match [--occupation=CODE] [--destination=X] [--origin=Y] [--period=] [--level=1-4] [--format=]
+  completeness [--dataset=shortages|vacancies|flows] [--from=] [--to=] [--format=]
   peers [--format=]
   classifications list [--format=]
   classifications show ID [CODE] [--origin=COUNTRY] [--as_of=] [--format=]
@@ -60,6 +67,7 @@ commands:
   admin token list [--config=FILE] [--format=]
   admin audit [--since=2026-01-01T00:00:00Z] [--last=N] [--format=]
   admin backup --dir=DIR          (a new directory on the node's machine; start a node on it to restore)
+  admin calendar [--cancel=ID] [--format=]   (embargoed batches waiting for release)
 
 --node defaults to $LMX_NODE, else 127.0.0.1:7401.
 --token (or $LMX_TOKEN, or --token_file / $LMX_TOKEN_FILE) is the bearer token;
@@ -91,7 +99,8 @@ absl::Status UsageError(absl::string_view message) { return absl::InvalidArgumen
 // --name value for flags that take one).
 class Arguments {
  public:
-  static constexpr const char* kSwitches[] = {"partial", "dry_run", "help", "version", "tls"};
+  static constexpr const char* kSwitches[] = {"partial", "dry_run", "help",
+                                              "version", "tls",     "mirror"};
 
   static absl::StatusOr<Arguments> Parse(int argc, char** argv) {
     Arguments args;
@@ -331,14 +340,17 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
               << result->observations() << " ISCO-08 observations\n";
   }
   if (options.dry_run) std::cerr << source << ": dry run, nothing was written\n";
-  if (result->written()) {
+  if (result->written() && !result->release_id().empty()) {
+    std::cerr << source << ": embargoed until " << FormatTime(result->release_at()) << " as "
+              << result->release_id() << " (lmx admin calendar); published then\n";
+  } else if (result->written()) {
     std::cerr << source << ": written as version " << result->version() << "\n";
   }
   return result->rejected_batch() || result->rejected() > 0 ? kFailed : kOk;
 }
 
 int Publish(const Arguments& args) {
-  RETURN_IF_USAGE_ERROR(args.Allow({"partial", "dry_run", "classification"}));
+  RETURN_IF_USAGE_ERROR(args.Allow({"partial", "dry_run", "classification", "release_at"}));
   ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
   if (args.positional().size() != 3)
     return Report(UsageError("publish takes a dataset and one FILE"));
@@ -347,6 +359,16 @@ int Publish(const Arguments& args) {
   options.partial = args.Has("partial");
   options.dry_run = args.Has("dry_run");
   options.classification = args.Get("classification");
+  if (args.Has("release_at")) {
+    absl::Time release_at;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, args.Get("release_at"), &release_at, &error)) {
+      return Report(UsageError(absl::StrCat("--release_at '", args.Get("release_at"),
+                                            "' is not an RFC 3339 date-time such as "
+                                            "2026-12-01T09:00:00Z")));
+    }
+    options.release_at = release_at;
+  }
   return SendFile(args, args.positional()[2], std::move(options));
 }
 
@@ -551,6 +573,215 @@ int Shortages(const Arguments& args) {
                     Cell::Text(FormatTime(row.published_at()))});
         }
       });
+}
+
+// Parses an optional whole-number flag into `out`.
+absl::Status ParseCount(const Arguments& args, const std::string& flag,
+                        const std::function<void(uint32_t)>& set) {
+  if (!args.Has(flag)) return absl::OkStatus();
+  uint32_t value = 0;
+  if (!absl::SimpleAtoi(args.Get(flag), &value)) {
+    return UsageError(absl::StrCat("--", flag, " must be a whole number"));
+  }
+  set(value);
+  return absl::OkStatus();
+}
+
+int ShortageList(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow(
+      {"country", "period", "as_of", "format", "min_periods", "last_periods", "index_above"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 1, "shortage-list --country=X [--period=]"));
+  if (args.Get("country").empty()) return Report(UsageError("shortage-list needs --country=X"));
+  v1::ShortageListRequest request;
+  request.set_country(args.Get("country"));
+  request.set_period(args.Get("period"));
+  request.set_as_of(args.Get("as_of"));
+  auto* rule = request.mutable_rule();
+  RETURN_IF_USAGE_ERROR(
+      ParseCount(args, "min_periods", [&](uint32_t v) { rule->set_min_periods(v); }));
+  RETURN_IF_USAGE_ERROR(
+      ParseCount(args, "last_periods", [&](uint32_t v) { rule->set_last_periods(v); }));
+  if (args.Has("index_above")) {
+    double t = 0;
+    if (!absl::SimpleAtod(args.Get("index_above"), &t)) {
+      return Report(UsageError("--index_above must be a number in [-1, 1]"));
+    }
+    rule->set_index_above(t);
+  }
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
+  ASSIGN_OR_EXIT(v1::ShortageListResponse list, client->ShortageList(request));
+  auto out = TableWriter::Create(format, std::cout);
+  out->Begin({"occupation", "label", "listed", "shortage_periods", "period", "status",
+              "shortage_index", "hard_to_fill"});
+  for (const auto& entry : list.entries()) {
+    std::string listed = entry.persistent() && entry.acute() ? "persistent, acute"
+                         : entry.persistent()                ? "persistent"
+                                                             : "acute";
+    for (const auto& e : entry.evidence()) {
+      out->Row({Cell::Text(entry.occupation()), Cell::Text(entry.label()), Cell::Text(listed),
+                Cell::Integer(entry.shortage_periods()), Cell::Text(e.period()),
+                Cell::Text(v1::ShortageStatus_Name(e.status())),
+                Optional(e.has_shortage_index(), e.shortage_index()),
+                OptionalInt(e.has_hard_to_fill(), e.hard_to_fill())});
+    }
+  }
+  out->End();
+  if (format == Format::kTable) {
+    std::cerr << list.country() << " shortage list for "
+              << (list.periods().empty() ? "" : list.periods(list.periods_size() - 1)) << ": "
+              << list.entries_size() << " occupations SHORTAGE in at least "
+              << list.rule().min_periods() << " of " << absl::StrJoin(list.periods(), ", ")
+              << ", or with shortage_index above " << list.rule().index_above()
+              << " in the latest\n";
+  }
+  ReportFreshness(format, list.origins());
+  return kOk;
+}
+
+int Flows(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(
+      args.Allow({"mirror", "period", "from", "to", "corridor", "as_of", "format"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 1, "flows --mirror [--period=] [--corridor=A-B]"));
+  if (!args.Has("mirror")) {
+    return Report(UsageError(
+        "flows needs --mirror (the flows themselves: lmx query flows, lmx aggregate flows)"));
+  }
+  v1::MirrorFlowsRequest request;
+  request.set_period(args.Get("period"));
+  request.set_from(args.Get("from"));
+  request.set_to(args.Get("to"));
+  request.set_corridor(args.Get("corridor"));
+  request.set_as_of(args.Get("as_of"));
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
+  return PrintAnswer<v1::MirrorFlowsResponse>(
+      format, [&](const auto& receive) { return client->MirrorFlows(request, receive); },
+      [](const v1::MirrorFlowsResponse*) {
+        return std::vector<std::string>{"origin",   "destination", "period", "occupation",
+                                        "sex",      "outflow",     "inflow", "difference",
+                                        "relative", "missing"};
+      },
+      [](const v1::MirrorFlowsResponse& response, TableWriter* out) {
+        for (const auto& r : response.rows()) {
+          out->Row({Cell::Text(r.origin()), Cell::Text(r.destination()), Cell::Text(r.period()),
+                    Cell::Text(r.occupation()), Cell::Text(r.sex()),
+                    OptionalInt(r.has_outflow(), r.outflow()),
+                    OptionalInt(r.has_inflow(), r.inflow()),
+                    OptionalInt(r.has_difference(), r.difference()),
+                    Optional(r.has_relative(), r.relative()), Cell::Text(r.missing())});
+        }
+      });
+}
+
+int Match(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(
+      args.Allow({"occupation", "destination", "origin", "period", "level", "as_of", "format"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(
+      args, 1, "match [--occupation=CODE] [--destination=X] [--origin=Y] [--period=]"));
+  v1::MatchRequest request;
+  request.set_occupation(args.Get("occupation"));
+  request.set_destination(args.Get("destination"));
+  request.set_origin(args.Get("origin"));
+  request.set_period(args.Get("period"));
+  request.set_as_of(args.Get("as_of"));
+  RETURN_IF_USAGE_ERROR(ParseCount(args, "level", [&](uint32_t v) { request.set_level(v); }));
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
+  std::string window;
+  int code = PrintAnswer<v1::MatchResponse>(
+      format, [&](const auto& receive) { return client->Match(request, receive); },
+      [&](const v1::MatchResponse* first) {
+        if (first != nullptr) window = first->window();
+        return std::vector<std::string>{"occupation",
+                                        "label",
+                                        "destination",
+                                        "destination_period",
+                                        "destination_index",
+                                        "origin",
+                                        "origin_period",
+                                        "origin_index",
+                                        "inflow",
+                                        "outflow",
+                                        "vacancies",
+                                        "positions",
+                                        "score"};
+      },
+      [](const v1::MatchResponse& response, TableWriter* out) {
+        for (const auto& r : response.rows()) {
+          out->Row(
+              {Cell::Text(r.occupation()), Cell::Text(r.label()), Cell::Text(r.destination()),
+               Cell::Text(r.destination_period()),
+               Optional(r.has_destination_index(), r.destination_index()), Cell::Text(r.origin()),
+               Cell::Text(r.origin_period()), Optional(r.has_origin_index(), r.origin_index()),
+               OptionalInt(r.has_inflow(), r.inflow()), OptionalInt(r.has_outflow(), r.outflow()),
+               Cell::Integer(r.vacancies()), Cell::Integer(r.positions()), Cell::Real(r.score())});
+        }
+      });
+  if (code == kOk && format == Format::kTable && !window.empty()) {
+    std::cerr << "flows and vacancies counted in " << window << "\n";
+  }
+  return code;
+}
+
+int Completeness(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"dataset", "from", "to", "format"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 1, "completeness [--dataset=] [--from= --to=]"));
+  v1::CompletenessRequest request;
+  if (args.Has("dataset")) {
+    static const std::map<std::string, v1::Dataset> kDatasets = {
+        {"shortages", v1::DATASET_SHORTAGE},
+        {"vacancies", v1::DATASET_VACANCY},
+        {"flows", v1::DATASET_FLOW}};
+    auto it = kDatasets.find(args.Get("dataset"));
+    if (it == kDatasets.end()) {
+      return Report(UsageError("--dataset must be shortages, vacancies or flows"));
+    }
+    request.set_dataset(it->second);
+  }
+  request.set_from(args.Get("from"));
+  request.set_to(args.Get("to"));
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
+  std::vector<v1::CompletenessRow> rows;
+  google::protobuf::RepeatedPtrField<v1::OriginState> origins;
+  bool first = true;
+  absl::Status status = client->Completeness(request, [&](const v1::CompletenessResponse& r) {
+    if (first) origins = r.origins();
+    first = false;
+    for (const auto& row : r.rows()) rows.push_back(row);
+  });
+  if (!status.ok()) return Report(status);
+  // The matrix: a column per period any member reported, in time order.
+  std::map<std::pair<int, int>, std::string> periods;  // (first month, frequency) -> period
+  for (const auto& row : rows) {
+    for (const auto& p : row.periods()) {
+      auto period = TimePeriod::Parse(p.period());
+      if (period.ok()) {
+        periods[{period->first_month(), static_cast<int>(period->frequency())}] = p.period();
+      }
+    }
+  }
+  std::vector<std::string> columns = {"country", "dataset", "version", "published_at"};
+  for (const auto& [order, period] : periods) columns.push_back(period);
+  auto out = TableWriter::Create(format, std::cout);
+  out->Begin(columns);
+  for (const auto& row : rows) {
+    std::map<std::string, uint64_t> reported;
+    for (const auto& p : row.periods()) reported[p.period()] = p.version();
+    std::vector<Cell> cells = {Cell::Text(row.country()), Cell::Text(DatasetWord(row.dataset())),
+                               Cell::Integer(static_cast<int64_t>(row.version())),
+                               Cell::Text(FormatTime(row.published_at()))};
+    for (const auto& [order, period] : periods) {
+      auto it = reported.find(period);
+      cells.push_back(it == reported.end() ? Cell::Null()
+                                           : Cell::Text(absl::StrCat("v", it->second)));
+    }
+    out->Row(cells);
+  }
+  out->End();
+  ReportFreshness(format, origins);
+  return kOk;
 }
 
 int Peers(const Arguments& args) {
@@ -1021,13 +1252,43 @@ int AdminBackup(const Arguments& args) {
   return kOk;
 }
 
+int AdminCalendar(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"cancel", "format"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 2, "admin calendar [--cancel=ID]"));
+  ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
+  if (args.Has("cancel")) {
+    v1::CancelReleaseRequest request;
+    request.set_id(args.Get("cancel"));
+    ASSIGN_OR_EXIT(v1::CancelReleaseResponse cancelled, client->CancelRelease(request));
+    std::cout << "cancelled " << cancelled.release().id() << " (" << cancelled.release().source()
+              << ", " << cancelled.release().rows() << " rows): it will not be published\n";
+    return kOk;
+  }
+  ASSIGN_OR_EXIT(v1::CalendarResponse calendar, client->Calendar());
+  auto out = TableWriter::Create(format, std::cout);
+  out->Begin(
+      {"id", "release_at", "dataset", "source", "rows", "observations", "periods", "stored_at"});
+  for (const auto& r : calendar.releases()) {
+    out->Row({Cell::Text(r.id()), Cell::Text(FormatTime(r.release_at())),
+              Cell::Text(DatasetWord(r.dataset())), Cell::Text(r.source()),
+              Cell::Integer(static_cast<int64_t>(r.rows())),
+              Cell::Integer(static_cast<int64_t>(r.observations())),
+              Cell::List({r.periods().begin(), r.periods().end()}),
+              Cell::Text(FormatTime(r.stored_at()))});
+  }
+  out->End();
+  return kOk;
+}
+
 int Admin(const Arguments& args) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "token") return AdminToken(args);
   if (sub == "audit") return AdminAudit(args);
   if (sub == "backup") return AdminBackup(args);
-  return Report(
-      UsageError("usage: lmx admin token create|revoke|list | admin audit | admin backup"));
+  if (sub == "calendar") return AdminCalendar(args);
+  return Report(UsageError(
+      "usage: lmx admin token create|revoke|list | admin audit | admin backup | admin calendar"));
 }
 
 int Run(int argc, char** argv) {
@@ -1044,7 +1305,8 @@ int Run(int argc, char** argv) {
   static const std::map<std::string, std::function<int(const Arguments&)>> kCommands = {
       {"publish", Publish},     {"query", Query}, {"aggregate", Aggregate},
       {"shortages", Shortages}, {"peers", Peers}, {"classifications", Classifications},
-      {"region", Region},       {"admin", Admin},
+      {"region", Region},       {"admin", Admin}, {"shortage-list", ShortageList},
+      {"flows", Flows},         {"match", Match}, {"completeness", Completeness},
   };
   auto command = kCommands.find(args.positional()[0]);
   if (command == kCommands.end()) {

@@ -112,6 +112,11 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
   header->set_header_line(record.line);
   header->set_partial(options.partial);
   header->set_dry_run(options.dry_run);
+  if (options.release_at) {
+    const int64_t nanos = absl::ToUnixNanos(*options.release_at);
+    header->mutable_release_at()->set_seconds(nanos / 1000000000);
+    header->mutable_release_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  }
   header->set_classification(options.classification);
   header->set_target(options.target);
   // Kept apart from the request, which is cleared for every row batch.
@@ -255,6 +260,37 @@ absl::Status NodeClient::Audit(const v1::AuditRequest& request,
 
 absl::StatusOr<v1::BackupResponse> NodeClient::Backup(const v1::BackupRequest& request) {
   return Unary(admin_.get(), &v1::AdminService::Stub::Backup, request);
+}
+
+absl::StatusOr<v1::CalendarResponse> NodeClient::Calendar() {
+  return Unary(admin_.get(), &v1::AdminService::Stub::Calendar, v1::CalendarRequest());
+}
+
+absl::StatusOr<v1::CancelReleaseResponse> NodeClient::CancelRelease(
+    const v1::CancelReleaseRequest& request) {
+  return Unary(admin_.get(), &v1::AdminService::Stub::CancelRelease, request);
+}
+
+absl::StatusOr<v1::ShortageListResponse> NodeClient::ShortageList(
+    const v1::ShortageListRequest& request) {
+  return Unary(query_.get(), &v1::QueryService::Stub::ShortageList, request);
+}
+
+absl::Status NodeClient::MirrorFlows(
+    const v1::MirrorFlowsRequest& request,
+    const std::function<void(const v1::MirrorFlowsResponse&)>& receive) {
+  return Stream(query_.get(), &v1::QueryService::Stub::MirrorFlows, request, receive);
+}
+
+absl::Status NodeClient::Match(const v1::MatchRequest& request,
+                               const std::function<void(const v1::MatchResponse&)>& receive) {
+  return Stream(query_.get(), &v1::QueryService::Stub::Match, request, receive);
+}
+
+absl::Status NodeClient::Completeness(
+    const v1::CompletenessRequest& request,
+    const std::function<void(const v1::CompletenessResponse&)>& receive) {
+  return Stream(query_.get(), &v1::QueryService::Stub::Completeness, request, receive);
 }
 
 }  // namespace lmx

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -34,6 +35,8 @@ struct PublishOptions {
   std::string classification;
   // For a crosswalk: the regional classification it maps to.
   std::string target;
+  // Embargo: stored now, published at this time (`--release_at`).
+  std::optional<absl::Time> release_at;
   // Called now and then with bytes read so far and the file size (0 when
   // unknown).
   std::function<void(uint64_t done, uint64_t total)> progress;
@@ -84,6 +87,15 @@ class NodeClient {
   absl::Status Audit(const v1::AuditRequest& request,
                      const std::function<void(const v1::AuditResponse&)>& receive);
   absl::StatusOr<v1::BackupResponse> Backup(const v1::BackupRequest& request);
+  absl::StatusOr<v1::CalendarResponse> Calendar();
+  absl::StatusOr<v1::CancelReleaseResponse> CancelRelease(const v1::CancelReleaseRequest& request);
+  absl::StatusOr<v1::ShortageListResponse> ShortageList(const v1::ShortageListRequest& request);
+  absl::Status MirrorFlows(const v1::MirrorFlowsRequest& request,
+                           const std::function<void(const v1::MirrorFlowsResponse&)>& receive);
+  absl::Status Match(const v1::MatchRequest& request,
+                     const std::function<void(const v1::MatchResponse&)>& receive);
+  absl::Status Completeness(const v1::CompletenessRequest& request,
+                            const std::function<void(const v1::CompletenessResponse&)>& receive);
   // The channel, for callers that need a raw stub.
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 

@@ -46,6 +46,11 @@ const std::string& PeriodOf(const v1::Observation& o) {
   return *none;
 }
 
+std::string ReportingPeriodOf(const v1::Observation& o) {
+  if (o.has_vacancy()) return o.vacancy().posted().substr(0, 7);
+  return PeriodOf(o);
+}
+
 std::string* MutableOccupation(v1::Observation* o) {
   if (o->has_shortage()) return o->mutable_shortage()->mutable_occupation();
   if (o->has_vacancy()) return o->mutable_vacancy()->mutable_occupation();

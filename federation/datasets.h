@@ -26,6 +26,9 @@ std::string* MutableOccupation(v1::Observation* observation);
 // The period of a shortage, flow or vacancy aggregate; empty for a vacancy
 // record (it has dates instead).
 const std::string& PeriodOf(const v1::Observation& observation);
+// The period an observation reports on: PeriodOf, or for a vacancy record
+// the month it was posted (YYYY-MM).
+std::string ReportingPeriodOf(const v1::Observation& observation);
 v1::Provenance* MutableProvenance(v1::Observation* observation);
 
 // "shortages", "vacancies", "flows" or "crosswalk": a dataset as `lmx`

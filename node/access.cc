@@ -44,6 +44,12 @@ constexpr AccessRule kRules[] = {
     {Action::kManageTokens, "AdminService.CreateToken, RevokeToken, ListTokens", "tokens", kAdmin},
     {Action::kReadAudit, "AdminService.Audit", "audit log", kAdmin},
     {Action::kBackup, "AdminService.Backup", "backup", kAdmin},
+    {Action::kShortageList, "QueryService.ShortageList", "shortage lists", kReaders},
+    {Action::kMirrorFlows, "QueryService.MirrorFlows", "flows, both sides", kAnalysts},
+    {Action::kMatch, "QueryService.Match", "partnerships, with flows", kAnalysts},
+    {Action::kCompleteness, "QueryService.Completeness", "what each member reported", kAnalysts},
+    {Action::kCalendar, "AdminService.Calendar, CancelRelease", "embargoed batches",
+     kPublisher | kAdmin},
 };
 
 std::string RoleNames(uint32_t roles) {

@@ -48,6 +48,11 @@ enum class Action {
   kManageTokens,
   kReadAudit,
   kBackup,
+  kShortageList,
+  kMirrorFlows,
+  kMatch,
+  kCompleteness,
+  kCalendar,
 };
 
 constexpr uint32_t RoleBit(v1::Role role) { return 1u << role; }

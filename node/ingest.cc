@@ -451,7 +451,8 @@ PublishSession::PublishSession(const IngestContext& context, const v1::PublishHe
     if (row_errors_.size() < kMaxListedErrors) row_errors_.push_back(error);
   }
   if (header_errors_.empty() && !header.dry_run()) {
-    auto batch = context.store->Begin(context.country);
+    auto batch = embargoed_ ? context.embargo(FromTimestamp(header.release_at()))
+                            : context.store->Begin(context.country);
     if (batch.ok()) {
       batch_ = std::move(*batch);
     } else {
@@ -467,6 +468,13 @@ void PublishSession::Start() {
     header_errors_.push_back(MakeError(line, "header", reason));
   };
   const std::string& id = header_.classification();
+  if (header_.has_release_at()) {
+    if (header_.dataset() == v1::DATASET_CROSSWALK) {
+      return fail("a crosswalk takes effect when it is imported; --release_at is for data");
+    }
+    if (!context_.embargo) return fail("this node keeps no release calendar for --release_at");
+    embargoed_ = FromTimestamp(header_.release_at()) > absl::Now();
+  }
   if (header_.dataset() == v1::DATASET_CROSSWALK) {
     auto national = NationalClassificationId(id);
     if (!national.ok()) return fail(national.status().message());
@@ -559,7 +567,7 @@ void PublishSession::Prepare(const v1::Row& row, google::protobuf::Arena* arena,
     prepared->mapped.push_back(*observation);
     return;
   }
-  const std::string& period = PeriodOf(*observation);
+  const std::string period = ReportingPeriodOf(*observation);
   out.period_size = static_cast<uint32_t>(period.size());
   prepared->bytes.append(period);
   std::string value = EncodeObservation(*observation);
@@ -653,13 +661,14 @@ void PublishSession::Accept(Prepared& prepared, size_t index) {
 }
 
 void PublishSession::Write(const std::string& key, const Observation& observation) {
-  Write(key, PeriodOf(observation), EncodeObservation(observation));
+  Write(key, ReportingPeriodOf(observation), EncodeObservation(observation));
 }
 
 void PublishSession::Write(absl::string_view key, absl::string_view period,
                            absl::string_view value) {
   ++written_;
-  // The periods a batch writes are what its log entry republishes.
+  // The periods a batch writes: what the log entry of a shortage or flow
+  // batch republishes, and what completeness reports.
   if (!period.empty() && !std::binary_search(periods_.begin(), periods_.end(), period)) {
     periods_.insert(std::lower_bound(periods_.begin(), periods_.end(), period),
                     std::string(period));
@@ -708,6 +717,14 @@ absl::StatusOr<v1::PublishResponse> PublishSession::Finish() {
   if (batch_ == nullptr || response.accepted() == 0) return response;
   ASSIGN_OR_RETURN(BatchInfo info, batch_->Commit(meta));
   response.set_written(true);
+  if (embargoed_) {
+    *response.mutable_release_at() = header_.release_at();
+    response.set_release_id(info.release_id);
+    return response;
+  }
+  if (header_.has_release_at()) {
+    response.add_notices("the release time has passed: the batch is published now");
+  }
   response.set_version(info.version);
   *response.mutable_published_at() = ToTimestamp(info.published_at);
   return response;

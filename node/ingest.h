@@ -50,6 +50,9 @@ struct IngestContext {
   // When set, a publish starts only if this is OK (federation refuses
   // publishes while the node catches up on its own log).
   std::function<absl::Status()> admit;
+  // Begins an embargoed batch, to be committed at the given time
+  // (node/embargo.h); without it `release_at` is refused.
+  std::function<absl::StatusOr<std::unique_ptr<Store::Batch>>(absl::Time)> embargo;
   // Set per publish: the crosswalk its occupation codes are mapped with.
   std::shared_ptr<const Crosswalk> crosswalk;
 };
@@ -166,6 +169,8 @@ class PublishSession {
   std::unique_ptr<CrosswalkImport> import_;
   std::unique_ptr<Harmonizer> harmonizer_;
   std::unique_ptr<Store::Batch> batch_;
+  // Stored now, committed at the header's release_at.
+  bool embargoed_ = false;
   uint64_t written_ = 0;
   std::vector<std::string> periods_;  // sorted, distinct
   absl::Status store_error_;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <signal.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -28,9 +29,11 @@
 #include "node/access.h"
 #include "node/backup.h"
 #include "node/dashboard.h"
+#include "node/embargo.h"
 #include "node/http_server.h"
 #include "node/metrics.h"
 #include "node/node_config.h"
+#include "node/policy.h"
 #include "node/query_engine.h"
 #include "node/replication.h"
 #include "node/sdmx.h"
@@ -61,6 +64,12 @@ ABSL_FLAG(std::string, config, "",
 ABSL_FLAG(bool, insecure, false,
           "serve a non-loopback address without TLS (tokens then cross the network in clear)");
 ABSL_FLAG(int64_t, max_message_bytes, 4 << 20, "the largest gRPC message the node accepts");
+ABSL_FLAG(uint32_t, shortage_list_min_periods, 2,
+          "lmx shortage-list: an occupation SHORTAGE in at least this many of ...");
+ABSL_FLAG(uint32_t, shortage_list_last_periods, 3, "... the country's last this many periods ...");
+ABSL_FLAG(double, shortage_list_index_above, 0.5,
+          "... or with a shortage_index above this in the latest period is listed "
+          "(docs/policy.md)");
 ABSL_FLAG(int64_t, max_batch_rows, 50'000'000, "the most rows one publish may carry");
 ABSL_FLAG(absl::Duration, max_stream_duration, absl::Hours(2),
           "the longest one publish stream, or one query answer, may last");
@@ -315,8 +324,25 @@ int main(int argc, char** argv) {
   ingest.store = store->get();
   ingest.classifications = &classifications;
   ingest.admit = [&replication] { return replication.CanPublish(); };
+  auto calendar =
+      lmx::ReleaseCalendar::Open(absl::StrCat(absl::GetFlag(FLAGS_data_dir), "/embargo"), *country,
+                                 store->get(), [&replication] { return replication.CanPublish(); });
+  if (!calendar.ok()) return Fail(std::string(calendar.status().message()));
+  ingest.embargo = [&calendar](absl::Time release_at) { return (*calendar)->Begin(release_at); };
   lmx::QueryEngine engine(store->get(), *codelists);
   if (absl::GetFlag(FLAGS_warm_columns)) engine.KeepColumnsWarm(store->get());
+  lmx::ShortageListDefaults shortage_list;
+  shortage_list.min_periods = absl::GetFlag(FLAGS_shortage_list_min_periods);
+  shortage_list.last_periods = absl::GetFlag(FLAGS_shortage_list_last_periods);
+  shortage_list.index_above = absl::GetFlag(FLAGS_shortage_list_index_above);
+  if (shortage_list.last_periods < 1 || shortage_list.min_periods < 1 ||
+      shortage_list.min_periods > shortage_list.last_periods ||
+      !(std::abs(shortage_list.index_above) <= 1)) {
+    return Fail(
+        "--shortage_list_min_periods must be 1 to --shortage_list_last_periods, and "
+        "--shortage_list_index_above within [-1, 1]");
+  }
+  lmx::PolicyViews policy(&engine, store->get(), *codelists, shortage_list);
   lmx::PublishLimits limits;
   limits.max_rows = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_batch_rows));
   limits.max_duration = absl::GetFlag(FLAGS_max_stream_duration);
@@ -324,9 +350,11 @@ int main(int argc, char** argv) {
   lmx::PublishServiceImpl publish_service(ingest, limits, &access, &audit, &watchdog);
   publish_service.set_metrics(&metrics);
   lmx::QueryServiceImpl query_service(*country, &engine, &access, &watchdog, limits.max_duration);
+  query_service.set_policy(&policy);
   lmx::ClassificationServiceImpl classification_service(&classifications, &access, &watchdog,
                                                         limits.max_duration);
   lmx::AdminServiceImpl admin_service(&access, &audit, &watchdog, limits.max_duration);
+  admin_service.set_calendar(calendar->get());
   admin_service.set_backup([&](const std::string& dir) {
     return lmx::BackupNode(store->get(), absl::GetFlag(FLAGS_data_dir), dir);
   });
@@ -372,6 +400,7 @@ int main(int argc, char** argv) {
               << "\n";
   }
   replication.Start();
+  (*calendar)->Start();
   lmx::HttpServer http;
   if (!http_listen.empty()) {
     http.Get("/metrics", [&](const lmx::HttpServer::Request&) {
@@ -407,6 +436,7 @@ int main(int argc, char** argv) {
     // Ends the served Pull streams too, which would otherwise hold
     // Shutdown until its deadline.
     http.Stop();
+    (*calendar)->Stop();
     replication.Stop();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   });

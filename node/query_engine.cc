@@ -109,7 +109,7 @@ std::string FlowGroupKey(const v1::Grouping& grouping, const std::string& code) 
 
 // The period an observation refers to; a vacancy's is its month of posting.
 std::optional<TimePeriod> TimePeriodOf(const Observation& o) {
-  std::string text = o.has_vacancy() ? o.vacancy().posted().substr(0, 7) : PeriodOf(o);
+  std::string text = ReportingPeriodOf(o);
   auto period = TimePeriod::Parse(text);
   if (!period.ok()) return std::nullopt;
   return *period;
@@ -156,8 +156,8 @@ void CombineNarrower(const std::vector<const v1::Shortage*>& parts, v1::Shortage
 // The view of `occupation` from one country's observations: the latest
 // period (the one ending last, the more specific on a tie), and in it the
 // exact code, else the narrower codes, else the nearest broader code.
-v1::ShortageViewRow ShortageRow(const std::string& occupation,
-                                const std::vector<v1::Shortage>& observations) {
+v1::ShortageViewRow ShortageRowOf(const std::string& occupation,
+                                  const std::vector<v1::Shortage>& observations) {
   auto period_of = [](const v1::Shortage& s) { return *TimePeriod::Parse(s.period()); };
   TimePeriod latest = period_of(observations.front());
   for (const auto& s : observations) {
@@ -601,12 +601,17 @@ absl::StatusOr<std::vector<v1::ShortageViewRow>> QueryEngine::Shortages(
     // only when it published no national figure.
     bool national = !candidates.national.empty();
     v1::ShortageViewRow row =
-        ShortageRow(*occupation, national ? candidates.national : candidates.subnational);
+        ShortageRowOf(*occupation, national ? candidates.national : candidates.subnational);
     row.set_country(country);
     row.set_subnational(!national);
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+v1::ShortageViewRow LatestShortage(const std::string& occupation,
+                                   const std::vector<v1::Shortage>& observations) {
+  return ShortageRowOf(occupation, observations);
 }
 
 QueryEngine::Origins QueryEngine::Latest() const {

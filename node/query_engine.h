@@ -90,6 +90,13 @@ class QueryEngine {
   int listener_ = 0;
 };
 
+// The employer view's answer for `occupation` in one country, from its
+// observations on that code, on codes below it and on codes above it (not
+// empty): the latest period, then the exact code, else the narrower codes
+// combined, else the nearest broader code.
+v1::ShortageViewRow LatestShortage(const std::string& occupation,
+                                   const std::vector<v1::Shortage>& observations);
+
 }  // namespace lmx
 
 #endif  // LMX_NODE_QUERY_ENGINE_H_

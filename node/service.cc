@@ -15,6 +15,23 @@ namespace {
 // size limit, and each message stays well under a megabyte.
 constexpr int kRowsPerMessage = 1000;
 
+// Streams `rows` in messages of kRowsPerMessage rows: `first` (with the
+// answer's freshness and other once-only fields) carries the first ones.
+// Stops quietly when the reader is gone.
+template <typename Response, typename Row>
+void WriteRows(grpc::ServerContext* context, grpc::ServerWriter<Response>* writer, Response first,
+               std::vector<Row>& rows,
+               google::protobuf::RepeatedPtrField<Row>* (Response::*rows_of)()) {
+  Response batch = std::move(first);
+  for (auto& row : rows) {
+    *(batch.*rows_of)()->Add() = std::move(row);
+    if ((batch.*rows_of)()->size() < kRowsPerMessage) continue;
+    if (!writer->Write(batch) || context->IsCancelled()) return;
+    batch.Clear();
+  }
+  writer->Write(batch);
+}
+
 // Row errors per streamed message, and violations kept in the status of a
 // refused batch (its details ride in HTTP/2 trailers, which clients cap).
 constexpr int kErrorsPerMessage = 1000;
@@ -126,6 +143,12 @@ grpc::Status PublishServiceImpl::Publish(
                                  header.dry_run() ? " (dry run)" : ""));
   record.set_detail(crosswalk ? absl::StrCat(header.source(), " as ", header.classification())
                               : header.source());
+  if (header.has_release_at()) {
+    absl::StrAppend(record.mutable_detail(), " (embargoed until ",
+                    absl::FormatTime(absl::RFC3339_sec, FromTimestamp(header.release_at()),
+                                     absl::UTCTimeZone()),
+                    ")");
+  }
   if (absl::Status checked = CheckHeader(header); !checked.ok()) {
     return finish(ToGrpcStatus(checked));
   }
@@ -251,16 +274,10 @@ grpc::Status QueryServiceImpl::Aggregate(grpc::ServerContext* context,
   QueryEngine::Origins origins;
   auto result = engine_->Aggregate(*request, &origins);
   if (!result.ok()) return ToGrpcStatus(result.status());
-  v1::AggregateResponse batch;
-  for (const auto& column : result->columns) batch.add_columns(column);
-  batch.mutable_origins()->Assign(origins.begin(), origins.end());
-  for (auto& row : result->rows) {
-    *batch.add_rows() = std::move(row);
-    if (batch.rows_size() < kRowsPerMessage) continue;
-    if (!writer->Write(batch) || context->IsCancelled()) return grpc::Status::OK;
-    batch.Clear();
-  }
-  writer->Write(batch);
+  v1::AggregateResponse first;
+  for (const auto& column : result->columns) first.add_columns(column);
+  first.mutable_origins()->Assign(origins.begin(), origins.end());
+  WriteRows(context, writer, std::move(first), result->rows, &v1::AggregateResponse::mutable_rows);
   return grpc::Status::OK;
 }
 
@@ -276,6 +293,62 @@ grpc::Status QueryServiceImpl::Shortages(grpc::ServerContext* context,
   response.mutable_origins()->Assign(origins.begin(), origins.end());
   for (auto& row : *rows) *response.add_rows() = std::move(row);
   writer->Write(response);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ShortageList(grpc::ServerContext* context,
+                                            const v1::ShortageListRequest* request,
+                                            v1::ShortageListResponse* response) {
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kShortageList));
+  if (policy_ == nullptr) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no policy views");
+  auto list = policy_->ShortageList(*request);
+  if (!list.ok()) return ToGrpcStatus(list.status());
+  *response = *std::move(list);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::MirrorFlows(grpc::ServerContext* context,
+                                           const v1::MirrorFlowsRequest* request,
+                                           grpc::ServerWriter<v1::MirrorFlowsResponse>* writer) {
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kMirrorFlows));
+  if (policy_ == nullptr) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no policy views");
+  auto watch = watchdog_->Start(context, max_duration_);
+  QueryEngine::Origins origins;
+  auto rows = policy_->Mirror(*request, &origins);
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  v1::MirrorFlowsResponse first;
+  first.mutable_origins()->Assign(origins.begin(), origins.end());
+  WriteRows(context, writer, std::move(first), *rows, &v1::MirrorFlowsResponse::mutable_rows);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::Match(grpc::ServerContext* context, const v1::MatchRequest* request,
+                                     grpc::ServerWriter<v1::MatchResponse>* writer) {
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kMatch));
+  if (policy_ == nullptr) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no policy views");
+  auto watch = watchdog_->Start(context, max_duration_);
+  QueryEngine::Origins origins;
+  auto result = policy_->Match(*request, &origins);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  v1::MatchResponse first;
+  first.set_window(result->window);
+  first.mutable_origins()->Assign(origins.begin(), origins.end());
+  WriteRows(context, writer, std::move(first), result->rows, &v1::MatchResponse::mutable_rows);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::Completeness(grpc::ServerContext* context,
+                                            const v1::CompletenessRequest* request,
+                                            grpc::ServerWriter<v1::CompletenessResponse>* writer) {
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kCompleteness));
+  if (policy_ == nullptr) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no policy views");
+  auto watch = watchdog_->Start(context, max_duration_);
+  auto rows = policy_->Completeness(*request);
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  v1::CompletenessResponse first;
+  QueryEngine::Origins origins = engine_->Latest();
+  first.mutable_origins()->Assign(origins.begin(), origins.end());
+  WriteRows(context, writer, std::move(first), *rows, &v1::CompletenessResponse::mutable_rows);
   return grpc::Status::OK;
 }
 
@@ -362,6 +435,37 @@ grpc::Status AdminServiceImpl::Backup(grpc::ServerContext* context,
   audit_->Record(std::move(record));
   if (!made.ok()) return ToGrpcStatus(made.status());
   *response = *std::move(made);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::Calendar(grpc::ServerContext* context,
+                                        const v1::CalendarRequest* request,
+                                        v1::CalendarResponse* response) {
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kCalendar));
+  if (calendar_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this node keeps no release calendar");
+  }
+  for (auto& release : calendar_->Upcoming()) *response->add_releases() = std::move(release);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::CancelRelease(grpc::ServerContext* context,
+                                             const v1::CancelReleaseRequest* request,
+                                             v1::CancelReleaseResponse* response) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kCalendar));
+  if (calendar_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this node keeps no release calendar");
+  }
+  auto cancelled = calendar_->Cancel(request->id());
+  v1::AuditRecord record = AuditLog::For(who, "release cancel");
+  record.set_detail(cancelled.ok() ? absl::StrCat(request->id(), " (", cancelled->source(), ")")
+                                   : request->id());
+  if (cancelled.ok()) record.set_rows(cancelled->rows());
+  record.set_outcome(absl::StatusCodeToString(cancelled.status().code()));
+  record.set_message(std::string(cancelled.status().message()));
+  audit_->Record(std::move(record));
+  if (!cancelled.ok()) return ToGrpcStatus(cancelled.status());
+  *response->mutable_release() = *std::move(cancelled);
   return grpc::Status::OK;
 }
 

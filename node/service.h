@@ -16,8 +16,10 @@
 #include "lmx/v1/query.grpc.pb.h"
 #include "node/access.h"
 #include "node/classification_registry.h"
+#include "node/embargo.h"
 #include "node/ingest.h"
 #include "node/metrics.h"
+#include "node/policy.h"
 #include "node/query_engine.h"
 #include "node/stream_watchdog.h"
 
@@ -75,9 +77,22 @@ class QueryServiceImpl final : public v1::QueryService::Service {
                          grpc::ServerWriter<v1::ShortageViewResponse>* writer) override;
   grpc::Status Describe(grpc::ServerContext* context, const v1::DescribeRequest* request,
                         v1::DescribeResponse* response) override;
+  grpc::Status ShortageList(grpc::ServerContext* context, const v1::ShortageListRequest* request,
+                            v1::ShortageListResponse* response) override;
+  grpc::Status MirrorFlows(grpc::ServerContext* context, const v1::MirrorFlowsRequest* request,
+                           grpc::ServerWriter<v1::MirrorFlowsResponse>* writer) override;
+  grpc::Status Match(grpc::ServerContext* context, const v1::MatchRequest* request,
+                     grpc::ServerWriter<v1::MatchResponse>* writer) override;
+  grpc::Status Completeness(grpc::ServerContext* context, const v1::CompletenessRequest* request,
+                            grpc::ServerWriter<v1::CompletenessResponse>* writer) override;
+
+  // The policy views (shortage list, mirror, match, completeness); without
+  // them those methods are UNIMPLEMENTED. Must outlive the service.
+  void set_policy(const PolicyViews* policy) { policy_ = policy; }
 
  private:
   std::string country_;
+  const PolicyViews* policy_ = nullptr;
   const QueryEngine* engine_;
   const Access* access_;
   StreamWatchdog* watchdog_;
@@ -119,6 +134,15 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
                       v1::BackupResponse* response) override;
 
+  grpc::Status Calendar(grpc::ServerContext* context, const v1::CalendarRequest* request,
+                        v1::CalendarResponse* response) override;
+  grpc::Status CancelRelease(grpc::ServerContext* context, const v1::CancelReleaseRequest* request,
+                             v1::CancelReleaseResponse* response) override;
+
+  // The node's embargoed batches; without it Calendar and CancelRelease are
+  // UNIMPLEMENTED. Must outlive the service.
+  void set_calendar(ReleaseCalendar* calendar) { calendar_ = calendar; }
+
   // What Backup does (node/backup.h); without it Backup is UNIMPLEMENTED.
   using BackupFunction = std::function<absl::StatusOr<v1::BackupResponse>(const std::string& dir)>;
   void set_backup(BackupFunction backup) { backup_ = std::move(backup); }
@@ -129,6 +153,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   StreamWatchdog* watchdog_;
   absl::Duration max_duration_;
   BackupFunction backup_;
+  ReleaseCalendar* calendar_ = nullptr;
 };
 
 }  // namespace lmx

@@ -187,6 +187,7 @@ BatchInfo FromRecord(const internal::BatchRecord& record) {
   info.classification_version = record.classification_version();
   info.periods.assign(record.periods().begin(), record.periods().end());
   info.replicated = record.replicated();
+  info.release_id = record.release_id();
   return info;
 }
 
@@ -203,6 +204,7 @@ internal::BatchRecord ToRecord(const BatchInfo& info) {
   record.set_classification_version(info.classification_version);
   for (const auto& period : info.periods) record.add_periods(period);
   record.set_replicated(info.replicated);
+  record.set_release_id(info.release_id);
   return record;
 }
 

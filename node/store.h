@@ -50,6 +50,8 @@ struct BatchInfo {
   std::vector<std::string> periods;
   // Applied from another node's log (replication), not published here.
   bool replicated = false;
+  // The embargoed batch this one released, if any (node/embargo.h).
+  std::string release_id;
   // For a replicated batch: the origin's log hash after it (Commit stores it
   // with the batch, see LogHash).
   std::string log_hash;

@@ -1,0 +1,471 @@
+#include "node/policy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "federation/time_period.h"
+#include "node/status_macros.h"
+#include "node/timestamps.h"
+
+namespace lmx {
+namespace {
+
+absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentError(message); }
+
+bool National(const v1::Shortage& s) { return s.region() == kTotal && s.activity() == kTotal; }
+
+std::string Label(absl::string_view occupation) {
+  const ClassCode* code = Codelists::Isco().Find(occupation);
+  return code == nullptr ? "" : code->label;
+}
+
+absl::StatusOr<std::string> CountryArgument(const Codelists& codelists, absl::string_view name,
+                                            absl::string_view value) {
+  auto code = codelists.Country(value);
+  if (!code.ok()) return Invalid(absl::StrCat(name, ": ", code.status().message()));
+  return *code;
+}
+
+absl::StatusOr<std::optional<TimePeriod>> PeriodArgument(absl::string_view name,
+                                                         absl::string_view value) {
+  if (value.empty()) return std::optional<TimePeriod>();
+  auto period = TimePeriod::Parse(value);
+  if (!period.ok()) return Invalid(absl::StrCat(name, ": ", period.status().message()));
+  return std::optional<TimePeriod>(*period);
+}
+
+// Groups the rows of an aggregate by their keys, with the first measure.
+using Counts = std::map<std::vector<std::string>, int64_t>;
+Counts CountsOf(const AggregateResult& result) {
+  Counts counts;
+  for (const auto& row : result.rows) {
+    counts[{row.keys().begin(), row.keys().end()}] += row.measures(0).integer();
+  }
+  return counts;
+}
+
+v1::Grouping By(const std::string& dimension, int level = 0) {
+  v1::Grouping grouping;
+  grouping.set_dimension(dimension);
+  grouping.set_level(level);
+  return grouping;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ShortageListResponse> PolicyViews::ShortageList(
+    const v1::ShortageListRequest& request) const {
+  if (request.country().empty()) return Invalid("country: is required");
+  ASSIGN_OR_RETURN(std::string country, CountryArgument(*codelists_, "country", request.country()));
+  ASSIGN_OR_RETURN(std::optional<TimePeriod> until, PeriodArgument("period", request.period()));
+  v1::ShortageListRule rule;
+  const auto& asked = request.rule();
+  rule.set_min_periods(asked.has_min_periods() ? asked.min_periods() : defaults_.min_periods);
+  rule.set_last_periods(asked.has_last_periods() ? asked.last_periods() : defaults_.last_periods);
+  rule.set_index_above(asked.has_index_above() ? asked.index_above() : defaults_.index_above);
+  if (rule.last_periods() < 1 || rule.last_periods() > 120) {
+    return Invalid("rule.last_periods: must be 1 to 120");
+  }
+  if (rule.min_periods() < 1 || rule.min_periods() > rule.last_periods()) {
+    return Invalid(
+        absl::StrCat("rule.min_periods: must be 1 to last_periods (", rule.last_periods(), ")"));
+  }
+  if (!(rule.index_above() >= -1 && rule.index_above() <= 1)) {
+    return Invalid("rule.index_above: must be within [-1, 1]");
+  }
+
+  // The country's national observations, by period then occupation.
+  std::map<TimePeriod, std::map<std::string, v1::Shortage>> by_period;
+  v1::QueryRequest query;
+  query.set_dataset(v1::DATASET_SHORTAGE);
+  query.mutable_filter()->add_countries(country);
+  query.mutable_filter()->set_as_of(request.as_of());
+  v1::ShortageListResponse response;
+  QueryEngine::Origins origins;
+  RETURN_IF_ERROR(engine_->Query(
+      query,
+      [&](const v1::Observation& o) {
+        const v1::Shortage& s = o.shortage();
+        if (!National(s)) return true;
+        TimePeriod period = *TimePeriod::Parse(s.period());
+        if (until && period.last_month() > until->last_month()) return true;
+        by_period[period][s.occupation()] = s;
+        return true;
+      },
+      &origins));
+  for (auto& origin : origins) *response.add_origins() = std::move(origin);
+  if (by_period.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat(country, " has published no national shortage observation",
+                     until ? absl::StrCat(" up to ", until->ToString()) : std::string(),
+                     " (this node holds what it has replicated; see lmx peers)"));
+  }
+
+  // The window: the last n periods of the latest period's frequency. The
+  // latest is the one that ends last (a month before the quarter it ends).
+  TimePeriod latest = by_period.begin()->first;
+  for (const auto& [period, unused] : by_period) {
+    if (period.last_month() > latest.last_month() ||
+        (period.last_month() == latest.last_month() && period.frequency() > latest.frequency())) {
+      latest = period;
+    }
+  }
+  std::vector<TimePeriod> window;
+  for (auto it = by_period.rbegin(); it != by_period.rend(); ++it) {
+    if (window.size() == rule.last_periods()) break;
+    if (it->first.frequency() != latest.frequency()) continue;
+    if (it->first.last_month() > latest.last_month()) continue;
+    window.push_back(it->first);
+  }
+  std::reverse(window.begin(), window.end());
+
+  response.set_country(country);
+  for (const auto& period : window) response.add_periods(period.ToString());
+  *response.mutable_rule() = rule;
+  std::set<std::string> occupations;
+  for (const auto& period : window) {
+    for (const auto& [occupation, unused] : by_period[period]) occupations.insert(occupation);
+  }
+  const auto& last = by_period[latest];
+  for (const auto& occupation : occupations) {
+    v1::ShortageListEntry entry;
+    entry.set_occupation(occupation);
+    entry.set_label(Label(occupation));
+    uint32_t shortages = 0;
+    for (const auto& period : window) {
+      auto it = by_period[period].find(occupation);
+      if (it == by_period[period].end()) continue;
+      const v1::Shortage& s = it->second;
+      if (s.status() == v1::SHORTAGE) ++shortages;
+      v1::ShortageEvidence* evidence = entry.add_evidence();
+      evidence->set_period(s.period());
+      evidence->set_status(s.status());
+      if (s.has_shortage_index()) evidence->set_shortage_index(s.shortage_index());
+      if (s.has_hard_to_fill()) evidence->set_hard_to_fill(s.hard_to_fill());
+    }
+    entry.set_shortage_periods(shortages);
+    entry.set_persistent(shortages >= rule.min_periods());
+    auto now = last.find(occupation);
+    entry.set_acute(now != last.end() && now->second.has_shortage_index() &&
+                    now->second.shortage_index() > rule.index_above());
+    if (entry.persistent() || entry.acute()) *response.add_entries() = std::move(entry);
+  }
+  return response;
+}
+
+absl::StatusOr<std::vector<v1::MirrorRow>> PolicyViews::Mirror(
+    const v1::MirrorFlowsRequest& request, QueryEngine::Origins* origins) const {
+  std::string only_origin, only_destination;
+  if (!request.corridor().empty()) {
+    std::vector<std::string> sides = absl::StrSplit(request.corridor(), '-');
+    if (sides.size() != 2) return Invalid("corridor: must be ORIGIN-DESTINATION, e.g. UGA-KEN");
+    ASSIGN_OR_RETURN(only_origin, CountryArgument(*codelists_, "corridor", sides[0]));
+    ASSIGN_OR_RETURN(only_destination, CountryArgument(*codelists_, "corridor", sides[1]));
+  }
+  v1::AggregateRequest totals;
+  totals.set_dataset(v1::DATASET_FLOW);
+  totals.mutable_filter()->set_period(request.period());
+  totals.mutable_filter()->set_from(request.from());
+  totals.mutable_filter()->set_to(request.to());
+  totals.mutable_filter()->set_as_of(request.as_of());
+  for (const char* d : {"period", "country", "direction", "counterpart"}) *totals.add_by() = By(d);
+  v1::AggregateRequest details = totals;
+  *details.add_by() = By("occupation", 1);
+  *details.add_by() = By("sex");
+  ASSIGN_OR_RETURN(AggregateResult total_result, engine_->Aggregate(totals, origins));
+  ASSIGN_OR_RETURN(AggregateResult detail_result, engine_->Aggregate(details));
+  std::set<std::string> members;
+  for (const auto& origin : *origins) members.insert(origin.origin());
+
+  // Per corridor and period (origin, destination, period): each side's
+  // total, and its breakdown by occupation group and sex.
+  struct Side {
+    std::optional<int64_t> total;
+    std::map<std::pair<std::string, std::string>, int64_t> cells;  // (occupation, sex)
+    bool by_occupation = false, by_sex = false;
+  };
+  struct Corridor {
+    Side out, in;
+  };
+  // Period keys sort as text here; rows are put in time order below.
+  std::map<std::tuple<std::string, std::string, std::string>, Corridor> corridors;
+  auto side = [&](const std::string& period, const std::string& country,
+                  const std::string& direction, const std::string& counterpart) -> Side* {
+    bool out = direction == "OUTFLOW";
+    if (!out && direction != "INFLOW") return nullptr;
+    const std::string& origin = out ? country : counterpart;
+    const std::string& destination = out ? counterpart : country;
+    if (origin == destination || !members.count(origin) || !members.count(destination)) {
+      return nullptr;
+    }
+    if (!only_origin.empty() && (origin != only_origin || destination != only_destination)) {
+      return nullptr;
+    }
+    Corridor& corridor = corridors[{origin, destination, period}];
+    return out ? &corridor.out : &corridor.in;
+  };
+  for (const auto& [keys, count] : CountsOf(total_result)) {
+    if (Side* s = side(keys[0], keys[1], keys[2], keys[3])) s->total = s->total.value_or(0) + count;
+  }
+  for (const auto& [keys, count] : CountsOf(detail_result)) {
+    Side* s = side(keys[0], keys[1], keys[2], keys[3]);
+    if (s == nullptr) continue;
+    s->cells[{keys[4], keys[5]}] += count;
+    s->by_occupation |= keys[4] != kTotal;
+    s->by_sex |= keys[5] != kTotal;
+  }
+
+  auto row_of = [](const std::string& origin, const std::string& destination,
+                   const std::string& period, const std::string& occupation, const std::string& sex,
+                   std::optional<int64_t> out, std::optional<int64_t> in) {
+    v1::MirrorRow row;
+    row.set_origin(origin);
+    row.set_destination(destination);
+    row.set_period(period);
+    row.set_occupation(occupation);
+    row.set_sex(sex);
+    if (out) row.set_outflow(*out);
+    if (in) row.set_inflow(*in);
+    if (out && in) {
+      row.set_difference(*in - *out);
+      int64_t larger = std::max(*in, *out);
+      row.set_relative(larger == 0 ? 0.0 : static_cast<double>(*in - *out) / larger);
+    } else {
+      row.set_missing(out ? destination : origin);
+    }
+    return row;
+  };
+  std::vector<v1::MirrorRow> rows;
+  for (const auto& [key, corridor] : corridors) {
+    const auto& [origin, destination, period] = key;
+    rows.push_back(row_of(origin, destination, period, std::string(kTotal), std::string(kTotal),
+                          corridor.out.total, corridor.in.total));
+    if (!corridor.out.total || !corridor.in.total) continue;
+    // The breakdown both sides report: by occupation group, by sex, or both.
+    bool by_occupation = corridor.out.by_occupation && corridor.in.by_occupation;
+    bool by_sex = corridor.out.by_sex && corridor.in.by_sex;
+    if (!by_occupation && !by_sex) continue;
+    std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> cells;
+    auto add = [&](const Side& s, bool out) {
+      for (const auto& [cell, count] : s.cells) {
+        std::pair<std::string, std::string> at{by_occupation ? cell.first : std::string(kTotal),
+                                               by_sex ? cell.second : std::string(kTotal)};
+        (out ? cells[at].first : cells[at].second) += count;
+      }
+    };
+    add(corridor.out, true);
+    add(corridor.in, false);
+    for (const auto& [cell, counts] : cells) {
+      if (cell.first == kTotal && cell.second == kTotal) continue;  // the total row is above
+      rows.push_back(row_of(origin, destination, period, cell.first, cell.second, counts.first,
+                            counts.second));
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const v1::MirrorRow& a, const v1::MirrorRow& b) {
+    if (a.origin() != b.origin()) return a.origin() < b.origin();
+    if (a.destination() != b.destination()) return a.destination() < b.destination();
+    TimePeriod pa = *TimePeriod::Parse(a.period()), pb = *TimePeriod::Parse(b.period());
+    return pa < pb;
+  });
+  return rows;
+}
+
+absl::StatusOr<MatchResult> PolicyViews::Match(const v1::MatchRequest& request,
+                                               QueryEngine::Origins* origins) const {
+  std::string occupation;
+  if (!request.occupation().empty()) {
+    auto code = codelists_->Occupation(request.occupation());
+    if (!code.ok()) return Invalid(absl::StrCat("occupation: ", code.status().message()));
+    occupation = *code;
+  }
+  std::string only_destination, only_origin;
+  if (!request.destination().empty()) {
+    ASSIGN_OR_RETURN(only_destination,
+                     CountryArgument(*codelists_, "destination", request.destination()));
+  }
+  if (!request.origin().empty()) {
+    ASSIGN_OR_RETURN(only_origin, CountryArgument(*codelists_, "origin", request.origin()));
+  }
+  ASSIGN_OR_RETURN(std::optional<TimePeriod> period, PeriodArgument("period", request.period()));
+  size_t level = request.level() != 0 ? request.level()
+                 : occupation.empty() ? 2
+                                      : occupation.size();
+  if (level < 1 || level > 4) return Invalid("level: must be 1 to 4 (ISCO major to unit groups)");
+  if (level < occupation.size()) {
+    return Invalid(absl::StrCat("level: ", level, " is above occupation ", occupation, " (level ",
+                                occupation.size(), ")"));
+  }
+
+  // National observations on codes at or below the level, by country and
+  // group.
+  std::map<std::pair<std::string, std::string>, std::vector<v1::Shortage>> observed;
+  v1::QueryRequest query;
+  query.set_dataset(v1::DATASET_SHORTAGE);
+  query.mutable_filter()->set_occupation(occupation);
+  query.mutable_filter()->set_period(request.period());
+  query.mutable_filter()->set_as_of(request.as_of());
+  RETURN_IF_ERROR(engine_->Query(
+      query,
+      [&](const v1::Observation& o) {
+        const v1::Shortage& s = o.shortage();
+        if (!National(s) || s.occupation().size() < level) return true;
+        observed[{s.occupation().substr(0, level), s.country()}].push_back(s);
+        return true;
+      },
+      origins));
+
+  // Each country's latest standing in each group.
+  struct Standing {
+    std::string country;
+    v1::ShortageViewRow row;
+    double index = 0;
+  };
+  std::map<std::string, std::pair<std::vector<Standing>, std::vector<Standing>>> groups;
+  std::optional<TimePeriod> latest;
+  for (const auto& [key, observations] : observed) {
+    const auto& [group, country] = key;
+    Standing standing{country, LatestShortage(group, observations)};
+    const v1::ShortageViewRow& row = standing.row;
+    standing.index = row.has_shortage_index()       ? row.shortage_index()
+                     : row.status() == v1::SHORTAGE ? 0.5
+                     : row.status() == v1::SURPLUS  ? -0.5
+                                                    : 0.0;
+    bool destination =
+        row.status() == v1::SHORTAGE && (only_destination.empty() || country == only_destination);
+    bool origin = row.status() == v1::SURPLUS && (only_origin.empty() || country == only_origin);
+    if (!destination && !origin) continue;
+    TimePeriod at = *TimePeriod::Parse(row.period());
+    if (!latest || at.last_month() > latest->last_month()) latest = at;
+    (destination ? groups[group].first : groups[group].second).push_back(std::move(standing));
+  }
+  MatchResult result;
+  if (period) {
+    result.window = period->ToString();
+  } else if (latest) {
+    result.window = std::to_string(latest->year());
+  }
+  if (groups.empty()) return result;
+
+  // Flows and vacancies of each group in the window.
+  v1::AggregateRequest flows;
+  flows.set_dataset(v1::DATASET_FLOW);
+  flows.mutable_filter()->set_period(result.window);
+  flows.mutable_filter()->set_occupation(occupation);
+  flows.mutable_filter()->set_as_of(request.as_of());
+  for (const char* d : {"country", "direction", "counterpart"}) *flows.add_by() = By(d);
+  *flows.add_by() = By("occupation", static_cast<int>(level));
+  ASSIGN_OR_RETURN(AggregateResult flow_result, engine_->Aggregate(flows));
+  Counts flow_counts = CountsOf(flow_result);
+  v1::AggregateRequest vacancies;
+  vacancies.set_dataset(v1::DATASET_VACANCY);
+  *vacancies.mutable_filter() = flows.filter();
+  *vacancies.add_by() = By("country");
+  *vacancies.add_by() = By("occupation", static_cast<int>(level));
+  ASSIGN_OR_RETURN(AggregateResult vacancy_result, engine_->Aggregate(vacancies));
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> open;
+  for (const auto& row : vacancy_result.rows) {
+    auto& sums = open[{row.keys(0), row.keys(1)}];
+    sums.first += row.measures(0).integer();
+    sums.second += row.measures(1).integer();
+  }
+
+  for (const auto& [group, sides] : groups) {
+    for (const Standing& short_in : sides.first) {
+      for (const Standing& surplus_in : sides.second) {
+        if (short_in.country == surplus_in.country) continue;
+        v1::MatchRow row;
+        row.set_occupation(group);
+        row.set_label(Label(group));
+        row.set_destination(short_in.country);
+        row.set_destination_period(short_in.row.period());
+        if (short_in.row.has_shortage_index()) {
+          row.set_destination_index(short_in.row.shortage_index());
+        }
+        row.set_origin(surplus_in.country);
+        row.set_origin_period(surplus_in.row.period());
+        if (surplus_in.row.has_shortage_index()) {
+          row.set_origin_index(surplus_in.row.shortage_index());
+        }
+        auto in = flow_counts.find({short_in.country, "INFLOW", surplus_in.country, group});
+        if (in != flow_counts.end()) row.set_inflow(in->second);
+        auto out = flow_counts.find({surplus_in.country, "OUTFLOW", short_in.country, group});
+        if (out != flow_counts.end()) row.set_outflow(out->second);
+        auto vacant = open.find({short_in.country, group});
+        if (vacant != open.end()) {
+          row.set_vacancies(vacant->second.first);
+          row.set_positions(vacant->second.second);
+        }
+        double gap = (short_in.index - surplus_in.index) / 2;
+        row.set_score(gap * (1 + std::log10(1.0 + static_cast<double>(row.positions()))));
+        result.rows.push_back(std::move(row));
+      }
+    }
+  }
+  std::sort(result.rows.begin(), result.rows.end(),
+            [](const v1::MatchRow& a, const v1::MatchRow& b) {
+              if (a.score() != b.score()) return a.score() > b.score();
+              return std::tie(a.occupation(), a.destination(), a.origin()) <
+                     std::tie(b.occupation(), b.destination(), b.origin());
+            });
+  return result;
+}
+
+absl::StatusOr<std::vector<v1::CompletenessRow>> PolicyViews::Completeness(
+    const v1::CompletenessRequest& request) const {
+  ASSIGN_OR_RETURN(std::optional<TimePeriod> from, PeriodArgument("from", request.from()));
+  ASSIGN_OR_RETURN(std::optional<TimePeriod> to, PeriodArgument("to", request.to()));
+  switch (request.dataset()) {
+    case v1::DATASET_UNSPECIFIED:
+    case v1::DATASET_SHORTAGE:
+    case v1::DATASET_VACANCY:
+    case v1::DATASET_FLOW:
+      break;
+    default:
+      return Invalid("dataset: must be shortages, vacancies or flows");
+  }
+  auto catalog = store_->Catalog();
+  std::map<std::pair<std::string, int>, v1::CompletenessRow> rows;
+  std::map<std::pair<std::string, int>, std::map<TimePeriod, v1::ReportedPeriod>> periods;
+  for (const auto& [origin, head] : catalog->Latest()) {
+    for (const BatchInfo& batch : catalog->Batches(origin)) {
+      if (batch.dataset != v1::DATASET_SHORTAGE && batch.dataset != v1::DATASET_VACANCY &&
+          batch.dataset != v1::DATASET_FLOW) {
+        continue;
+      }
+      if (request.dataset() != v1::DATASET_UNSPECIFIED && batch.dataset != request.dataset()) {
+        continue;
+      }
+      std::pair<std::string, int> key{origin, batch.dataset};
+      v1::CompletenessRow& row = rows[key];
+      row.set_country(origin);
+      row.set_dataset(static_cast<v1::Dataset>(batch.dataset));
+      row.set_version(batch.version);
+      *row.mutable_published_at() = ToTimestamp(batch.published_at);
+      for (const auto& text : batch.periods) {
+        auto period = TimePeriod::Parse(text);
+        if (!period.ok()) continue;
+        if (from && period->first_month() < from->first_month()) continue;
+        if (to && period->last_month() > to->last_month()) continue;
+        v1::ReportedPeriod& reported = periods[key][*period];
+        reported.set_period(text);
+        reported.set_version(batch.version);
+        *reported.mutable_published_at() = ToTimestamp(batch.published_at);
+      }
+    }
+  }
+  std::vector<v1::CompletenessRow> result;
+  for (auto& [key, row] : rows) {
+    for (auto& [unused, reported] : periods[key]) *row.add_periods() = std::move(reported);
+    result.push_back(std::move(row));
+  }
+  return result;
+}
+
+}  // namespace lmx
