@@ -407,7 +407,7 @@ int main(int argc, char** argv) {
       return lmx::HttpServer::Answer{200, "text/plain; version=0.0.4; charset=utf-8",
                                      metrics.Render(**store, &replication)};
     });
-    http.Get("/sdmx/3.0/data/(.*)", lmx::SdmxDataHandler(&engine, &access));
+    http.Get("/sdmx/3.0/data/(.*)", lmx::SdmxDataHandler(&engine, &access, codelists->get()));
     http.Get("/sdmx/3.0/structure/(.*)", lmx::SdmxStructureHandler(codelists->get()));
     lmx::ServeDashboard(&http, &engine, store->get(), &replication, &access);
     auto http_bound = http.Start(http_listen);

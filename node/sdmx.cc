@@ -12,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "node/sdmx_structure.h"
 #include "node/status_macros.h"
 #include "node/text_formats.h"
 #include "node/timestamps.h"
@@ -140,27 +141,39 @@ bool Matches(const SdmxDataQuery& query, const Row& row) {
   return true;
 }
 
-std::string CsvHead(const SdmxDataflow& flow) {
+// With `labels` (labels=both), columns are "ID: name" and coded values
+// "code: label"; STRUCTURE_ID carries the dataflow's name.
+std::string CsvHead(const SdmxDataflow& flow, const SdmxLabels* labels) {
   std::string line = "STRUCTURE,STRUCTURE_ID,ACTION";
-  for (const char* column : flow.dimensions) absl::StrAppend(&line, ",", column);
-  absl::StrAppend(&line, ",TIME_PERIOD");
-  for (const char* column : flow.measures) absl::StrAppend(&line, ",", column);
-  for (const char* column : flow.attributes) absl::StrAppend(&line, ",", column);
+  auto add = [&](const char* column) {
+    line.push_back(',');
+    line.append(CsvField(labels == nullptr ? std::string(column) : labels->Column(column)));
+  };
+  for (const char* column : flow.dimensions) add(column);
+  add("TIME_PERIOD");
+  for (const char* column : flow.measures) add(column);
+  for (const char* column : flow.attributes) add(column);
   line.push_back('\n');
   return line;
 }
 
-void AppendCsvLine(const SdmxDataflow& flow, const Row& row, std::string* line) {
-  absl::StrAppend(line, "dataflow,LMX:", flow.id, "(1.0),I");
-  for (const std::string& code : row.key) {
+void AppendCsvLine(const SdmxDataflow& flow, const Row& row, const SdmxLabels* labels,
+                   std::string* line) {
+  absl::StrAppend(line, "dataflow,");
+  std::string structure = absl::StrCat("LMX:", flow.id, "(1.0)");
+  line->append(labels == nullptr ? structure
+                                 : CsvField(absl::StrCat(structure, ": ", SdmxDataflowName(flow))));
+  line->append(",I");
+  auto add = [&](const char* component, const std::string& value) {
     line->push_back(',');
-    line->append(CsvField(code));
-  }
-  line->push_back(',');
-  line->append(CsvField(row.period));
-  for (const std::string& value : row.values) {
-    line->push_back(',');
-    line->append(CsvField(value));
+    line->append(
+        CsvField(labels == nullptr || value.empty() ? value : labels->Value(component, value)));
+  };
+  for (size_t i = 0; i < row.key.size(); ++i) add(flow.dimensions[i], row.key[i]);
+  add("TIME_PERIOD", row.period);
+  for (size_t i = 0; i < row.values.size(); ++i) {
+    add(i < flow.measures.size() ? flow.measures[i] : flow.attributes[i - flow.measures.size()],
+        row.values[i]);
   }
   line->push_back('\n');
 }
@@ -451,7 +464,10 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
             "(AllDimensions)");
       }
     } else if (name == "labels") {
-      if (value != "id") return absl::UnimplementedError("labels: lmx serves labels=id");
+      if (value != "id" && value != "both") {
+        return BadSyntax(absl::StrCat("labels: '", value, "' is not id or both"));
+      }
+      query.labels = value == "both";
     } else if (name == "format") {
       if (value == "csvfile" || value == "sdmx-csv" || value == "csv") {
         query.format = SdmxFormat::kCsv;
@@ -504,12 +520,14 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
 }
 
 absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine,
-                           const std::function<bool(absl::string_view)>& write, uint64_t* matched) {
+                           const std::function<bool(absl::string_view)>& write, uint64_t* matched,
+                           const SdmxLabels* labels) {
+  if (!query.labels) labels = nullptr;
   const SdmxDataflow& flow = *query.flow;
   const bool xml = query.format == SdmxFormat::kGenericXml;
   const bool json = query.format == SdmxFormat::kJson;
   JsonData json_data(flow);
-  std::string line = xml ? GenericXmlHead(flow) : json ? json_data.Head() : CsvHead(flow);
+  std::string line = xml ? GenericXmlHead(flow) : json ? json_data.Head() : CsvHead(flow, labels);
   if (!write(line)) return absl::OkStatus();
   uint64_t written = 0;
   auto emit = [&](const Row& row) {
@@ -519,7 +537,7 @@ absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine
     } else if (json) {
       json_data.AppendObs(row, &line);
     } else {
-      AppendCsvLine(flow, row, &line);
+      AppendCsvLine(flow, row, labels, &line);
     }
     ++written;
     return write(line);
@@ -609,8 +627,10 @@ constexpr char kSdmxJson[] = "application/vnd.sdmx.data+json; version=2.0.0";
 
 }  // namespace
 
-HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access) {
-  return [engine, access](const HttpServer::Request& request) -> HttpServer::Answer {
+HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access,
+                                    const Codelists* codelists) {
+  auto labels = std::make_shared<const SdmxLabels>(*codelists);
+  return [engine, access, labels](const HttpServer::Request& request) -> HttpServer::Answer {
     bool json = WantsJson(request);
     auto Refusal = [json](const absl::Status& status) { return lmx::Refusal(status, json); };
     auto query = ParseSdmxDataQuery(request.matches.empty() ? "" : request.matches[0],
@@ -637,11 +657,11 @@ HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* acc
     answer.content_type = query->format == SdmxFormat::kGenericXml ? kSdmxGenericXml
                           : query->format == SdmxFormat::kJson     ? kSdmxJson
                                                                    : kSdmxCsv;
-    answer.stream = [engine, query = *std::move(query)](const HttpServer::Write& write) {
+    answer.stream = [engine, labels, query = *std::move(query)](const HttpServer::Write& write) {
       // An error after the answer started can only cut it short; nothing
       // may escape into the HTTP library, which would end the node.
       try {
-        WriteSdmxData(query, *engine, write).IgnoreError();
+        WriteSdmxData(query, *engine, write, nullptr, labels.get()).IgnoreError();
       } catch (const std::exception&) {
       }
     };

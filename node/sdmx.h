@@ -50,9 +50,13 @@ enum class SdmxFormat {
   kJson,        // SDMX-JSON 2.0.0 data message, AllDimensions
 };
 
+class SdmxLabels;
+
 struct SdmxDataQuery {
   const SdmxDataflow* flow = nullptr;
   SdmxFormat format = SdmxFormat::kCsv;
+  // labels=both (SDMX-CSV): columns and codes with their names.
+  bool labels = false;
   // Allowed codes per key dimension; an empty set allows any code.
   std::vector<std::set<std::string>> key;
   std::string from, to;           // TIME_PERIOD range, inclusive; empty is open
@@ -76,14 +80,17 @@ Action SdmxAction(const SdmxDataflow& flow);
 // Calls `write` with the answer in the query's format, part by part (the
 // header, each matching observation, the end) until it returns false.
 // `matched` counts the observations written.
+// `labels` names the columns and codes of an SDMX-CSV answer asked for with
+// labels=both; without it such an answer has ids only.
 absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine,
                            const std::function<bool(absl::string_view)>& write,
-                           uint64_t* matched = nullptr);
+                           uint64_t* matched = nullptr, const SdmxLabels* labels = nullptr);
 
 // The HTTP handler of /sdmx/3.0/data/(.*): parses, authorizes the caller's
-// bearer token like a gRPC read, and streams the answer. Both must outlive
-// the handler.
-HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access);
+// bearer token like a gRPC read, and streams the answer. All three must
+// outlive the handler.
+HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access,
+                                    const Codelists* codelists);
 
 }  // namespace lmx
 

@@ -156,7 +156,31 @@ std::string ConceptSchemeXml() {
   return out + "</structure:ConceptScheme>\n";
 }
 
-const char* DataflowName(const SdmxDataflow& flow) {
+}  // namespace
+
+SdmxLabels::SdmxLabels(const Codelists& codelists) {
+  for (const SdmxCodelist& list : RegionCodelists(codelists)) {
+    auto& codes = labels_[list.id];
+    for (const ClassCode& code : list.codes) codes[code.code] = code.label;
+  }
+}
+
+std::string SdmxLabels::Column(absl::string_view component) const {
+  for (const auto& [id, name] : Concepts()) {
+    if (component == id) return absl::StrCat(id, ": ", name);
+  }
+  return std::string(component);
+}
+
+std::string SdmxLabels::Value(absl::string_view component, absl::string_view code) const {
+  auto list = labels_.find(CodelistOf(component));
+  if (list == labels_.end()) return std::string(code);
+  auto label = list->second.find(code);
+  if (label == list->second.end() || label->second.empty()) return std::string(code);
+  return absl::StrCat(code, ": ", label->second);
+}
+
+const char* SdmxDataflowName(const SdmxDataflow& flow) {
   switch (flow.dataset) {
     case v1::DATASET_FLOW:
       return "Migrant-worker flows";
@@ -167,12 +191,14 @@ const char* DataflowName(const SdmxDataflow& flow) {
   }
 }
 
+namespace {
+
 // SDMX-ML 2.1 has one primary measure: the dataflow's first measure is it,
 // and any others are observation attributes.
 std::string DataStructureXml(const SdmxDataflow& flow) {
   std::string id = absl::StrCat("DSD_", flow.id);
   std::string out = Maintainable("DataStructure", "datastructure.DataStructure", id) +
-                    Name(DataflowName(flow)) +
+                    Name(SdmxDataflowName(flow)) +
                     "<structure:DataStructureComponents>"
                     "<structure:DimensionList id=\"DimensionDescriptor\">";
   int position = 0;
@@ -210,7 +236,7 @@ std::string DataStructureXml(const SdmxDataflow& flow) {
 
 std::string DataflowXml(const SdmxDataflow& flow) {
   return absl::StrCat(Maintainable("Dataflow", "datastructure.Dataflow", flow.id),
-                      Name(DataflowName(flow)), "<structure:Structure><Ref id=\"DSD_", flow.id,
+                      Name(SdmxDataflowName(flow)), "<structure:Structure><Ref id=\"DSD_", flow.id,
                       "\" version=\"", kVersion, "\" agencyID=\"", kAgency,
                       "\" package=\"datastructure\" class=\"DataStructure\"/>"
                       "</structure:Structure></structure:Dataflow>\n");

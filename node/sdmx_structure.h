@@ -13,12 +13,37 @@
 
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "federation/codelists.h"
 #include "node/http_server.h"
+#include "node/sdmx.h"
 
 namespace lmx {
+
+// What SDMX-CSV's `labels=both` shows: each component's name, and each
+// code's label in the codelist that codes it (the same names and labels
+// the structures carry).
+//
+//   SdmxLabels labels(codelists);
+//   labels.Column("REF_AREA");       // "REF_AREA: Reference area (the reporting country)"
+//   labels.Value("REF_AREA", "KEN");  // "KEN: Kenya"
+class SdmxLabels {
+ public:
+  explicit SdmxLabels(const Codelists& codelists);
+  // "ID: name", or the id alone for a component without a name.
+  std::string Column(absl::string_view component) const;
+  // "code: label", or the code alone when it is not coded or has no label.
+  std::string Value(absl::string_view component, absl::string_view code) const;
+
+ private:
+  // codelist id -> code -> label
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::string>> labels_;
+};
+
+// The dataflow's name, e.g. "Migrant-worker flows".
+const char* SdmxDataflowName(const SdmxDataflow& flow);
 
 // The Structure message answering `path` (what follows /sdmx/3.0/structure/):
 // NOT_FOUND when nothing matches, INVALID_ARGUMENT for bad syntax.

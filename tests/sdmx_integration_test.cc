@@ -20,8 +20,10 @@
 namespace lmx::testing {
 namespace {
 
+using ::testing::AnyOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 
@@ -151,6 +153,26 @@ TEST_F(SdmxTest, FlowDataIsSdmxCsvWithTheNumbersOfLmxAggregate) {
   EXPECT_EQ(SumBy(rows, "COUNTERPART_AREA", "OBS_VALUE"), SumBy(cli, "counterpart", "count"));
   EXPECT_THAT(SumBy(rows, "COUNTERPART_AREA", "OBS_VALUE"),
               ElementsAre(Pair("ARE", 6), Pair("SAU", 7), Pair("UGA", 5)));
+}
+
+TEST_F(SdmxTest, LabelsBothNamesTheColumnsAndTheCodes) {
+  Got got = Get("FLOW/1.0/*?labels=both");
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto rows = CsvAnswer(got.body);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0]["STRUCTURE_ID"], "LMX:FLOW(1.0): Migrant-worker flows");
+  EXPECT_EQ(rows[0]["REF_AREA: Reference area (the reporting country)"], "KEN: Kenya");
+  std::set<std::string> sexes;
+  for (auto& row : rows) sexes.insert(row["SEX: Sex"]);
+  for (const auto& sex : sexes) EXPECT_THAT(sex, AnyOf("F: Female", "M: Male", "_T: Total"));
+  // Codes without a codelist, and values, stay as they are.
+  EXPECT_FALSE(rows[0]["OBS_VALUE: Number of migrant workers"].empty());
+  EXPECT_THAT(rows[0]["OBS_VALUE: Number of migrant workers"], Not(HasSubstr(":")));
+  std::set<std::string> counterparts;
+  for (auto& row : rows) counterparts.insert(row["COUNTERPART_AREA: Counterpart area"]);
+  EXPECT_THAT(counterparts, ElementsAre("ARE: United Arab Emirates", "SAU: Saudi Arabia",
+                                        "UGA: Uganda"));
+  EXPECT_EQ(Get("FLOW/1.0/*?labels=name").status, 400);
 }
 
 TEST_F(SdmxTest, RsdmxReadsTheSdmxMlAnswerAndGetsTheNumbersOfLmxAggregate) {
