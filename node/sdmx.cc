@@ -31,7 +31,8 @@ const std::vector<SdmxDataflow>& Dataflows() {
        v1::DATASET_SHORTAGE,
        {"REF_AREA", "OCCUPATION", "REGION", "ACTIVITY"},
        {"SHORTAGE_STATUS", "SHORTAGE_INDEX", "HARD_TO_FILL"},
-       {}},
+       {},
+       1},
       {"VACANCY_AGG",
        v1::DATASET_VACANCY_AGG,
        {"REF_AREA", "OCCUPATION", "REGION", "ACTIVITY"},
@@ -205,16 +206,16 @@ void AppendGenericXmlObs(const SdmxDataflow& flow, const Row& row, std::string* 
   }
   absl::StrAppend(out, "<generic:Value id=\"TIME_PERIOD\" value=\"", XmlText(row.period),
                   "\"/></generic:ObsKey>");
-  // The one measure, then the attributes that have a value.
-  if (!row.values[0].empty()) {
-    absl::StrAppend(out, "<generic:ObsValue value=\"", XmlText(row.values[0]), "\"/>");
+  // The primary measure, then the other measures, which the DSD declares
+  // as attributes, and the attributes, each when it has a value.
+  if (!row.values[flow.primary].empty()) {
+    absl::StrAppend(out, "<generic:ObsValue value=\"", XmlText(row.values[flow.primary]), "\"/>");
   }
   std::string attributes;
-  for (size_t i = 0; i < flow.attributes.size(); ++i) {
-    const std::string& value = row.values[flow.measures.size() + i];
-    if (value.empty()) continue;
-    absl::StrAppend(&attributes, "<generic:Value id=\"", flow.attributes[i], "\" value=\"",
-                    XmlText(value), "\"/>");
+  for (size_t i : flow.MlAttributes()) {
+    if (row.values[i].empty()) continue;
+    absl::StrAppend(&attributes, "<generic:Value id=\"", flow.ValueId(i), "\" value=\"",
+                    XmlText(row.values[i]), "\"/>");
   }
   if (!attributes.empty()) {
     absl::StrAppend(out, "<generic:Attributes>", attributes, "</generic:Attributes>");
@@ -506,11 +507,6 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
     query.format = first == xml    ? SdmxFormat::kGenericXml
                    : first == json ? SdmxFormat::kJson
                                    : SdmxFormat::kCsv;
-  }
-  if (query.format == SdmxFormat::kGenericXml && query.flow->measures.size() != 1) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(query.flow->id, " has ", query.flow->measures.size(),
-                     " measures; SDMX-ML 2.1 carries one: ask for SDMX-CSV"));
   }
   if (query.updated_after && query.flow->dataset == v1::DATASET_VACANCY_AGG) {
     return absl::UnimplementedError(

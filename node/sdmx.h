@@ -39,6 +39,23 @@ struct SdmxDataflow {
   std::vector<const char*> dimensions;  // the key, in order; TIME_PERIOD follows
   std::vector<const char*> measures;
   std::vector<const char*> attributes;
+  // SDMX-ML 2.1 has one primary measure: this one of `measures` (a number,
+  // which is what SDMX-ML tools read it as); the others are attributes.
+  size_t primary = 0;
+
+  // The id of an observation's i-th value: the measures, then the
+  // attributes.
+  const char* ValueId(size_t i) const {
+    return i < measures.size() ? measures[i] : attributes[i - measures.size()];
+  }
+  // In SDMX-ML 2.1, the values that are attributes, in order.
+  std::vector<size_t> MlAttributes() const {
+    std::vector<size_t> values;
+    for (size_t i = 0; i < measures.size() + attributes.size(); ++i) {
+      if (i != primary) values.push_back(i);
+    }
+    return values;
+  }
 };
 
 // FLOW, SHORTAGE and VACANCY_AGG; null for another id.

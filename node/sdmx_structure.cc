@@ -193,8 +193,8 @@ const char* SdmxDataflowName(const SdmxDataflow& flow) {
 
 namespace {
 
-// SDMX-ML 2.1 has one primary measure: the dataflow's first measure is it,
-// and any others are observation attributes.
+// SDMX-ML 2.1 has one primary measure (SdmxDataflow::primary); the other
+// measures are observation attributes.
 std::string DataStructureXml(const SdmxDataflow& flow) {
   std::string id = absl::StrCat("DSD_", flow.id);
   std::string out = Maintainable("DataStructure", "datastructure.DataStructure", id) +
@@ -212,25 +212,26 @@ std::string DataStructureXml(const SdmxDataflow& flow) {
                   "<structure:LocalRepresentation><structure:TextFormat "
                   "textType=\"ObservationalTimePeriod\"/></structure:LocalRepresentation>"
                   "</structure:TimeDimension></structure:DimensionList>");
-  std::vector<const char*> attributes(flow.measures.begin() + 1, flow.measures.end());
-  attributes.insert(attributes.end(), flow.attributes.begin(), flow.attributes.end());
+  const char* primary = flow.measures[flow.primary];
+  std::vector<const char*> attributes;
+  for (size_t i : flow.MlAttributes()) attributes.push_back(flow.ValueId(i));
   if (!attributes.empty()) {
     out += "<structure:AttributeList id=\"AttributeDescriptor\">";
     for (const char* attribute : attributes) {
       absl::StrAppend(
           &out, "<structure:Attribute id=\"", attribute, "\" assignmentStatus=\"Conditional\">",
           ConceptRef(attribute), Representation(attribute),
-          "<structure:AttributeRelationship><structure:PrimaryMeasure><Ref id=\"", flow.measures[0],
+          "<structure:AttributeRelationship><structure:PrimaryMeasure><Ref id=\"", primary,
           "\"/></structure:PrimaryMeasure></structure:AttributeRelationship>"
           "</structure:Attribute>");
     }
     out += "</structure:AttributeList>";
   }
-  absl::StrAppend(
-      &out, "<structure:MeasureList id=\"MeasureDescriptor\"><structure:PrimaryMeasure id=\"",
-      flow.measures[0], "\">", ConceptRef(flow.measures[0]), Representation(flow.measures[0]),
-      "</structure:PrimaryMeasure></structure:MeasureList>"
-      "</structure:DataStructureComponents></structure:DataStructure>\n");
+  absl::StrAppend(&out,
+                  "<structure:MeasureList id=\"MeasureDescriptor\"><structure:PrimaryMeasure id=\"",
+                  primary, "\">", ConceptRef(primary), Representation(primary),
+                  "</structure:PrimaryMeasure></structure:MeasureList>"
+                  "</structure:DataStructureComponents></structure:DataStructure>\n");
   return out;
 }
 
