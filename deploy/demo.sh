@@ -152,6 +152,41 @@ step "regional analyst at RWA: vacancies by country (VACANCY_AGG; microdata stay
 step "employer at RWA: where are software developers short, region-wide?" \
   lmx --node=RWA shortages --occupation=2512
 "$lmx" --node="$rwa" shortages --occupation=2512
+step "regional observatory at RWA: who reported which periods, at which version" \
+  lmx --node=RWA completeness --dataset=shortages
+"$lmx" --node="$rwa" completeness --dataset=shortages
+step "analyst at RWA: mirror statistics, UGA's outflow to KEN beside KEN's inflow (first lines)" \
+  "lmx --node=RWA flows --mirror --corridor=UGA-KEN --period=2025-Q3 | head -8"
+"$lmx" --node="$rwa" flows --mirror --corridor=UGA-KEN --period=2025-Q3 >"$work/mirror.txt"
+head -8 "$work/mirror.txt"
+step "analyst at RWA: candidate skills partnerships by ISCO sub-major group (the top 8)" \
+  "lmx --node=RWA match --level=2 | head -10"
+"$lmx" --node="$rwa" match --level=2 >"$work/match.txt"
+head -10 "$work/match.txt"
+step "analyst at RWA: KEN's occupational shortage list (SHORTAGE in 2 of the last 3 quarters, or an index above 0.5), with its evidence (first lines)" \
+  "lmx --node=RWA shortage-list --country=KEN | head -8"
+"$lmx" --node="$rwa" shortage-list --country=KEN >"$work/list.txt"
+head -8 "$work/list.txt"
+
+# A release under embargo: stored at KEN now, seen by nobody until its time.
+export LMX_TOKEN="$ken_publisher"
+release=$(date -u -d '+4 seconds' +%Y-%m-%dT%H:%M:%SZ)
+printf 'period,occupation,status,shortage_index\n2026-Q1,2221,SHORTAGE,0.8\n' >"$work/ken/release.csv"
+step "ministry: a release under embargo" lmx publish shortages release.csv --release_at="$release"
+"$lmx" publish shortages "$work/ken/release.csv" --release_at="$release"
+step "ministry: the release calendar" lmx admin calendar
+"$lmx" admin calendar
+step "before its time nobody sees it, not even at KEN" lmx query shortages --period=2026-Q1
+"$lmx" query shortages --period=2026-Q1
+for _ in $(seq 1 300); do
+  n=$(LMX_TOKEN="$rwa_analyst" "$lmx" --node="$rwa" query shortages --period=2026-Q1 \
+    --format=csv 2>/dev/null | wc -l)
+  [[ $n -ge 2 ]] && break
+  sleep 0.1
+done
+step "after $release: published, and replicated to RWA" \
+  lmx --node=RWA query shortages --period=2026-Q1
+LMX_TOKEN="$rwa_analyst" "$lmx" --node="$rwa" query shortages --period=2026-Q1
 step "KEN's operator: the audit log (who did what; never replicated)" lmx admin audit --last=6
 LMX_TOKEN="$ken_admin" "$lmx" admin audit --last=6
 echo "demo finished; the region and its data are removed."

@@ -20,7 +20,7 @@ ISO_3166_2 = "/usr/share/iso-codes/json/iso_3166-2.json"
 ISO_3166_1 = "/usr/share/iso-codes/json/iso_3166-1.json"
 
 # Countries a node in East Africa trades workers with.
-COUNTERPARTS = ["UGA", "TZA", "RWA", "ETH", "SOM", "SSD", "SAU", "ARE", "QAT", "OMN",
+COUNTERPARTS = ["KEN", "UGA", "TZA", "RWA", "ETH", "SOM", "SSD", "SAU", "ARE", "QAT", "OMN",
                 "KWT", "GBR", "DEU", "USA", "CAN"]
 CHANNELS = ["PUBLIC_SERVICE", "PRIVATE_AGENCY", "BILATERAL_AGREEMENT", "DIRECT"]
 AGES = ["Y15T24", "Y25T54", "Y55T64", "Y_GE65"]

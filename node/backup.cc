@@ -32,6 +32,33 @@ absl::Status Sync(const fs::path& path) {
 absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, const fs::path& to) {
   v1::BackupResponse response;
   response.set_dir(to.string());
+  // Embargoed batches (node/embargo.h), before the store: one released in
+  // between is then in both, and the restored node knows it released it.
+  std::error_code error;
+  if (fs::is_directory(from / "embargo")) {
+    fs::create_directory(to / "embargo", error);
+    if (error) return Fail("create", to / "embargo", error);
+    for (const auto& entry : fs::directory_iterator(from / "embargo", error)) {
+      if (entry.path().extension() != ".embargo") continue;
+      fs::path rows = entry.path();
+      rows.replace_extension(".rows");
+      fs::path record_copy = to / "embargo" / entry.path().filename();
+      fs::path rows_copy = to / "embargo" / rows.filename();
+      std::error_code gone;
+      // A batch released meanwhile has gone: it is in the store.
+      if (!fs::copy_file(entry.path(), record_copy, gone) ||
+          !fs::copy_file(rows, rows_copy, gone)) {
+        fs::remove(record_copy, gone);
+        fs::remove(rows_copy, gone);
+        continue;
+      }
+      RETURN_IF_ERROR(Sync(record_copy));
+      RETURN_IF_ERROR(Sync(rows_copy));
+      response.add_files(("embargo" / entry.path().filename()).string());
+    }
+    if (error) return Fail("read", from / "embargo", error);
+    RETURN_IF_ERROR(Sync(to / "embargo"));
+  }
   ASSIGN_OR_RETURN(VersionLimits versions, store->Checkpoint((to / "db").string()));
   for (const auto& [origin, version] : versions) {
     v1::BackupOrigin* out = response.add_origins();
@@ -40,7 +67,6 @@ absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, cons
   }
   // The node's identity, tokens and TLS files: the regular files beside
   // the store (the spool holds only batches in flight).
-  std::error_code error;
   for (const auto& entry : fs::directory_iterator(from, error)) {
     if (!entry.is_regular_file()) continue;
     fs::path target = to / entry.path().filename();

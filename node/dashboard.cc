@@ -91,38 +91,55 @@ absl::StatusOr<std::string> Corridors(const QueryEngine& engine, absl::string_vi
                       absl::StrJoin(quoted, ","), "],\"rows\":[", absl::StrJoin(rows, ","), "]}");
 }
 
-// Per country and dataset: the periods reported, the latest version.
-std::string Completeness(const Store& store) {
-  auto catalog = store.Catalog();
-  std::vector<std::string> countries;
-  for (const auto& [origin, version] : catalog->Latest()) {
-    struct Reported {
-      std::set<std::string> periods;
-      uint64_t version = 0;
-      absl::Time published_at;
-      uint64_t observations = 0;
-    };
-    std::map<std::string, Reported> datasets;
-    for (const BatchInfo& batch : catalog->Batches(origin)) {
-      Reported& reported = datasets[DatasetWord(static_cast<v1::Dataset>(batch.dataset))];
-      reported.periods.insert(batch.periods.begin(), batch.periods.end());
-      reported.version = batch.version;
-      reported.published_at = batch.published_at;
-      reported.observations = batch.observations;
-    }
-    std::vector<std::string> entries;
-    for (const auto& [dataset, reported] : datasets) {
-      std::vector<std::string> periods;
-      for (const auto& p : reported.periods) periods.push_back(JsonString(p));
-      entries.push_back(absl::StrCat(
-          "{\"dataset\":", JsonString(dataset), ",\"periods\":[", absl::StrJoin(periods, ","),
-          "],\"version\":", reported.version, ",\"published_at\":", Time(reported.published_at),
-          ",\"observations\":", reported.observations, "}"));
-    }
-    countries.push_back(absl::StrCat("{\"country\":", JsonString(origin), ",\"datasets\":[",
-                                     absl::StrJoin(entries, ","), "]}"));
+// Per country and dataset: the periods reported, the latest version
+// (PolicyViews::Completeness, as `lmx completeness` shows it).
+absl::StatusOr<std::string> Completeness(const std::vector<v1::CompletenessRow>& rows) {
+  std::map<std::string, std::vector<std::string>> countries;
+  for (const auto& row : rows) {
+    std::vector<std::string> periods;
+    for (const auto& p : row.periods()) periods.push_back(JsonString(p.period()));
+    countries[row.country()].push_back(
+        absl::StrCat("{\"dataset\":", JsonString(DatasetWord(row.dataset())), ",\"periods\":[",
+                     absl::StrJoin(periods, ","), "],\"version\":", row.version(),
+                     ",\"published_at\":", Time(FromTimestamp(row.published_at())), "}"));
   }
-  return absl::StrCat("[", absl::StrJoin(countries, ","), "]");
+  std::vector<std::string> out;
+  for (const auto& [country, datasets] : countries) {
+    out.push_back(absl::StrCat("{\"country\":", JsonString(country), ",\"datasets\":[",
+                               absl::StrJoin(datasets, ","), "]}"));
+  }
+  return absl::StrCat("[", absl::StrJoin(out, ","), "]");
+}
+
+// The shortage list of every country that published shortages, by the
+// node's rule (PolicyViews::ShortageList, as `lmx shortage-list` shows it).
+absl::StatusOr<std::string> ShortageLists(const PolicyViews& policy,
+                                          const std::vector<v1::CompletenessRow>& rows) {
+  std::vector<std::string> lists;
+  for (const auto& row : rows) {
+    if (row.dataset() != v1::DATASET_SHORTAGE) continue;
+    v1::ShortageListRequest request;
+    request.set_country(row.country());
+    auto list = policy.ShortageList(request);
+    if (absl::IsNotFound(list.status())) continue;  // subnational figures only
+    RETURN_IF_ERROR(list.status());
+    std::vector<std::string> entries;
+    for (const auto& entry : list->entries()) {
+      entries.push_back(absl::StrCat("{\"occupation\":", JsonString(entry.occupation()),
+                                     ",\"label\":", JsonString(entry.label()),
+                                     ",\"persistent\":", entry.persistent() ? "true" : "false",
+                                     ",\"acute\":", entry.acute() ? "true" : "false",
+                                     ",\"shortage_periods\":", entry.shortage_periods(), "}"));
+    }
+    std::vector<std::string> periods;
+    for (const auto& p : list->periods()) periods.push_back(JsonString(p));
+    lists.push_back(absl::StrCat("{\"country\":", JsonString(list->country()), ",\"periods\":[",
+                                 absl::StrJoin(periods, ","),
+                                 "],\"min_periods\":", list->rule().min_periods(),
+                                 ",\"index_above\":", list->rule().index_above(), ",\"entries\":[",
+                                 absl::StrJoin(entries, ","), "]}"));
+  }
+  return absl::StrCat("[", absl::StrJoin(lists, ","), "]");
 }
 
 // Per origin: what is applied here, what peers hold, when last heard of.
@@ -154,23 +171,27 @@ std::string Freshness(const Store& store, const v1::PeersResponse* state, absl::
 
 }  // namespace
 
-absl::StatusOr<std::string> DashboardJson(const QueryEngine& engine, const Store& store,
-                                          const Replication* replication, absl::string_view period,
-                                          absl::Time now) {
+absl::StatusOr<std::string> DashboardJson(const QueryEngine& engine, const PolicyViews& policy,
+                                          const Store& store, const Replication* replication,
+                                          absl::string_view period, absl::Time now) {
   ASSIGN_OR_RETURN(std::string shortages, Shortages(engine));
   ASSIGN_OR_RETURN(std::string corridors, Corridors(engine, period));
+  ASSIGN_OR_RETURN(std::vector<v1::CompletenessRow> reported,
+                   policy.Completeness(v1::CompletenessRequest()));
+  ASSIGN_OR_RETURN(std::string completeness, Completeness(reported));
+  ASSIGN_OR_RETURN(std::string lists, ShortageLists(policy, reported));
   // Read once: it takes the replication's lock and reads pinned keys.
   std::optional<v1::PeersResponse> state;
   if (replication != nullptr) state = replication->State();
   std::string node = state ? state->node() : "";
   return absl::StrCat("{\"node\":", JsonString(node), ",\"generated_at\":", Time(now),
                       ",\"shortages\":", shortages, ",\"corridors\":", corridors,
-                      ",\"completeness\":", Completeness(store),
+                      ",\"shortage_lists\":", lists, ",\"completeness\":", completeness,
                       ",\"freshness\":", Freshness(store, state ? &*state : nullptr, now), "}\n");
 }
 
-void ServeDashboard(HttpServer* http, const QueryEngine* engine, const Store* store,
-                    const Replication* replication, const Access* access) {
+void ServeDashboard(HttpServer* http, const QueryEngine* engine, const PolicyViews* policy,
+                    const Store* store, const Replication* replication, const Access* access) {
   http->Get("/", [](const HttpServer::Request&) {
     return HttpServer::Answer{200, "text/html; charset=utf-8", std::string(kDashboardHtml),
                               nullptr};
@@ -186,7 +207,7 @@ void ServeDashboard(HttpServer* http, const QueryEngine* engine, const Store* st
       return {code, kText, absl::StrCat(who.status().message(), "\n"), nullptr};
     }
     auto period = request.parameters.find("period");
-    auto json = DashboardJson(*engine, *store, replication,
+    auto json = DashboardJson(*engine, *policy, *store, replication,
                               period == request.parameters.end() ? "" : period->second);
     if (!json.ok()) {
       int code = absl::IsInvalidArgument(json.status()) ? 400 : 500;

@@ -6,6 +6,8 @@
 //     frequent; a tie is BALANCED);
 //   - corridors: flows of one period (the latest by default) from origin to
 //     destination, as each country reported them, totals counted once;
+//   - shortage_lists: per country, the occupations its shortage list holds
+//     by the node's rule (docs/policy.md);
 //   - completeness: per country and dataset, the periods reported, the
 //     latest version and when it was published;
 //   - freshness: per origin, the version applied here, the newest a peer
@@ -20,6 +22,7 @@
 #include "absl/time/time.h"
 #include "node/access.h"
 #include "node/http_server.h"
+#include "node/policy.h"
 #include "node/query_engine.h"
 #include "node/replication.h"
 #include "node/store.h"
@@ -28,14 +31,14 @@ namespace lmx {
 
 // The JSON document of the dashboard; `period` picks the corridors' period
 // (empty: the latest). `replication` may be null.
-absl::StatusOr<std::string> DashboardJson(const QueryEngine& engine, const Store& store,
-                                          const Replication* replication, absl::string_view period,
-                                          absl::Time now = absl::Now());
+absl::StatusOr<std::string> DashboardJson(const QueryEngine& engine, const PolicyViews& policy,
+                                          const Store& store, const Replication* replication,
+                                          absl::string_view period, absl::Time now = absl::Now());
 
 // The handlers of `/` (the page) and `/api/dashboard` (its data, for the
 // analyst role, as flows are in it). All must outlive the server.
-void ServeDashboard(HttpServer* http, const QueryEngine* engine, const Store* store,
-                    const Replication* replication, const Access* access);
+void ServeDashboard(HttpServer* http, const QueryEngine* engine, const PolicyViews* policy,
+                    const Store* store, const Replication* replication, const Access* access);
 
 }  // namespace lmx
 

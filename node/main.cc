@@ -409,7 +409,7 @@ int main(int argc, char** argv) {
     });
     http.Get("/sdmx/3.0/data/(.*)", lmx::SdmxDataHandler(&engine, &access, codelists->get()));
     http.Get("/sdmx/3.0/structure/(.*)", lmx::SdmxStructureHandler(codelists->get()));
-    lmx::ServeDashboard(&http, &engine, store->get(), &replication, &access);
+    lmx::ServeDashboard(&http, &engine, &policy, store->get(), &replication, &access);
     auto http_bound = http.Start(http_listen);
     if (!http_bound.ok()) {
       replication.Stop();

@@ -14,45 +14,27 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/node_process.h"
+#include "tests/region_test_base.h"
 
 namespace lmx::testing {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
 constexpr char kChromium[] = "/usr/bin/chromium";
 
-class DashboardTest : public ::testing::Test {
+class DashboardTest : public RegionTestBase {
  protected:
   void SetUp() override {
     ASSERT_TRUE(std::filesystem::exists(kChromium)) << "install chromium (deploy/setup.sh)";
-    dir_ = MakeTempDir("dashboard");
+    RegionTestBase::SetUp();
     for (const char* id : {"UGA", "TZA"}) Start(id, {});
     Start("KEN", {"--peers=UGA=" + nodes_["UGA"]->address() + ",TZA=" + nodes_["TZA"]->address(),
                   "--http_listen=127.0.0.1:0", "--http_ready_file=" + dir_ + "/http"});
     http_ = std::string(absl::StripTrailingAsciiWhitespace(ReadFile(dir_ + "/http")));
   }
-  void TearDown() override {
-    nodes_.clear();
-    if (!HasFailure()) std::filesystem::remove_all(dir_);
-  }
-
-  void Start(const std::string& id, const std::vector<std::string>& flags) {
-    auto node = std::make_unique<NodeProcess>(id, dir_ + "/" + id);
-    std::string error;
-    ASSERT_TRUE(node->Start(&error, flags)) << error;
-    nodes_[id] = std::move(node);
-  }
-
-  void Publish(const std::string& id, const std::string& dataset, const std::string& text) {
-    std::string path = absl::StrCat(dir_, "/", id, "-", dataset, ".csv");
-    WriteFile(path, text);
-    CliResult result = RunLmx({"--node=" + nodes_[id]->address(), "publish", dataset, path});
-    ASSERT_EQ(result.exit_code, 0) << result.err;
-  }
-
   // The page's DOM once its script has run.
   std::string Render() {
     CliResult run = RunProgram(
@@ -63,9 +45,7 @@ class DashboardTest : public ::testing::Test {
     return run.out;
   }
 
-  std::string dir_;
   std::string http_;
-  std::map<std::string, std::unique_ptr<NodeProcess>> nodes_;
 };
 
 // "KEN 2 SHORTAGE" for each heatmap cell that has data.
@@ -89,13 +69,24 @@ std::vector<std::string> Corridors(const std::string& dom) {
   return rows;
 }
 
+// "KEN 2221" for each occupation on a shortage list.
+std::vector<std::string> ListedOccupations(const std::string& dom) {
+  static const std::regex listed(R"re(data-list="([A-Z]{3} \d+)")re");
+  std::vector<std::string> rows;
+  for (std::sregex_iterator it(dom.begin(), dom.end(), listed), end; it != end; ++it) {
+    rows.push_back((*it)[1].str());
+  }
+  return rows;
+}
+
 TEST_F(DashboardTest, ShowsTheRegionsShortagesCorridorsCompletenessAndFreshness) {
   // KEN: group 2 in shortage (2 of 3), group 7 in surplus; an older period
   // that must not show.
+  // 2221's index puts it on KEN's shortage list (acute).
   Publish("KEN", "shortages",
-          "period,occupation,status\n"
-          "2025-Q1,2221,SHORTAGE\n2025-Q1,2222,SHORTAGE\n2025-Q1,2511,SURPLUS\n"
-          "2025-Q1,7212,SURPLUS\n2024-Q4,5322,SHORTAGE\n");
+          "period,occupation,status,shortage_index\n"
+          "2025-Q1,2221,SHORTAGE,0.8\n2025-Q1,2222,SHORTAGE,\n2025-Q1,2511,SURPLUS,\n"
+          "2025-Q1,7212,SURPLUS,\n2024-Q4,5322,SHORTAGE,\n");
   // UGA: group 5 a tie (BALANCED), group 9 in shortage.
   Publish("UGA", "shortages",
           "period,occupation,status\n"
@@ -129,6 +120,9 @@ TEST_F(DashboardTest, ShowsTheRegionsShortagesCorridorsCompletenessAndFreshness)
   // The latest period's corridors, as each country reported them.
   EXPECT_THAT(Corridors(dom), UnorderedElementsAre("KEN-SAU 310", "TZA-KEN 240", "UGA-KEN 120"));
   EXPECT_THAT(dom, HasSubstr("<option value=\"2024\">2024</option>"));
+  // Shortage lists, by the node's rule: KEN's 2221 only.
+  EXPECT_THAT(ListedOccupations(dom), ElementsAre("KEN 2221"));
+  EXPECT_THAT(dom, HasSubstr("<td>Nursing professionals</td><td>acute</td><td>1 of 2</td>"));
   // Completeness: who reported what.
   EXPECT_THAT(dom, HasSubstr("<td>TZA</td><td>flows</td><td>2024, 2025</td>"));
   EXPECT_THAT(dom, HasSubstr("<td>UGA</td><td>shortages</td><td>2025-Q2</td>"));

@@ -6,6 +6,7 @@ add_executable(lmx_integration_tests
   harmonization_integration_test.cc
   metrics_integration_test.cc
   node_integration_test.cc
+  policy_integration_test.cc
   python_client_integration_test.cc
   sdmx_integration_test.cc
   security_integration_test.cc

@@ -264,10 +264,15 @@ TEST_F(NodeTest, ABackupIsADataDirectoryThatStartsTheNodeAsItWas) {
                 absl::StrCat("period,direction,counterpart,count\n2025,INFLOW,UGA,", count, "\n"));
   };
   ASSERT_EQ(Lmx({"publish", "flows", flows("v1.csv", 11)}).exit_code, 0);
+  // An embargoed batch is part of the node too.
+  ASSERT_EQ(Lmx({"publish", "flows", flows("later.csv", 44), "--release_at=2099-01-01T00:00:00Z"})
+                .exit_code,
+            0);
   std::string backup = dir_ + "/backup";
   CliResult made = Lmx({"admin", "backup", "--dir=" + backup});
   ASSERT_EQ(made.exit_code, 0) << made.err;
-  EXPECT_THAT(made.out, HasSubstr("backed up to " + backup + ": KEN v1; node.key"));
+  EXPECT_THAT(made.out, HasSubstr("backed up to " + backup + ": KEN v1; embargo/r"));
+  EXPECT_THAT(made.out, HasSubstr(".embargo, node.key"));
   // A second backup never overwrites the first.
   CliResult again = Lmx({"admin", "backup", "--dir=" + backup});
   EXPECT_EQ(again.exit_code, 1);
@@ -285,6 +290,7 @@ TEST_F(NodeTest, ABackupIsADataDirectoryThatStartsTheNodeAsItWas) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1][8], "11");
   EXPECT_EQ(ReadFile(backup + "/node.key"), ReadFile(dir_ + "/data/node.key"));
+  EXPECT_THAT(Lmx({"admin", "calendar", "--format=csv"}).out, HasSubstr("2099-01-01T00:00:00Z"));
   CliResult next = Lmx({"publish", "flows", flows("v2b.csv", 33)});
   ASSERT_EQ(next.exit_code, 0) << next.err;
   EXPECT_THAT(next.err, HasSubstr("written as version 2"));
