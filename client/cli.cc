@@ -686,6 +686,9 @@ int Match(const Arguments& args) {
   request.set_period(args.Get("period"));
   request.set_as_of(args.Get("as_of"));
   RETURN_IF_USAGE_ERROR(ParseCount(args, "level", [&](uint32_t v) { request.set_level(v); }));
+  if (args.Has("level") && (request.level() < 1 || request.level() > 4)) {
+    return Report(UsageError("--level must be 1 to 4 (ISCO major to unit groups)"));
+  }
   ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
   ASSIGN_OR_EXIT(auto client, Connect(args));
   std::string window;
@@ -1257,25 +1260,27 @@ int AdminCalendar(const Arguments& args) {
   RETURN_IF_USAGE_ERROR(ExpectPositional(args, 2, "admin calendar [--cancel=ID]"));
   ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
   ASSIGN_OR_EXIT(auto client, Connect(args));
+  v1::CalendarResponse calendar;
   if (args.Has("cancel")) {
     v1::CancelReleaseRequest request;
     request.set_id(args.Get("cancel"));
     ASSIGN_OR_EXIT(v1::CancelReleaseResponse cancelled, client->CancelRelease(request));
-    std::cout << "cancelled " << cancelled.release().id() << " (" << cancelled.release().source()
+    std::cerr << "cancelled " << cancelled.release().id() << " (" << cancelled.release().source()
               << ", " << cancelled.release().rows() << " rows): it will not be published\n";
-    return kOk;
+    *calendar.add_releases() = cancelled.release();
+  } else {
+    ASSIGN_OR_EXIT(calendar, client->Calendar());
   }
-  ASSIGN_OR_EXIT(v1::CalendarResponse calendar, client->Calendar());
   auto out = TableWriter::Create(format, std::cout);
-  out->Begin(
-      {"id", "release_at", "dataset", "source", "rows", "observations", "periods", "stored_at"});
+  out->Begin({"id", "release_at", "dataset", "source", "rows", "observations", "periods",
+              "stored_at", "error"});
   for (const auto& r : calendar.releases()) {
     out->Row({Cell::Text(r.id()), Cell::Text(FormatTime(r.release_at())),
               Cell::Text(DatasetWord(r.dataset())), Cell::Text(r.source()),
               Cell::Integer(static_cast<int64_t>(r.rows())),
               Cell::Integer(static_cast<int64_t>(r.observations())),
               Cell::List({r.periods().begin(), r.periods().end()}),
-              Cell::Text(FormatTime(r.stored_at()))});
+              Cell::Text(FormatTime(r.stored_at())), Cell::Text(r.error())});
   }
   out->End();
   return kOk;

@@ -29,42 +29,49 @@ absl::Status Sync(const fs::path& path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, const fs::path& to) {
+// The embargoed batches waiting (node/embargo.h): each record with its
+// rows. Run while no release or cancel can happen.
+absl::Status CopyEmbargo(const fs::path& from, const fs::path& to, v1::BackupResponse* response) {
+  std::error_code error;
+  if (!fs::is_directory(from)) return absl::OkStatus();
+  fs::create_directory(to, error);
+  if (error) return Fail("create", to, error);
+  for (const auto& entry : fs::directory_iterator(from, error)) {
+    if (entry.path().extension() != ".embargo") continue;
+    fs::path rows = entry.path();
+    rows.replace_extension(".rows");
+    for (const fs::path& file : {entry.path(), rows}) {
+      fs::path target = to / file.filename();
+      if (!fs::copy_file(file, target, error)) return Fail("copy", file, error);
+      RETURN_IF_ERROR(Sync(target));
+    }
+    response->add_files(("embargo" / entry.path().filename()).string());
+  }
+  if (error) return Fail("read", from, error);
+  return Sync(to);
+}
+
+absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, const fs::path& to,
+                                        ReleaseCalendar* calendar) {
   v1::BackupResponse response;
   response.set_dir(to.string());
-  // Embargoed batches (node/embargo.h), before the store: one released in
-  // between is then in both, and the restored node knows it released it.
-  std::error_code error;
-  if (fs::is_directory(from / "embargo")) {
-    fs::create_directory(to / "embargo", error);
-    if (error) return Fail("create", to / "embargo", error);
-    for (const auto& entry : fs::directory_iterator(from / "embargo", error)) {
-      if (entry.path().extension() != ".embargo") continue;
-      fs::path rows = entry.path();
-      rows.replace_extension(".rows");
-      fs::path record_copy = to / "embargo" / entry.path().filename();
-      fs::path rows_copy = to / "embargo" / rows.filename();
-      std::error_code gone;
-      // A batch released meanwhile has gone: it is in the store.
-      if (!fs::copy_file(entry.path(), record_copy, gone) ||
-          !fs::copy_file(rows, rows_copy, gone)) {
-        fs::remove(record_copy, gone);
-        fs::remove(rows_copy, gone);
-        continue;
-      }
-      RETURN_IF_ERROR(Sync(record_copy));
-      RETURN_IF_ERROR(Sync(rows_copy));
-      response.add_files(("embargo" / entry.path().filename()).string());
-    }
-    if (error) return Fail("read", from / "embargo", error);
-    RETURN_IF_ERROR(Sync(to / "embargo"));
+  absl::StatusOr<VersionLimits> versions;
+  auto copy = [&] {
+    absl::Status copied = CopyEmbargo(from / "embargo", to / "embargo", &response);
+    versions = copied.ok() ? store->Checkpoint((to / "db").string()) : copied;
+  };
+  if (calendar != nullptr) {
+    calendar->WhileHeld(copy);
+  } else {
+    copy();
   }
-  ASSIGN_OR_RETURN(VersionLimits versions, store->Checkpoint((to / "db").string()));
-  for (const auto& [origin, version] : versions) {
+  RETURN_IF_ERROR(versions.status());
+  for (const auto& [origin, version] : *versions) {
     v1::BackupOrigin* out = response.add_origins();
     out->set_origin(origin);
     out->set_version(version);
   }
+  std::error_code error;
   // The node's identity, tokens and TLS files: the regular files beside
   // the store (the spool holds only batches in flight).
   for (const auto& entry : fs::directory_iterator(from, error)) {
@@ -83,7 +90,7 @@ absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, cons
 }  // namespace
 
 absl::StatusOr<v1::BackupResponse> BackupNode(Store* store, const std::string& data_dir,
-                                              const std::string& dir) {
+                                              const std::string& dir, ReleaseCalendar* calendar) {
   fs::path to(dir);
   if (dir.empty() || !to.is_absolute()) {
     return absl::InvalidArgumentError(
@@ -112,7 +119,7 @@ absl::StatusOr<v1::BackupResponse> BackupNode(Store* store, const std::string& d
         "backup directory ", to.string(), error ? ": " + error.message() : " already exists"));
   }
   fs::permissions(to, fs::perms::owner_all, error);
-  auto copied = Copy(store, from, to);
+  auto copied = Copy(store, from, to, calendar);
   if (!copied.ok()) fs::remove_all(to, error);
   return copied;
 }

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "lmx/v1/admin.pb.h"
+#include "node/embargo.h"
 #include "node/store.h"
 
 namespace lmx {
@@ -16,8 +17,11 @@ namespace lmx {
 // Backs up the node whose data directory is `data_dir` and whose open store
 // is `store` into `dir`: an absolute path that does not exist yet, outside
 // `data_dir`, whose parent does. On failure nothing is left at `dir`.
+// `calendar`, when given, holds its releases while the embargoed batches
+// and the store are copied, so that the two agree.
 absl::StatusOr<v1::BackupResponse> BackupNode(Store* store, const std::string& data_dir,
-                                              const std::string& dir);
+                                              const std::string& dir,
+                                              ReleaseCalendar* calendar = nullptr);
 
 }  // namespace lmx
 

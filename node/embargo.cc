@@ -1,6 +1,7 @@
 #include "node/embargo.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,19 +51,38 @@ absl::Status WriteDurably(const std::string& path, const std::string& bytes) {
   return absl::OkStatus();
 }
 
-void PutVarint(FILE* file, uint64_t value) {
+// FNV-1a, 64 bits: a checksum of the rows file, so that a damaged file is
+// refused instead of published.
+class Fnv1a {
+ public:
+  void Add(absl::string_view bytes) {
+    for (unsigned char c : bytes) hash_ = (hash_ ^ c) * 0x100000001b3ULL;
+  }
+  uint64_t hash() const { return hash_; }
+
+ private:
+  uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+void PutVarint(FILE* file, uint64_t value, Fnv1a* hash) {
+  char bytes[10];
+  size_t n = 0;
   while (value >= 0x80) {
-    std::fputc(static_cast<int>((value & 0x7f) | 0x80), file);
+    bytes[n++] = static_cast<char>((value & 0x7f) | 0x80);
     value >>= 7;
   }
-  std::fputc(static_cast<int>(value), file);
+  bytes[n++] = static_cast<char>(value);
+  std::fwrite(bytes, 1, n, file);
+  hash->Add(absl::string_view(bytes, n));
 }
 
-bool GetVarint(FILE* file, uint64_t* value) {
+bool GetVarint(FILE* file, uint64_t* value, Fnv1a* hash) {
   *value = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     int c = std::fgetc(file);
     if (c == EOF) return false;
+    char byte = static_cast<char>(c);
+    hash->Add(absl::string_view(&byte, 1));
     *value |= static_cast<uint64_t>(c & 0x7f) << shift;
     if ((c & 0x80) == 0) return true;
   }
@@ -96,9 +116,11 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
   }
 
   absl::Status Put(absl::string_view key, absl::string_view value) override {
-    PutVarint(file_, key.size());
+    PutVarint(file_, key.size(), &hash_);
     std::fwrite(key.data(), 1, key.size(), file_);
-    PutVarint(file_, value.size());
+    hash_.Add(key);
+    PutVarint(file_, value.size(), &hash_);
+    hash_.Add(value);
     if (std::fwrite(value.data(), 1, value.size(), file_) != value.size()) {
       return Errno("write", RowsPath());
     }
@@ -135,9 +157,15 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
     for (const auto& period : info.periods) batch->add_periods(period);
     *record.mutable_release_at() = ToTimestamp(release_at_);
     *record.mutable_stored_at() = ToTimestamp(absl::Now());
+    record.set_rows_hash(hash_.hash());
     std::string bytes = record.SerializeAsString();
-    RETURN_IF_ERROR(WriteDurably(calendar_->dir_ + "/" + id_ + kRecord, bytes));
-    RETURN_IF_ERROR(Sync(calendar_->dir_));
+    const std::string record_path = calendar_->dir_ + "/" + id_ + kRecord;
+    RETURN_IF_ERROR(WriteDurably(record_path, bytes));
+    if (absl::Status synced = Sync(calendar_->dir_); !synced.ok()) {
+      // Not acknowledged, so not kept: no record may outlive its rows.
+      std::remove(record_path.c_str());
+      return synced;
+    }
     committed_ = true;
     calendar_->Add(id_, bytes);
     return info;
@@ -151,6 +179,7 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
   absl::Time release_at_;
   FILE* file_;
   uint64_t rows_ = 0;
+  Fnv1a hash_;
   bool committed_ = false;
 };
 
@@ -163,6 +192,8 @@ absl::StatusOr<std::unique_ptr<ReleaseCalendar>> ReleaseCalendar::Open(
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) return absl::InternalError(absl::StrCat("create ", dir, ": ", error.message()));
+  // Figures under embargo are for the node's eyes only.
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, error);
   std::unique_ptr<ReleaseCalendar> calendar(
       new ReleaseCalendar(std::move(dir), std::move(country), store, std::move(admit)));
   RETURN_IF_ERROR(calendar->Load());
@@ -197,12 +228,24 @@ absl::Status ReleaseCalendar::Load() {
   if (error) return absl::InternalError(absl::StrCat("list ", dir_, ": ", error.message()));
   // Rows whose record never made it (a crash while storing, or after a
   // release), and partial files.
-  absl::MutexLock lock(&mu_);
-  for (const auto& path : stray) {
-    std::string name = std::filesystem::path(path).filename().string();
-    std::string id = name.substr(0, name.find('.'));
-    if (absl::EndsWith(name, kRows) && waiting_.count(id)) continue;
-    std::remove(path.c_str());
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& path : stray) {
+      std::string name = std::filesystem::path(path).filename().string();
+      std::string id = name.substr(0, name.find('.'));
+      if (absl::EndsWith(name, kRows) && waiting_.count(id)) continue;
+      std::remove(path.c_str());
+    }
+  }
+  // Batches released just before a crash, whose files were still there.
+  for (const BatchInfo& batch : store_->Catalog()->Batches(country_)) {
+    if (batch.release_id.empty()) continue;
+    bool waiting;
+    {
+      absl::MutexLock lock(&mu_);
+      waiting = waiting_.count(batch.release_id) > 0;
+    }
+    if (waiting) RETURN_IF_ERROR(Remove(batch.release_id));
   }
   return absl::OkStatus();
 }
@@ -232,6 +275,8 @@ std::vector<v1::Release> ReleaseCalendar::Upcoming() const {
       internal::EmbargoRecord record;
       record.ParseFromString(bytes);
       releases.push_back(ReleaseOf(record));
+      auto failed = failed_.find(id);
+      if (failed != failed_.end()) releases.back().set_error(failed->second);
     }
   }
   std::sort(releases.begin(), releases.end(), [](const v1::Release& a, const v1::Release& b) {
@@ -241,14 +286,17 @@ std::vector<v1::Release> ReleaseCalendar::Upcoming() const {
   return releases;
 }
 
-void ReleaseCalendar::Remove(const std::string& id) {
+absl::Status ReleaseCalendar::Remove(const std::string& id) {
   // The record first: rows without a record are removed at the next start.
-  std::remove((dir_ + "/" + id + kRecord).c_str());
+  const std::string record = dir_ + "/" + id + kRecord;
+  if (std::remove(record.c_str()) != 0 && errno != ENOENT) return Errno("remove", record);
   std::remove((dir_ + "/" + id + kRows).c_str());
-  Sync(dir_).IgnoreError();
+  RETURN_IF_ERROR(Sync(dir_));
   absl::MutexLock lock(&mu_);
   waiting_.erase(id);
+  failed_.erase(id);
   ++changes_;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Release> ReleaseCalendar::Cancel(const std::string& id) {
@@ -265,7 +313,7 @@ absl::StatusOr<v1::Release> ReleaseCalendar::Cancel(const std::string& id) {
     record.ParseFromString(it->second);
     release = ReleaseOf(record);
   }
-  Remove(id);
+  RETURN_IF_ERROR(Remove(id));
   return release;
 }
 
@@ -280,33 +328,60 @@ absl::StatusOr<uint64_t> ReleaseCalendar::Release(const std::string& id) {
   // Released already, and the node stopped before the files went.
   for (const BatchInfo& batch : store_->Catalog()->Batches(country_)) {
     if (batch.release_id == id) {
-      Remove(id);
+      RETURN_IF_ERROR(Remove(id));
       return batch.version;
     }
   }
-  if (admit_) RETURN_IF_ERROR(admit_());
   ASSIGN_OR_RETURN(auto batch, store_->Begin(country_));
   std::string path = dir_ + "/" + id + kRows;
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return Errno("open", path);
+  struct stat file_info;
+  if (::fstat(fileno(file), &file_info) != 0) {
+    std::fclose(file);
+    return Errno("stat", path);
+  }
+  // Sizes are checked against what the file holds before anything is
+  // allocated, and the checksum before anything is committed.
+  uint64_t left = static_cast<uint64_t>(file_info.st_size);
+  auto damaged = [&](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat(path, ": ", what, "; the batch is not published"));
+  };
+  Fnv1a hash;
   std::string key, value;
   uint64_t size = 0, rows = 0;
   absl::Status status;
-  while (status.ok() && GetVarint(file, &size)) {
-    key.resize(size);
+  while (status.ok() && GetVarint(file, &size, &hash)) {
     uint64_t value_size = 0;
-    if (std::fread(key.data(), 1, size, file) != size || !GetVarint(file, &value_size)) break;
+    if (size > left) {
+      status = damaged("a key runs past the end of the file");
+      break;
+    }
+    key.resize(size);
+    if (std::fread(key.data(), 1, size, file) != size) {
+      status = damaged("a row is cut short");
+      break;
+    }
+    hash.Add(key);
+    if (!GetVarint(file, &value_size, &hash) || value_size > left) {
+      status = damaged("a row is cut short");
+      break;
+    }
     value.resize(value_size);
-    if (std::fread(value.data(), 1, value_size, file) != value_size) break;
+    if (std::fread(value.data(), 1, value_size, file) != value_size) {
+      status = damaged("a row is cut short");
+      break;
+    }
+    hash.Add(value);
     status = batch->Put(key, value);
     ++rows;
   }
   std::fclose(file);
   RETURN_IF_ERROR(status);
   if (rows != record.batch().observations()) {
-    return absl::DataLossError(absl::StrCat(path, ": ", rows, " rows of ",
-                                            record.batch().observations(), " are readable"));
+    return damaged(absl::StrCat(rows, " rows of ", record.batch().observations(), " are readable"));
   }
+  if (hash.hash() != record.rows_hash()) return damaged("its checksum does not match");
   BatchInfo meta;
   const auto& stored = record.batch();
   meta.dataset = stored.dataset();
@@ -317,22 +392,43 @@ absl::StatusOr<uint64_t> ReleaseCalendar::Release(const std::string& id) {
   meta.periods.assign(stored.periods().begin(), stored.periods().end());
   meta.release_id = id;
   ASSIGN_OR_RETURN(BatchInfo info, batch->Commit(meta));
-  Remove(id);
+  // Committed: if the files cannot go now, the next start sees the batch
+  // in the store and removes them.
+  Remove(id).IgnoreError();
   return info.version;
 }
 
 absl::StatusOr<std::vector<uint64_t>> ReleaseCalendar::ReleaseDue(absl::Time now) {
   std::lock_guard<std::mutex> releasing(release_mu_);
+  // The node may not publish at all now (it catches up on its own log):
+  // every release waits.
+  if (admit_) RETURN_IF_ERROR(admit_());
   std::vector<uint64_t> versions;
+  absl::Status first_error;
   for (const v1::Release& release : Upcoming()) {
     if (FromTimestamp(release.release_at()) > now) break;
-    ASSIGN_OR_RETURN(uint64_t version, Release(release.id()));
-    if (version == 0) continue;
+    auto version = Release(release.id());
+    if (!version.ok()) {
+      // One batch that cannot be released holds back no other.
+      std::cerr << "lmx-node: cannot release " << release.id() << " (" << release.source()
+                << "): " << version.status().message() << "\n";
+      absl::MutexLock lock(&mu_);
+      failed_[release.id()] = std::string(version.status().message());
+      if (first_error.ok()) first_error = version.status();
+      continue;
+    }
+    if (*version == 0) continue;
     std::cerr << "lmx-node: released " << release.id() << " (" << release.source()
-              << ") as version " << version << "\n";
-    versions.push_back(version);
+              << ") as version " << *version << "\n";
+    versions.push_back(*version);
   }
+  if (!first_error.ok()) return first_error;
   return versions;
+}
+
+void ReleaseCalendar::WhileHeld(const std::function<void()>& work) {
+  std::lock_guard<std::mutex> releasing(release_mu_);
+  work();
 }
 
 void ReleaseCalendar::Start() {
@@ -360,15 +456,17 @@ void ReleaseCalendar::Loop() {
     }
     auto released = ReleaseDue(absl::Now());
     absl::Duration wait = absl::Minutes(1);
-    if (!released.ok()) {
-      std::cerr << "lmx-node: cannot release an embargoed batch yet: "
-                << released.status().message() << "\n";
+    if (admit_ && !admit_().ok()) {
+      // The node catches up on its own log: every release waits, briefly.
+      std::cerr << "lmx-node: cannot release embargoed batches yet: " << released.status().message()
+                << "\n";
       wait = absl::Seconds(1);
-    } else {
-      auto upcoming = Upcoming();
-      if (!upcoming.empty()) {
-        wait = std::min(wait, FromTimestamp(upcoming.front().release_at()) - absl::Now());
-      }
+    }
+    // The next batch due that has not failed; failed ones once a minute.
+    for (const v1::Release& release : Upcoming()) {
+      if (!release.error().empty()) continue;
+      wait = std::min(wait, FromTimestamp(release.release_at()) - absl::Now());
+      break;
     }
     // Wakes at the next release time, or when the calendar changes.
     absl::MutexLock lock(&mu_);

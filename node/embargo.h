@@ -63,8 +63,14 @@ class ReleaseCalendar {
   void Stop();
 
   // Commits the batches due at `now`; for tests and Start's thread.
-  // Returns the versions committed.
+  // Returns the versions committed, or the first error; a batch that
+  // cannot be released is marked (Upcoming shows why) and the others are
+  // released all the same.
   absl::StatusOr<std::vector<uint64_t>> ReleaseDue(absl::Time now);
+
+  // Runs `work` while no batch is released or cancelled (a backup copies
+  // the calendar and the store in one state).
+  void WhileHeld(const std::function<void()>& work);
 
  private:
   class PendingBatch;
@@ -73,7 +79,7 @@ class ReleaseCalendar {
   absl::Status Load();
   void Add(const std::string& id, const std::string& record_bytes);
   absl::StatusOr<uint64_t> Release(const std::string& id);
-  void Remove(const std::string& id);
+  absl::Status Remove(const std::string& id);
   void Loop();
 
   const std::string dir_, country_;
@@ -81,6 +87,7 @@ class ReleaseCalendar {
   const std::function<absl::Status()> admit_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::string> waiting_ ABSL_GUARDED_BY(mu_);  // id -> EmbargoRecord bytes
+  std::map<std::string, std::string> failed_ ABSL_GUARDED_BY(mu_);   // id -> why
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t changes_ ABSL_GUARDED_BY(mu_) = 0;
   std::mutex release_mu_;  // one release at a time

@@ -239,6 +239,11 @@ absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell, st
   if (!observation.ok() || ObservationKey(*observation) != key) {
     return absl::InvalidArgumentError("a cell's value does not match its key");
   }
+  // What every origin's ingest checks; readers count on it.
+  if (!TimePeriod::Parse(PeriodOf(*observation)).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a cell's period '", PeriodOf(*observation), "' is not a TIME_PERIOD"));
+  }
   if (period != nullptr) *period = PeriodOf(*observation);
   return absl::OkStatus();
 }

@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
   lmx::AdminServiceImpl admin_service(&access, &audit, &watchdog, limits.max_duration);
   admin_service.set_calendar(calendar->get());
   admin_service.set_backup([&](const std::string& dir) {
-    return lmx::BackupNode(store->get(), absl::GetFlag(FLAGS_data_dir), dir);
+    return lmx::BackupNode(store->get(), absl::GetFlag(FLAGS_data_dir), dir, calendar->get());
   });
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "federation/time_period.h"
 #include "node/status_macros.h"
@@ -49,6 +50,24 @@ Counts CountsOf(const AggregateResult& result) {
     counts[{row.keys().begin(), row.keys().end()}] += row.measures(0).integer();
   }
   return counts;
+}
+
+// The period `steps` periods before `period`, of its frequency; nullopt
+// before 1900.
+std::optional<TimePeriod> Before(const TimePeriod& period, int steps) {
+  const int months = period.frequency() == TimePeriod::Frequency::kAnnual      ? 12
+                     : period.frequency() == TimePeriod::Frequency::kQuarterly ? 3
+                                                                               : 1;
+  const int first = period.first_month() - steps * months;  // months since year 0
+  if (first < 0) return std::nullopt;
+  const int year = first / 12, month = first % 12 + 1;
+  std::string text = period.frequency() == TimePeriod::Frequency::kAnnual ? absl::StrCat(year)
+                     : period.frequency() == TimePeriod::Frequency::kQuarterly
+                         ? absl::StrCat(year, "-Q", (month - 1) / 3 + 1)
+                         : absl::StrFormat("%04d-%02d", year, month);
+  auto parsed = TimePeriod::Parse(text);
+  if (!parsed.ok()) return std::nullopt;
+  return *parsed;
 }
 
 v1::Grouping By(const std::string& dimension, int level = 0) {
@@ -94,9 +113,10 @@ absl::StatusOr<v1::ShortageListResponse> PolicyViews::ShortageList(
       [&](const v1::Observation& o) {
         const v1::Shortage& s = o.shortage();
         if (!National(s)) return true;
-        TimePeriod period = *TimePeriod::Parse(s.period());
-        if (until && period.last_month() > until->last_month()) return true;
-        by_period[period][s.occupation()] = s;
+        auto period = TimePeriod::Parse(s.period());
+        if (!period.ok()) return true;  // checked at publication; never trusted
+        if (until && period->last_month() > until->last_month()) return true;
+        by_period[*period][s.occupation()] = s;
         return true;
       },
       &origins));
@@ -108,8 +128,9 @@ absl::StatusOr<v1::ShortageListResponse> PolicyViews::ShortageList(
                      " (this node holds what it has replicated; see lmx peers)"));
   }
 
-  // The window: the last n periods of the latest period's frequency. The
-  // latest is the one that ends last (a month before the quarter it ends).
+  // The window: the n periods of the latest period's frequency that end
+  // with it, reported or not. The latest is the one that ends last (a
+  // month before the quarter it ends).
   TimePeriod latest = by_period.begin()->first;
   for (const auto& [period, unused] : by_period) {
     if (period.last_month() > latest.last_month() ||
@@ -118,30 +139,30 @@ absl::StatusOr<v1::ShortageListResponse> PolicyViews::ShortageList(
     }
   }
   std::vector<TimePeriod> window;
-  for (auto it = by_period.rbegin(); it != by_period.rend(); ++it) {
-    if (window.size() == rule.last_periods()) break;
-    if (it->first.frequency() != latest.frequency()) continue;
-    if (it->first.last_month() > latest.last_month()) continue;
-    window.push_back(it->first);
+  for (int back = static_cast<int>(rule.last_periods()) - 1; back >= 0; --back) {
+    if (auto period = Before(latest, back)) window.push_back(*period);
   }
-  std::reverse(window.begin(), window.end());
-
   response.set_country(country);
   for (const auto& period : window) response.add_periods(period.ToString());
   *response.mutable_rule() = rule;
   std::set<std::string> occupations;
+  auto reported = [&](const TimePeriod& period) -> const std::map<std::string, v1::Shortage>& {
+    static const auto* none = new std::map<std::string, v1::Shortage>();
+    auto it = by_period.find(period);
+    return it == by_period.end() ? *none : it->second;
+  };
   for (const auto& period : window) {
-    for (const auto& [occupation, unused] : by_period[period]) occupations.insert(occupation);
+    for (const auto& [occupation, unused] : reported(period)) occupations.insert(occupation);
   }
-  const auto& last = by_period[latest];
+  const auto& last = reported(latest);
   for (const auto& occupation : occupations) {
     v1::ShortageListEntry entry;
     entry.set_occupation(occupation);
     entry.set_label(Label(occupation));
     uint32_t shortages = 0;
     for (const auto& period : window) {
-      auto it = by_period[period].find(occupation);
-      if (it == by_period[period].end()) continue;
+      auto it = reported(period).find(occupation);
+      if (it == reported(period).end()) continue;
       const v1::Shortage& s = it->second;
       if (s.status() == v1::SHORTAGE) ++shortages;
       v1::ShortageEvidence* evidence = entry.add_evidence();
@@ -169,6 +190,9 @@ absl::StatusOr<std::vector<v1::MirrorRow>> PolicyViews::Mirror(
     ASSIGN_OR_RETURN(only_origin, CountryArgument(*codelists_, "corridor", sides[0]));
     ASSIGN_OR_RETURN(only_destination, CountryArgument(*codelists_, "corridor", sides[1]));
   }
+  // The corridor totals, and the breakdowns by major group, by sex and by
+  // both, each aggregated on its own so that the totals rule (a published
+  // total, or the sum of its details) applies to each.
   v1::AggregateRequest totals;
   totals.set_dataset(v1::DATASET_FLOW);
   totals.mutable_filter()->set_period(request.period());
@@ -176,28 +200,35 @@ absl::StatusOr<std::vector<v1::MirrorRow>> PolicyViews::Mirror(
   totals.mutable_filter()->set_to(request.to());
   totals.mutable_filter()->set_as_of(request.as_of());
   for (const char* d : {"period", "country", "direction", "counterpart"}) *totals.add_by() = By(d);
-  v1::AggregateRequest details = totals;
-  *details.add_by() = By("occupation", 1);
-  *details.add_by() = By("sex");
+  v1::AggregateRequest by_occupation = totals, by_sex = totals, by_both = totals;
+  *by_occupation.add_by() = By("occupation", 1);
+  *by_sex.add_by() = By("sex");
+  *by_both.add_by() = By("occupation", 1);
+  *by_both.add_by() = By("sex");
   ASSIGN_OR_RETURN(AggregateResult total_result, engine_->Aggregate(totals, origins));
-  ASSIGN_OR_RETURN(AggregateResult detail_result, engine_->Aggregate(details));
+  ASSIGN_OR_RETURN(AggregateResult occupation_result, engine_->Aggregate(by_occupation));
+  ASSIGN_OR_RETURN(AggregateResult sex_result, engine_->Aggregate(by_sex));
+  ASSIGN_OR_RETURN(AggregateResult both_result, engine_->Aggregate(by_both));
   std::set<std::string> members;
   for (const auto& origin : *origins) members.insert(origin.origin());
 
-  // Per corridor and period (origin, destination, period): each side's
-  // total, and its breakdown by occupation group and sex.
+  // One side of a corridor in a period: its total and its breakdowns,
+  // keyed by (occupation, sex) with `_T` for what is not broken down. A
+  // detail `_T` (what a side published without that breakdown) is left
+  // out: it is no group.
+  using Cell = std::pair<std::string, std::string>;
   struct Side {
     std::optional<int64_t> total;
-    std::map<std::pair<std::string, std::string>, int64_t> cells;  // (occupation, sex)
-    bool by_occupation = false, by_sex = false;
+    std::map<Cell, int64_t> by_occupation, by_sex, by_both;
   };
   struct Corridor {
     Side out, in;
   };
   // Period keys sort as text here; rows are put in time order below.
   std::map<std::tuple<std::string, std::string, std::string>, Corridor> corridors;
-  auto side = [&](const std::string& period, const std::string& country,
-                  const std::string& direction, const std::string& counterpart) -> Side* {
+  auto side = [&](const std::vector<std::string>& keys) -> Side* {
+    const std::string &period = keys[0], &country = keys[1], &direction = keys[2],
+                      &counterpart = keys[3];
     bool out = direction == "OUTFLOW";
     if (!out && direction != "INFLOW") return nullptr;
     const std::string& origin = out ? country : counterpart;
@@ -211,26 +242,34 @@ absl::StatusOr<std::vector<v1::MirrorRow>> PolicyViews::Mirror(
     Corridor& corridor = corridors[{origin, destination, period}];
     return out ? &corridor.out : &corridor.in;
   };
+  const std::string total(kTotal);
   for (const auto& [keys, count] : CountsOf(total_result)) {
-    if (Side* s = side(keys[0], keys[1], keys[2], keys[3])) s->total = s->total.value_or(0) + count;
+    if (Side* s = side(keys)) s->total = s->total.value_or(0) + count;
   }
-  for (const auto& [keys, count] : CountsOf(detail_result)) {
-    Side* s = side(keys[0], keys[1], keys[2], keys[3]);
-    if (s == nullptr) continue;
-    s->cells[{keys[4], keys[5]}] += count;
-    s->by_occupation |= keys[4] != kTotal;
-    s->by_sex |= keys[5] != kTotal;
+  for (const auto& [keys, count] : CountsOf(occupation_result)) {
+    Side* s = side(keys);
+    if (s != nullptr && keys[4] != kTotal) s->by_occupation[{keys[4], total}] += count;
+  }
+  for (const auto& [keys, count] : CountsOf(sex_result)) {
+    Side* s = side(keys);
+    if (s != nullptr && keys[4] != kTotal) s->by_sex[{total, keys[4]}] += count;
+  }
+  for (const auto& [keys, count] : CountsOf(both_result)) {
+    Side* s = side(keys);
+    if (s != nullptr && keys[4] != kTotal && keys[5] != kTotal) {
+      s->by_both[{keys[4], keys[5]}] += count;
+    }
   }
 
   auto row_of = [](const std::string& origin, const std::string& destination,
-                   const std::string& period, const std::string& occupation, const std::string& sex,
-                   std::optional<int64_t> out, std::optional<int64_t> in) {
+                   const std::string& period, const Cell& cell, std::optional<int64_t> out,
+                   std::optional<int64_t> in) {
     v1::MirrorRow row;
     row.set_origin(origin);
     row.set_destination(destination);
     row.set_period(period);
-    row.set_occupation(occupation);
-    row.set_sex(sex);
+    row.set_occupation(cell.first);
+    row.set_sex(cell.second);
     if (out) row.set_outflow(*out);
     if (in) row.set_inflow(*in);
     if (out && in) {
@@ -245,34 +284,39 @@ absl::StatusOr<std::vector<v1::MirrorRow>> PolicyViews::Mirror(
   std::vector<v1::MirrorRow> rows;
   for (const auto& [key, corridor] : corridors) {
     const auto& [origin, destination, period] = key;
-    rows.push_back(row_of(origin, destination, period, std::string(kTotal), std::string(kTotal),
-                          corridor.out.total, corridor.in.total));
-    if (!corridor.out.total || !corridor.in.total) continue;
-    // The breakdown both sides report: by occupation group, by sex, or both.
-    bool by_occupation = corridor.out.by_occupation && corridor.in.by_occupation;
-    bool by_sex = corridor.out.by_sex && corridor.in.by_sex;
-    if (!by_occupation && !by_sex) continue;
-    std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> cells;
-    auto add = [&](const Side& s, bool out) {
-      for (const auto& [cell, count] : s.cells) {
-        std::pair<std::string, std::string> at{by_occupation ? cell.first : std::string(kTotal),
-                                               by_sex ? cell.second : std::string(kTotal)};
-        (out ? cells[at].first : cells[at].second) += count;
+    rows.push_back(
+        row_of(origin, destination, period, {total, total}, corridor.out.total, corridor.in.total));
+    // A breakdown is compared where both sides report it; a group only one
+    // side reports has the other side missing.
+    auto compare = [&](const std::map<Cell, int64_t>& out, const std::map<Cell, int64_t>& in) {
+      if (out.empty() || in.empty()) return;
+      std::set<Cell> cells;
+      for (const auto& [cell, unused] : out) cells.insert(cell);
+      for (const auto& [cell, unused] : in) cells.insert(cell);
+      for (const Cell& cell : cells) {
+        auto o = out.find(cell);
+        auto i = in.find(cell);
+        rows.push_back(row_of(origin, destination, period, cell,
+                              o == out.end() ? std::nullopt : std::optional<int64_t>(o->second),
+                              i == in.end() ? std::nullopt : std::optional<int64_t>(i->second)));
       }
     };
-    add(corridor.out, true);
-    add(corridor.in, false);
-    for (const auto& [cell, counts] : cells) {
-      if (cell.first == kTotal && cell.second == kTotal) continue;  // the total row is above
-      rows.push_back(row_of(origin, destination, period, cell.first, cell.second, counts.first,
-                            counts.second));
-    }
+    compare(corridor.out.by_occupation, corridor.in.by_occupation);
+    compare(corridor.out.by_sex, corridor.in.by_sex);
+    compare(corridor.out.by_both, corridor.in.by_both);
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const v1::MirrorRow& a, const v1::MirrorRow& b) {
+  // In time order within a corridor (2025, 2025-Q1, 2025-01, ...); the
+  // rows of one period keep their order.
+  auto order = [](const std::string& text) {
+    auto period = TimePeriod::Parse(text);
+    return period.ok()
+               ? std::make_pair(period->first_month(), static_cast<int>(period->frequency()))
+               : std::make_pair(-1, 0);
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const v1::MirrorRow& a, const v1::MirrorRow& b) {
     if (a.origin() != b.origin()) return a.origin() < b.origin();
     if (a.destination() != b.destination()) return a.destination() < b.destination();
-    TimePeriod pa = *TimePeriod::Parse(a.period()), pb = *TimePeriod::Parse(b.period());
-    return pa < pb;
+    return order(a.period()) < order(b.period());
   });
   return rows;
 }
@@ -328,11 +372,11 @@ absl::StatusOr<MatchResult> PolicyViews::Match(const v1::MatchRequest& request,
     double index = 0;
   };
   std::map<std::string, std::pair<std::vector<Standing>, std::vector<Standing>>> groups;
-  std::optional<TimePeriod> latest;
   for (const auto& [key, observations] : observed) {
     const auto& [group, country] = key;
     Standing standing{country, LatestShortage(group, observations)};
     const v1::ShortageViewRow& row = standing.row;
+    if (row.period().empty()) continue;  // no period that parses
     standing.index = row.has_shortage_index()       ? row.shortage_index()
                      : row.status() == v1::SHORTAGE ? 0.5
                      : row.status() == v1::SURPLUS  ? -0.5
@@ -341,17 +385,44 @@ absl::StatusOr<MatchResult> PolicyViews::Match(const v1::MatchRequest& request,
         row.status() == v1::SHORTAGE && (only_destination.empty() || country == only_destination);
     bool origin = row.status() == v1::SURPLUS && (only_origin.empty() || country == only_origin);
     if (!destination && !origin) continue;
-    TimePeriod at = *TimePeriod::Parse(row.period());
-    if (!latest || at.last_month() > latest->last_month()) latest = at;
     (destination ? groups[group].first : groups[group].second).push_back(std::move(standing));
   }
+
+  // The pairs: a positive gap between a country in shortage and one in
+  // surplus (a status whose index says otherwise makes none).
   MatchResult result;
+  std::optional<TimePeriod> latest;
+  for (const auto& [group, sides] : groups) {
+    for (const Standing& short_in : sides.first) {
+      for (const Standing& surplus_in : sides.second) {
+        const double gap = (short_in.index - surplus_in.index) / 2;
+        if (short_in.country == surplus_in.country || !(gap > 0)) continue;
+        v1::MatchRow row;
+        row.set_occupation(group);
+        row.set_label(Label(group));
+        row.set_destination(short_in.country);
+        row.set_destination_period(short_in.row.period());
+        if (short_in.row.has_shortage_index()) {
+          row.set_destination_index(short_in.row.shortage_index());
+        }
+        row.set_origin(surplus_in.country);
+        row.set_origin_period(surplus_in.row.period());
+        if (surplus_in.row.has_shortage_index()) {
+          row.set_origin_index(surplus_in.row.shortage_index());
+        }
+        row.set_score(gap);                                         // times the vacancy term, below
+        TimePeriod at = *TimePeriod::Parse(short_in.row.period());  // parsed by LatestShortage
+        if (!latest || at.last_month() > latest->last_month()) latest = at;
+        result.rows.push_back(std::move(row));
+      }
+    }
+  }
   if (period) {
     result.window = period->ToString();
   } else if (latest) {
     result.window = std::to_string(latest->year());
   }
-  if (groups.empty()) return result;
+  if (result.rows.empty()) return result;
 
   // Flows and vacancies of each group in the window.
   v1::AggregateRequest flows;
@@ -375,38 +446,17 @@ absl::StatusOr<MatchResult> PolicyViews::Match(const v1::MatchRequest& request,
     sums.first += row.measures(0).integer();
     sums.second += row.measures(1).integer();
   }
-
-  for (const auto& [group, sides] : groups) {
-    for (const Standing& short_in : sides.first) {
-      for (const Standing& surplus_in : sides.second) {
-        if (short_in.country == surplus_in.country) continue;
-        v1::MatchRow row;
-        row.set_occupation(group);
-        row.set_label(Label(group));
-        row.set_destination(short_in.country);
-        row.set_destination_period(short_in.row.period());
-        if (short_in.row.has_shortage_index()) {
-          row.set_destination_index(short_in.row.shortage_index());
-        }
-        row.set_origin(surplus_in.country);
-        row.set_origin_period(surplus_in.row.period());
-        if (surplus_in.row.has_shortage_index()) {
-          row.set_origin_index(surplus_in.row.shortage_index());
-        }
-        auto in = flow_counts.find({short_in.country, "INFLOW", surplus_in.country, group});
-        if (in != flow_counts.end()) row.set_inflow(in->second);
-        auto out = flow_counts.find({surplus_in.country, "OUTFLOW", short_in.country, group});
-        if (out != flow_counts.end()) row.set_outflow(out->second);
-        auto vacant = open.find({short_in.country, group});
-        if (vacant != open.end()) {
-          row.set_vacancies(vacant->second.first);
-          row.set_positions(vacant->second.second);
-        }
-        double gap = (short_in.index - surplus_in.index) / 2;
-        row.set_score(gap * (1 + std::log10(1.0 + static_cast<double>(row.positions()))));
-        result.rows.push_back(std::move(row));
-      }
+  for (v1::MatchRow& row : result.rows) {
+    auto in = flow_counts.find({row.destination(), "INFLOW", row.origin(), row.occupation()});
+    if (in != flow_counts.end()) row.set_inflow(in->second);
+    auto out = flow_counts.find({row.origin(), "OUTFLOW", row.destination(), row.occupation()});
+    if (out != flow_counts.end()) row.set_outflow(out->second);
+    auto vacant = open.find({row.destination(), row.occupation()});
+    if (vacant != open.end()) {
+      row.set_vacancies(vacant->second.first);
+      row.set_positions(vacant->second.second);
     }
+    row.set_score(row.score() * (1 + std::log10(1.0 + static_cast<double>(row.positions()))));
   }
   std::sort(result.rows.begin(), result.rows.end(),
             [](const v1::MatchRow& a, const v1::MatchRow& b) {

@@ -158,19 +158,26 @@ void CombineNarrower(const std::vector<const v1::Shortage*>& parts, v1::Shortage
 // exact code, else the narrower codes, else the nearest broader code.
 v1::ShortageViewRow ShortageRowOf(const std::string& occupation,
                                   const std::vector<v1::Shortage>& observations) {
-  auto period_of = [](const v1::Shortage& s) { return *TimePeriod::Parse(s.period()); };
-  TimePeriod latest = period_of(observations.front());
+  // Periods were checked when published; one that does not parse (from
+  // a peer of another version) is passed over, never trusted.
+  std::optional<TimePeriod> latest;
   for (const auto& s : observations) {
-    TimePeriod period = period_of(s);
-    if (period.last_month() > latest.last_month() ||
-        (period.last_month() == latest.last_month() && period.frequency() > latest.frequency())) {
-      latest = period;
+    auto period = TimePeriod::Parse(s.period());
+    if (!period.ok()) continue;
+    if (!latest || period->last_month() > latest->last_month() ||
+        (period->last_month() == latest->last_month() &&
+         period->frequency() > latest->frequency())) {
+      latest = *period;
     }
   }
+  v1::ShortageViewRow row;
+  row.set_occupation(occupation);
+  if (!latest) return row;
   std::vector<const v1::Shortage*> exact, narrower, broader;
   size_t broader_level = 0;
   for (const auto& s : observations) {
-    if (!(period_of(s) == latest)) continue;
+    auto period = TimePeriod::Parse(s.period());
+    if (!period.ok() || !(*period == *latest)) continue;
     const std::string& code = s.occupation();
     if (code == occupation) {
       exact.push_back(&s);
@@ -182,9 +189,7 @@ v1::ShortageViewRow ShortageRowOf(const std::string& occupation,
       broader.push_back(&s);
     }
   }
-  v1::ShortageViewRow row;
-  row.set_occupation(occupation);
-  row.set_period(latest.ToString());
+  row.set_period(latest->ToString());
   const auto& parts = !exact.empty() ? exact : !narrower.empty() ? narrower : broader;
   row.set_basis(!exact.empty() ? v1::EXACT : !narrower.empty() ? v1::NARROWER : v1::BROADER);
   if (parts.size() == 1) {

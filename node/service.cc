@@ -95,6 +95,10 @@ absl::Status CheckHeader(const v1::PublishHeader& header) {
       return absl::InvalidArgumentError("a publish header field is not valid UTF-8");
     }
   }
+  if (header.has_release_at() && !IsValidTimestamp(header.release_at())) {
+    return absl::InvalidArgumentError(
+        "release_at: not a valid timestamp (years 0001 to 9999, nanos within [0, 1e9))");
+  }
   return absl::OkStatus();
 }
 

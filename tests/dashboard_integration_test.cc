@@ -122,7 +122,7 @@ TEST_F(DashboardTest, ShowsTheRegionsShortagesCorridorsCompletenessAndFreshness)
   EXPECT_THAT(dom, HasSubstr("<option value=\"2024\">2024</option>"));
   // Shortage lists, by the node's rule: KEN's 2221 only.
   EXPECT_THAT(ListedOccupations(dom), ElementsAre("KEN 2221"));
-  EXPECT_THAT(dom, HasSubstr("<td>Nursing professionals</td><td>acute</td><td>1 of 2</td>"));
+  EXPECT_THAT(dom, HasSubstr("<td>Nursing professionals</td><td>acute</td><td>1 of 3</td>"));
   // Completeness: who reported what.
   EXPECT_THAT(dom, HasSubstr("<td>TZA</td><td>flows</td><td>2024, 2025</td>"));
   EXPECT_THAT(dom, HasSubstr("<td>UGA</td><td>shortages</td><td>2025-Q2</td>"));
