@@ -41,8 +41,13 @@ absl::Status Sync(const std::string& path) {
 // Writes `bytes` to `path` durably: a temporary file, synced, renamed.
 absl::Status WriteDurably(const std::string& path, const std::string& bytes) {
   std::string partial = path + ".partial";
-  FILE* file = std::fopen(partial.c_str(), "wb");
-  if (file == nullptr) return Errno("create", partial);
+  int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("create", partial);
+  FILE* file = ::fdopen(fd, "wb");
+  if (file == nullptr) {
+    ::close(fd);
+    return Errno("open", partial);
+  }
   bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() &&
             std::fflush(file) == 0 && ::fsync(fileno(file)) == 0;
   ok = std::fclose(file) == 0 && ok;
@@ -252,13 +257,27 @@ absl::Status ReleaseCalendar::Load() {
 
 absl::StatusOr<std::unique_ptr<Store::Batch>> ReleaseCalendar::Begin(absl::Time release_at) {
   static std::atomic<uint32_t> counter{0};
-  std::string id = absl::StrFormat(
-      "r%s-%04x", absl::FormatTime("%Y%m%dT%H%M%S", absl::Now(), absl::UTCTimeZone()),
-      counter.fetch_add(1) & 0xffff);
-  std::string path = dir_ + "/" + id + kRows;
-  FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) return Errno("create", path);
-  return std::unique_ptr<Store::Batch>(new PendingBatch(this, id, release_at, file));
+  // The time to the microsecond and a counter; created exclusively, so a
+  // node restarted within the same microsecond cannot reuse a waiting id.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const absl::Time now = absl::Now();
+    const int64_t micros =
+        absl::ToInt64Microseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)));
+    std::string id =
+        absl::StrFormat("r%s%06d-%x", absl::FormatTime("%Y%m%dT%H%M%S", now, absl::UTCTimeZone()),
+                        micros, counter.fetch_add(1));
+    std::string path = dir_ + "/" + id + kRows;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) continue;
+    if (fd < 0) return Errno("create", path);
+    FILE* file = ::fdopen(fd, "wb");
+    if (file == nullptr) {
+      ::close(fd);
+      return Errno("open", path);
+    }
+    return std::unique_ptr<Store::Batch>(new PendingBatch(this, id, release_at, file));
+  }
+  return absl::InternalError(absl::StrCat("cannot make a new embargo id in ", dir_));
 }
 
 void ReleaseCalendar::Add(const std::string& id, const std::string& record_bytes) {

@@ -74,6 +74,12 @@ TEST_F(EmbargoTest, ABatchStaysOutOfTheStoreUntilItsTimeAndIsReleasedOnce) {
   ASSERT_EQ(calendar_->Upcoming().size(), 1u);
   EXPECT_EQ(calendar_->Upcoming()[0].id(), id);
   EXPECT_EQ(calendar_->Upcoming()[0].observations(), 3u);
+  // Figures under embargo are for the node's user only.
+  for (const auto& entry : std::filesystem::directory_iterator(Dir())) {
+    EXPECT_EQ(entry.status().permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+        << entry.path();
+  }
 
   auto early = calendar_->ReleaseDue(at - absl::Seconds(1));
   ASSERT_TRUE(early.ok());
