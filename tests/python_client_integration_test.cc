@@ -44,6 +44,8 @@ TEST_F(PythonClientTest, TheExamplePublishesAndQueriesAndAgreesWithTheCli) {
               HasSubstr("flows by occupation major group:\n  2: 450\n  5: 300\n  7: 1200\n"));
   EXPECT_THAT(run.out, HasSubstr("flows by counterpart:\n  ARE: 450\n  SAU: 1500\n"));
   EXPECT_THAT(run.out, HasSubstr("KEN 2025-Q1: SHORTAGE (index 0.62)"));
+  EXPECT_THAT(run.out, HasSubstr("shortage list of KEN for 2025-Q1:\n"
+                                 "  2221 Nursing professionals (acute)\n"));
 
   // The CLI reads what Python wrote, with the same totals.
   auto rows = CsvAnswer(Lmx({"aggregate", "flows", "--by=counterpart", "--format=csv"}).out);
@@ -52,6 +54,39 @@ TEST_F(PythonClientTest, TheExamplePublishesAndQueriesAndAgreesWithTheCli) {
   EXPECT_EQ(rows[0]["count"], "450");
   EXPECT_EQ(rows[1]["counterpart"], "SAU");
   EXPECT_EQ(rows[1]["count"], "1500");
+}
+
+TEST_F(PythonClientTest, PolicyViewsAndTheCalendarAreThereFromPythonToo) {
+  ASSERT_EQ(Lmx({"publish", "flows",
+                 File("flows.csv", "period,direction,counterpart,count\n2025,OUTFLOW,UGA,40\n")})
+                .exit_code,
+            0);
+  std::string script = R"py(
+import sys
+sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[2])
+import lmx_client
+lmx_client.load_stubs(sys.argv[2])
+with lmx_client.Client(sys.argv[3]) as node:
+    summary = node.publish("shortages", sys.argv[4], release_at="2099-01-01T00:00:00Z")
+    waiting = node.calendar()
+    print("waiting", len(waiting), waiting[0]["release_at"], waiting[0]["id"] == summary.release_id)
+    node.cancel_release(summary.release_id)
+    print("after cancel", len(node.calendar()))
+    for row in node.completeness():
+        print("reported", row["country"], row["dataset"], row["periods"])
+    print("mirror rows", len(list(node.mirror())))
+    print("match rows", len(list(node.match())))
+)py";
+  CliResult run =
+      RunProgram(kPython, {"-c", script, LMX_SOURCE_DIR "/client/python", LMX_PYTHON_STUBS_DIR,
+                           node_->address(),
+                           File("later.csv", "period,occupation,status\n2026-Q1,2221,SHORTAGE\n")});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("waiting 1 2099-01-01T00:00:00Z True\n"));
+  EXPECT_THAT(run.out, HasSubstr("after cancel 0\n"));
+  EXPECT_THAT(run.out, HasSubstr("reported KEN flows {'2025': 1}\n"));
+  // One node, no second side and no other country: empty, not an error.
+  EXPECT_THAT(run.out, HasSubstr("mirror rows 0\nmatch rows 0\n"));
 }
 
 TEST_F(PythonClientTest, ARejectedRowIsReportedWithItsLineAndColumnAndNothingIsWritten) {

@@ -7,8 +7,8 @@
 Without files it publishes a small sample for the node's own country: two
 shortage rows and three flow rows. It then prints what the node answers: the
 publish summaries, the flows by occupation major group and by counterpart,
-and the shortage view of one occupation. Run it with Debian's python3
-(/usr/bin/python3), which has python3-grpcio.
+the shortage view of one occupation, and the country's shortage list. Run
+it with Debian's python3 (/usr/bin/python3), which has python3-grpcio.
 """
 
 import argparse
@@ -82,6 +82,11 @@ def run(args):
         for row in node.shortages("2221"):
             print(f"  {row['country']} {row['period']}: {row['status']} "
                   f"(index {row['shortage_index']})")
+        listed = node.shortage_list(country)
+        print(f"shortage list of {country} for {listed['periods'][-1]}:")
+        for entry in listed["entries"]:
+            why = ", ".join(w for w in ("persistent", "acute") if entry[w])
+            print(f"  {entry['occupation']} {entry['label']} ({why})")
     return 0
 
 

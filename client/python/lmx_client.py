@@ -18,8 +18,11 @@ partial=True, the good ones). Rejected rows come back in the summary's
 """
 
 import csv
+import datetime
 import importlib
 import sys
+
+from google.protobuf.timestamp_pb2 import Timestamp
 
 DATASETS = {"shortages": 1, "vacancies": 2, "flows": 3}
 ROWS_PER_MESSAGE = 2000
@@ -36,7 +39,7 @@ def load_stubs(path=None):
     import grpc as grpc_module
 
     grpc = grpc_module
-    for name in ("observation", "publish", "query"):
+    for name in ("observation", "publish", "query", "admin"):
         pb[name] = importlib.import_module(f"lmx.v1.{name}_pb2")
         pb[name + "_grpc"] = importlib.import_module(f"lmx.v1.{name}_pb2_grpc")
 
@@ -89,6 +92,7 @@ class Client:
         self._timeout = timeout
         self._publish = pb["publish_grpc"].PublishServiceStub(self._channel)
         self._query = pb["query_grpc"].QueryServiceStub(self._channel)
+        self._admin = pb["admin_grpc"].AdminServiceStub(self._channel)
 
     def __enter__(self):
         return self
@@ -105,12 +109,24 @@ class Client:
                                       timeout=self._timeout)
         return answer.country, {o.origin: o.version for o in answer.origins}
 
-    def publish(self, dataset, path, classification="", partial=False, dry_run=False):
+    def publish(self, dataset, path, classification="", partial=False, dry_run=False,
+                release_at=None):
         """Publishes a CSV file; returns the node's PublishResponse summary.
 
+        `release_at` (an RFC 3339 string, or a timezone-aware datetime)
+        embargoes the batch: stored now, published then (the summary's
+        `release_id` names it in `calendar()`).
         Raises PublishError when the batch is refused (nothing written).
         """
         publish = pb["publish"]
+        release = None
+        if release_at is not None:
+            release = Timestamp()
+            if isinstance(release_at, str):
+                release.FromJsonString(release_at)
+            else:
+                release.FromDatetime(release_at.astimezone(datetime.timezone.utc)
+                                     .replace(tzinfo=None))
 
         failure = []  # what went wrong reading the file, if anything
         # The header is read before the call, so that a missing or empty
@@ -137,7 +153,8 @@ class Client:
         def messages(reader):
             yield publish.PublishRequest(header=publish.PublishHeader(
                 dataset=_dataset(dataset), source=path, columns=columns, header_line=1,
-                partial=partial, dry_run=dry_run, classification=classification))
+                partial=partial, dry_run=dry_run, classification=classification,
+                release_at=release))
             rows, sent = [], 0
             line = reader.line_num + 1  # where the next row starts
             for fields in reader:
@@ -205,3 +222,102 @@ class Client:
                        "status": status.Name(row.status),
                        "shortage_index": row.shortage_index if row.HasField("shortage_index")
                        else None}
+
+    def _status(self, value):
+        return pb["observation"].ShortageStatus.Name(value)
+
+    def shortage_list(self, country, period="", min_periods=None, last_periods=None,
+                      index_above=None, as_of=""):
+        """A country's occupational shortage list (docs/policy.md), as a dict:
+        `periods` (the window), `rule`, and `entries`, each with its evidence."""
+        query = pb["query"]
+        rule = query.ShortageListRule()
+        if min_periods is not None:
+            rule.min_periods = min_periods
+        if last_periods is not None:
+            rule.last_periods = last_periods
+        if index_above is not None:
+            rule.index_above = index_above
+        answer = self._query.ShortageList(
+            query.ShortageListRequest(country=country, period=period, rule=rule, as_of=as_of),
+            metadata=self._metadata, timeout=self._timeout)
+        entries = []
+        for e in answer.entries:
+            entries.append({
+                "occupation": e.occupation, "label": e.label, "persistent": e.persistent,
+                "acute": e.acute, "shortage_periods": e.shortage_periods,
+                "evidence": [{"period": x.period, "status": self._status(x.status),
+                              "shortage_index": x.shortage_index
+                              if x.HasField("shortage_index") else None,
+                              "hard_to_fill": x.hard_to_fill if x.HasField("hard_to_fill")
+                              else None} for x in e.evidence]})
+        return {"country": answer.country, "periods": list(answer.periods),
+                "rule": {"min_periods": answer.rule.min_periods,
+                         "last_periods": answer.rule.last_periods,
+                         "index_above": answer.rule.index_above},
+                "entries": entries}
+
+    def mirror(self, period="", start="", end="", corridor="", as_of=""):
+        """Yields mirror-statistics rows: each corridor's outflow as its origin
+        reported it beside the inflow its destination reported."""
+        request = pb["query"].MirrorFlowsRequest(period=period, to=end, corridor=corridor,
+                                                 as_of=as_of, **{"from": start})
+        for answer in self._query.MirrorFlows(request, metadata=self._metadata,
+                                              timeout=self._timeout):
+            for r in answer.rows:
+                yield {"origin": r.origin, "destination": r.destination, "period": r.period,
+                       "occupation": r.occupation, "sex": r.sex,
+                       "outflow": r.outflow if r.HasField("outflow") else None,
+                       "inflow": r.inflow if r.HasField("inflow") else None,
+                       "difference": r.difference if r.HasField("difference") else None,
+                       "relative": r.relative if r.HasField("relative") else None,
+                       "missing": r.missing or None}
+
+    def match(self, occupation="", destination="", origin="", period="", level=0, as_of=""):
+        """Yields candidate skills partnerships, highest score first; each row
+        says the `window` its flows and vacancies were counted in."""
+        request = pb["query"].MatchRequest(occupation=occupation, destination=destination,
+                                           origin=origin, period=period, level=level,
+                                           as_of=as_of)
+        window = ""
+        for answer in self._query.Match(request, metadata=self._metadata,
+                                        timeout=self._timeout):
+            window = window or answer.window
+            for r in answer.rows:
+                yield {"occupation": r.occupation, "label": r.label,
+                       "destination": r.destination, "origin": r.origin,
+                       "destination_index": r.destination_index
+                       if r.HasField("destination_index") else None,
+                       "origin_index": r.origin_index if r.HasField("origin_index") else None,
+                       "inflow": r.inflow if r.HasField("inflow") else None,
+                       "outflow": r.outflow if r.HasField("outflow") else None,
+                       "vacancies": r.vacancies, "positions": r.positions, "score": r.score,
+                       "window": window}
+
+    def completeness(self, dataset=None, start="", end=""):
+        """Yields, per member and dataset, the periods reported ({period:
+        version}) and the latest version and publication time."""
+        request = pb["query"].CompletenessRequest(
+            dataset=_dataset(dataset) if dataset else 0, to=end, **{"from": start})
+        words = {v: k for k, v in DATASETS.items()}
+        for answer in self._query.Completeness(request, metadata=self._metadata,
+                                               timeout=self._timeout):
+            for r in answer.rows:
+                yield {"country": r.country, "dataset": words.get(r.dataset, str(r.dataset)),
+                       "version": r.version, "published_at": r.published_at.ToJsonString(),
+                       "periods": {p.period: p.version for p in r.periods}}
+
+    def calendar(self):
+        """The embargoed batches waiting for release, soonest first."""
+        answer = self._admin.Calendar(pb["admin"].CalendarRequest(), metadata=self._metadata,
+                                      timeout=self._timeout)
+        words = {v: k for k, v in DATASETS.items()}
+        return [{"id": r.id, "release_at": r.release_at.ToJsonString(),
+                 "dataset": words.get(r.dataset, str(r.dataset)), "source": r.source,
+                 "rows": r.rows, "periods": list(r.periods), "error": r.error or None}
+                for r in answer.releases]
+
+    def cancel_release(self, release_id):
+        """Withdraws an embargoed batch before its release."""
+        self._admin.CancelRelease(pb["admin"].CancelReleaseRequest(id=release_id),
+                                  metadata=self._metadata, timeout=self._timeout)
