@@ -283,7 +283,10 @@ absl::StatusOr<std::vector<v1::MirrorRow>> PolicyViews::Mirror(
   };
   std::vector<v1::MirrorRow> rows;
   for (const auto& [key, corridor] : corridors) {
-    const auto& [origin, destination, period] = key;
+    // Named references, not bindings: a lambda below captures them (C++17).
+    const std::string& origin = std::get<0>(key);
+    const std::string& destination = std::get<1>(key);
+    const std::string& period = std::get<2>(key);
     rows.push_back(
         row_of(origin, destination, period, {total, total}, corridor.out.total, corridor.in.total));
     // A breakdown is compared where both sides report it; a group only one
