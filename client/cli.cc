@@ -55,7 +55,8 @@ commands:
   shortage-list --country=X [--period=] [--min_periods=K --last_periods=N --index_above=T]
                 [--as_of=] [--format=]
   flows --mirror [--period=|--from= --to=] [--corridor=ORIGIN-DESTINATION] [--as_of=] [--format=]
-  match [--occupation=CODE] [--destination=X] [--origin=Y] [--period=] [--level=1-4] [--format=]
+  match [--occupation=CODE] [--destination=X] [--origin=Y] [--period=] [--level=1-4] [--as_of=]
+        [--format=]
   completeness [--dataset=shortages|vacancies|flows] [--from=] [--to=] [--format=]
   peers [--format=]
   classifications list [--format=]
@@ -581,7 +582,7 @@ absl::Status ParseCount(const Arguments& args, const std::string& flag,
   if (!args.Has(flag)) return absl::OkStatus();
   uint32_t value = 0;
   if (!absl::SimpleAtoi(args.Get(flag), &value)) {
-    return UsageError(absl::StrCat("--", flag, " must be a whole number"));
+    return UsageError(absl::StrCat("--", flag, " must be a whole number, 1 or more"));
   }
   set(value);
   return absl::OkStatus();
@@ -627,14 +628,14 @@ int ShortageList(const Arguments& args) {
     }
   }
   out->End();
-  if (format == Format::kTable) {
-    std::cerr << list.country() << " shortage list for "
-              << (list.periods().empty() ? "" : list.periods(list.periods_size() - 1)) << ": "
-              << list.entries_size() << " occupations SHORTAGE in at least "
-              << list.rule().min_periods() << " of " << absl::StrJoin(list.periods(), ", ")
-              << ", or with shortage_index above " << list.rule().index_above()
-              << " in the latest\n";
-  }
+  // The rule and the window, in every format (stderr keeps CSV and JSON
+  // clean): an empty list is an answer only with them.
+  std::cerr << list.country() << " shortage list for "
+            << (list.periods().empty() ? "" : list.periods(list.periods_size() - 1)) << ": "
+            << list.entries_size() << (list.entries_size() == 1 ? " occupation" : " occupations")
+            << " SHORTAGE in at least " << list.rule().min_periods() << " of "
+            << absl::StrJoin(list.periods(), ", ") << ", or with shortage_index above "
+            << list.rule().index_above() << " in the latest\n";
   ReportFreshness(format, list.origins());
   return kOk;
 }
@@ -646,6 +647,9 @@ int Flows(const Arguments& args) {
   if (!args.Has("mirror")) {
     return Report(UsageError(
         "flows needs --mirror (the flows themselves: lmx query flows, lmx aggregate flows)"));
+  }
+  if (args.Has("period") && (args.Has("from") || args.Has("to"))) {
+    return Report(UsageError("use --period or --from/--to, not both"));
   }
   v1::MirrorFlowsRequest request;
   request.set_period(args.Get("period"));
@@ -691,11 +695,9 @@ int Match(const Arguments& args) {
   }
   ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
   ASSIGN_OR_EXIT(auto client, Connect(args));
-  std::string window;
-  int code = PrintAnswer<v1::MatchResponse>(
+  return PrintAnswer<v1::MatchResponse>(
       format, [&](const auto& receive) { return client->Match(request, receive); },
-      [&](const v1::MatchResponse* first) {
-        if (first != nullptr) window = first->window();
+      [&](const v1::MatchResponse*) {
         return std::vector<std::string>{"occupation",
                                         "label",
                                         "destination",
@@ -708,23 +710,21 @@ int Match(const Arguments& args) {
                                         "outflow",
                                         "vacancies",
                                         "positions",
+                                        "window",
                                         "score"};
       },
       [](const v1::MatchResponse& response, TableWriter* out) {
         for (const auto& r : response.rows()) {
-          out->Row(
-              {Cell::Text(r.occupation()), Cell::Text(r.label()), Cell::Text(r.destination()),
-               Cell::Text(r.destination_period()),
-               Optional(r.has_destination_index(), r.destination_index()), Cell::Text(r.origin()),
-               Cell::Text(r.origin_period()), Optional(r.has_origin_index(), r.origin_index()),
-               OptionalInt(r.has_inflow(), r.inflow()), OptionalInt(r.has_outflow(), r.outflow()),
-               Cell::Integer(r.vacancies()), Cell::Integer(r.positions()), Cell::Real(r.score())});
+          out->Row({Cell::Text(r.occupation()), Cell::Text(r.label()), Cell::Text(r.destination()),
+                    Cell::Text(r.destination_period()),
+                    Optional(r.has_destination_index(), r.destination_index()),
+                    Cell::Text(r.origin()), Cell::Text(r.origin_period()),
+                    Optional(r.has_origin_index(), r.origin_index()),
+                    OptionalInt(r.has_inflow(), r.inflow()),
+                    OptionalInt(r.has_outflow(), r.outflow()), Cell::Integer(r.vacancies()),
+                    Cell::Integer(r.positions()), Cell::Text(r.window()), Cell::Real(r.score())});
         }
       });
-  if (code == kOk && format == Format::kTable && !window.empty()) {
-    std::cerr << "flows and vacancies counted in " << window << "\n";
-  }
-  return code;
 }
 
 int Completeness(const Arguments& args) {
@@ -1261,6 +1261,9 @@ int AdminCalendar(const Arguments& args) {
   ASSIGN_OR_EXIT(Format format, ParseFormatFlag(args));
   ASSIGN_OR_EXIT(auto client, Connect(args));
   v1::CalendarResponse calendar;
+  if (args.Has("cancel") && args.Get("cancel").empty()) {
+    return Report(UsageError("--cancel needs the id of a waiting batch (lmx admin calendar)"));
+  }
   if (args.Has("cancel")) {
     v1::CancelReleaseRequest request;
     request.set_id(args.Get("cancel"));

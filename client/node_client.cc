@@ -113,9 +113,11 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
   header->set_partial(options.partial);
   header->set_dry_run(options.dry_run);
   if (options.release_at) {
-    const int64_t nanos = absl::ToUnixNanos(*options.release_at);
-    header->mutable_release_at()->set_seconds(nanos / 1000000000);
-    header->mutable_release_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+    // Seconds, then the rest: nanoseconds since 1970 overflow after 2262.
+    const int64_t seconds = absl::ToUnixSeconds(*options.release_at);
+    header->mutable_release_at()->set_seconds(seconds);
+    header->mutable_release_at()->set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(*options.release_at - absl::FromUnixSeconds(seconds))));
   }
   header->set_classification(options.classification);
   header->set_target(options.target);

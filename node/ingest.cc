@@ -714,6 +714,12 @@ absl::StatusOr<v1::PublishResponse> PublishSession::Finish() {
   }
   RETURN_IF_ERROR(store_error_);
   response.set_observations(written_);
+  if (header_.dry_run() && embargoed_ && response.accepted() > 0) {
+    response.add_notices(
+        absl::StrCat("with --release_at the batch would be stored under embargo until ",
+                     absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", FromTimestamp(header_.release_at()),
+                                      absl::UTCTimeZone())));
+  }
   if (batch_ == nullptr || response.accepted() == 0) return response;
   ASSIGN_OR_RETURN(BatchInfo info, batch_->Commit(meta));
   response.set_written(true);

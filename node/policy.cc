@@ -128,16 +128,25 @@ absl::StatusOr<v1::ShortageListResponse> PolicyViews::ShortageList(
                      " (this node holds what it has replicated; see lmx peers)"));
   }
 
-  // The window: the n periods of the latest period's frequency that end
-  // with it, reported or not. The latest is the one that ends last (a
-  // month before the quarter it ends).
-  TimePeriod latest = by_period.begin()->first;
-  for (const auto& [period, unused] : by_period) {
-    if (period.last_month() > latest.last_month() ||
-        (period.last_month() == latest.last_month() && period.frequency() > latest.frequency())) {
-      latest = period;
-    }
+  // The window: the n periods that end with the latest period of the
+  // country's reporting frequency, reported or not. That frequency is the
+  // one of `--period` when the country reports in it, else the one most of
+  // its observations have (the coarser on a tie): a few monthly figures do
+  // not turn a quarterly list into a monthly one.
+  std::map<TimePeriod::Frequency, size_t> observations;
+  for (const auto& [period, occupations] : by_period) {
+    observations[period.frequency()] += occupations.size();
   }
+  TimePeriod::Frequency frequency = observations.begin()->first;
+  for (const auto& [f, count] : observations) {
+    if (count > observations[frequency]) frequency = f;
+  }
+  if (until && observations.count(until->frequency())) frequency = until->frequency();
+  std::optional<TimePeriod> last_reported;
+  for (const auto& [period, unused] : by_period) {
+    if (period.frequency() == frequency) last_reported = period;  // in time order
+  }
+  const TimePeriod latest = *last_reported;
   std::vector<TimePeriod> window;
   for (int back = static_cast<int>(rule.last_periods()) - 1; back >= 0; --back) {
     if (auto period = Before(latest, back)) window.push_back(*period);
@@ -189,6 +198,10 @@ absl::StatusOr<std::vector<v1::MirrorRow>> PolicyViews::Mirror(
     if (sides.size() != 2) return Invalid("corridor: must be ORIGIN-DESTINATION, e.g. UGA-KEN");
     ASSIGN_OR_RETURN(only_origin, CountryArgument(*codelists_, "corridor", sides[0]));
     ASSIGN_OR_RETURN(only_destination, CountryArgument(*codelists_, "corridor", sides[1]));
+    if (only_origin == only_destination) {
+      return Invalid(absl::StrCat("corridor: ", only_origin, "-", only_destination,
+                                  " has the same country at both ends"));
+    }
   }
   // The corridor totals, and the breakdowns by major group, by sex and by
   // both, each aggregated on its own so that the totals rule (a published
@@ -394,7 +407,6 @@ absl::StatusOr<MatchResult> PolicyViews::Match(const v1::MatchRequest& request,
   // The pairs: a positive gap between a country in shortage and one in
   // surplus (a status whose index says otherwise makes none).
   MatchResult result;
-  std::optional<TimePeriod> latest;
   for (const auto& [group, sides] : groups) {
     for (const Standing& short_in : sides.first) {
       for (const Standing& surplus_in : sides.second) {
@@ -413,49 +425,56 @@ absl::StatusOr<MatchResult> PolicyViews::Match(const v1::MatchRequest& request,
         if (surplus_in.row.has_shortage_index()) {
           row.set_origin_index(surplus_in.row.shortage_index());
         }
-        row.set_score(gap);                                         // times the vacancy term, below
-        TimePeriod at = *TimePeriod::Parse(short_in.row.period());  // parsed by LatestShortage
-        if (!latest || at.last_month() > latest->last_month()) latest = at;
+        row.set_score(gap);  // times the vacancy term, below
         result.rows.push_back(std::move(row));
       }
     }
   }
-  if (period) {
-    result.window = period->ToString();
-  } else if (latest) {
-    result.window = std::to_string(latest->year());
-  }
+  if (period) result.window = period->ToString();
   if (result.rows.empty()) return result;
 
-  // Flows and vacancies of each group in the window.
-  v1::AggregateRequest flows;
-  flows.set_dataset(v1::DATASET_FLOW);
-  flows.mutable_filter()->set_period(result.window);
-  flows.mutable_filter()->set_occupation(occupation);
-  flows.mutable_filter()->set_as_of(request.as_of());
-  for (const char* d : {"country", "direction", "counterpart"}) *flows.add_by() = By(d);
-  *flows.add_by() = By("occupation", static_cast<int>(level));
-  ASSIGN_OR_RETURN(AggregateResult flow_result, engine_->Aggregate(flows));
-  Counts flow_counts = CountsOf(flow_result);
-  v1::AggregateRequest vacancies;
-  vacancies.set_dataset(v1::DATASET_VACANCY);
-  *vacancies.mutable_filter() = flows.filter();
-  *vacancies.add_by() = By("country");
-  *vacancies.add_by() = By("occupation", static_cast<int>(level));
-  ASSIGN_OR_RETURN(AggregateResult vacancy_result, engine_->Aggregate(vacancies));
-  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> open;
-  for (const auto& row : vacancy_result.rows) {
-    auto& sums = open[{row.keys(0), row.keys(1)}];
-    sums.first += row.measures(0).integer();
-    sums.second += row.measures(1).integer();
+  // Flows and vacancies of each group in each pair's window: the request's
+  // period, or the year of the destination's status, so that a pair's
+  // numbers never depend on which other pairs are in the answer.
+  struct Counted {
+    Counts flows;
+    std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> open;
+  };
+  std::map<std::string, Counted> windows;
+  for (v1::MatchRow& row : result.rows) {
+    row.set_window(period ? period->ToString() : row.destination_period().substr(0, 4));
+    windows[row.window()];
+  }
+  for (auto& [window, counted] : windows) {
+    v1::AggregateRequest flows;
+    flows.set_dataset(v1::DATASET_FLOW);
+    flows.mutable_filter()->set_period(window);
+    flows.mutable_filter()->set_occupation(occupation);
+    flows.mutable_filter()->set_as_of(request.as_of());
+    for (const char* d : {"country", "direction", "counterpart"}) *flows.add_by() = By(d);
+    *flows.add_by() = By("occupation", static_cast<int>(level));
+    ASSIGN_OR_RETURN(AggregateResult flow_result, engine_->Aggregate(flows));
+    counted.flows = CountsOf(flow_result);
+    v1::AggregateRequest vacancies;
+    vacancies.set_dataset(v1::DATASET_VACANCY);
+    *vacancies.mutable_filter() = flows.filter();
+    *vacancies.add_by() = By("country");
+    *vacancies.add_by() = By("occupation", static_cast<int>(level));
+    ASSIGN_OR_RETURN(AggregateResult vacancy_result, engine_->Aggregate(vacancies));
+    for (const auto& row : vacancy_result.rows) {
+      auto& sums = counted.open[{row.keys(0), row.keys(1)}];
+      sums.first += row.measures(0).integer();
+      sums.second += row.measures(1).integer();
+    }
   }
   for (v1::MatchRow& row : result.rows) {
-    auto in = flow_counts.find({row.destination(), "INFLOW", row.origin(), row.occupation()});
-    if (in != flow_counts.end()) row.set_inflow(in->second);
-    auto out = flow_counts.find({row.origin(), "OUTFLOW", row.destination(), row.occupation()});
-    if (out != flow_counts.end()) row.set_outflow(out->second);
-    auto vacant = open.find({row.destination(), row.occupation()});
-    if (vacant != open.end()) {
+    const Counted& counted = windows[row.window()];
+    auto in = counted.flows.find({row.destination(), "INFLOW", row.origin(), row.occupation()});
+    if (in != counted.flows.end()) row.set_inflow(in->second);
+    auto out = counted.flows.find({row.origin(), "OUTFLOW", row.destination(), row.occupation()});
+    if (out != counted.flows.end()) row.set_outflow(out->second);
+    auto vacant = counted.open.find({row.destination(), row.occupation()});
+    if (vacant != counted.open.end()) {
       row.set_vacancies(vacant->second.first);
       row.set_positions(vacant->second.second);
     }
@@ -474,6 +493,10 @@ absl::StatusOr<std::vector<v1::CompletenessRow>> PolicyViews::Completeness(
     const v1::CompletenessRequest& request) const {
   ASSIGN_OR_RETURN(std::optional<TimePeriod> from, PeriodArgument("from", request.from()));
   ASSIGN_OR_RETURN(std::optional<TimePeriod> to, PeriodArgument("to", request.to()));
+  if (from && to && from->first_month() > to->last_month()) {
+    return Invalid(absl::StrCat("from/to: the period window is empty (", from->ToString(),
+                                " is after ", to->ToString(), ")"));
+  }
   switch (request.dataset()) {
     case v1::DATASET_UNSPECIFIED:
     case v1::DATASET_SHORTAGE:

@@ -149,7 +149,7 @@ grpc::Status PublishServiceImpl::Publish(
                               : header.source());
   if (header.has_release_at()) {
     absl::StrAppend(record.mutable_detail(), " (embargoed until ",
-                    absl::FormatTime(absl::RFC3339_sec, FromTimestamp(header.release_at()),
+                    absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", FromTimestamp(header.release_at()),
                                      absl::UTCTimeZone()),
                     ")");
   }

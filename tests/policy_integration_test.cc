@@ -200,6 +200,19 @@ TEST_F(PolicyTest, ShortageListFollowsTheRuleWithItsEvidence) {
       Listed(Csv("KEN", {"shortage-list", "--country=UGA", "--min_periods=1", "--last_periods=1"})),
       ElementsAre("9112 persistent 1"));
 
+  // A few monthly figures do not make the quarterly list a monthly one;
+  // asked for a month, the list is monthly.
+  Publish("KEN", "shortages",
+          "period,occupation,status,shortage_index\n2025-12,2221,SHORTAGE,0.9\n");
+  EXPECT_THAT(Listed(Csv("KEN", {"shortage-list", "--country=KEN"})),
+              ElementsAre("2221 persistent 3", "7212 acute 1", "8322 persistent 2"));
+  CliResult monthly =
+      Lmx("KEN", {"shortage-list", "--country=KEN", "--period=2025-12", "--format=csv"});
+  EXPECT_THAT(Listed(CsvAnswer(monthly.out)), ElementsAre("2221 acute 1"));
+  // The rule and the window go to stderr in every format.
+  EXPECT_THAT(monthly.err, HasSubstr("KEN shortage list for 2025-12: 1 occupation SHORTAGE in at "
+                                     "least 2 of 2025-10, 2025-11, 2025-12"));
+
   // Refusals name what is wrong.
   CliResult bad = Lmx("KEN", {"shortage-list", "--country=KEN", "--min_periods=4"});
   EXPECT_EQ(bad.exit_code, 2);
@@ -233,6 +246,10 @@ TEST_F(PolicyTest, MirrorFlowsSetEachSideBesideTheOther) {
   CliResult bad = Lmx("KEN", {"flows", "--mirror", "--corridor=UGA"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, HasSubstr("corridor: must be ORIGIN-DESTINATION"));
+  CliResult same = Lmx("KEN", {"flows", "--mirror", "--corridor=UGA-UGA"});
+  EXPECT_EQ(same.exit_code, 2);
+  EXPECT_THAT(same.err, HasSubstr("has the same country at both ends"));
+  EXPECT_EQ(Lmx("KEN", {"flows", "--mirror", "--period=2025-Q3", "--from=2025-Q1"}).exit_code, 2);
   EXPECT_EQ(Lmx("KEN", {"flows"}).exit_code, 2);
 }
 
@@ -259,8 +276,11 @@ TEST_F(PolicyTest, MatchRanksPartnershipsByTheDocumentedScore) {
   EXPECT_THAT(Lines(Csv("KEN", {"match", "--level=1", "--occupation=2"}),
                     {"occupation", "destination", "origin"}),
               ElementsAre("2 KEN TZA", "2 KEN UGA"));
-  CliResult table = Lmx("KEN", {"match", "--level=4"});
-  EXPECT_THAT(table.err, HasSubstr("flows and vacancies counted in 2025"));
+  // Each pair's flows and vacancies are counted in the year of the
+  // destination's status, whatever else is in the answer.
+  for (auto& row : Csv("KEN", {"match", "--level=4"})) EXPECT_EQ(row["window"], "2025");
+  EXPECT_THAT(Lines(Csv("KEN", {"match", "--level=4", "--period=2024"}), {"window", "positions"}),
+              IsEmpty());  // no status within 2024
 }
 
 TEST_F(PolicyTest, CompletenessIsTheMatrixOfWhoReportedWhat) {
@@ -270,6 +290,9 @@ TEST_F(PolicyTest, CompletenessIsTheMatrixOfWhoReportedWhat) {
   Rows flows = Csv("KEN", {"completeness", "--dataset=flows", "--from=2025-Q3"});
   EXPECT_THAT(Lines(flows, {"country", "dataset", "version", "2025-Q3"}),
               ElementsAre("KEN flows 3 v3", "TZA flows 2 v2", "UGA flows 2 v2"));
+  CliResult empty = Lmx("KEN", {"completeness", "--from=2025-Q3", "--to=2025-Q1"});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_THAT(empty.err, HasSubstr("the period window is empty"));
   // The node's own vacancies count by month of posting.
   Rows vacancies = Csv("KEN", {"completeness", "--dataset=vacancies"});
   ASSERT_EQ(vacancies.size(), 1u);

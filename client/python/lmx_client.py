@@ -279,10 +279,8 @@ class Client:
         request = pb["query"].MatchRequest(occupation=occupation, destination=destination,
                                            origin=origin, period=period, level=level,
                                            as_of=as_of)
-        window = ""
         for answer in self._query.Match(request, metadata=self._metadata,
                                         timeout=self._timeout):
-            window = window or answer.window
             for r in answer.rows:
                 yield {"occupation": r.occupation, "label": r.label,
                        "destination": r.destination, "origin": r.origin,
@@ -292,7 +290,7 @@ class Client:
                        "inflow": r.inflow if r.HasField("inflow") else None,
                        "outflow": r.outflow if r.HasField("outflow") else None,
                        "vacancies": r.vacancies, "positions": r.positions, "score": r.score,
-                       "window": window}
+                       "window": r.window}
 
     def completeness(self, dataset=None, start="", end=""):
         """Yields, per member and dataset, the periods reported ({period:
