@@ -218,10 +218,14 @@ absl::StatusOr<std::vector<v1::MirrorRow>> PolicyViews::Mirror(
   *by_sex.add_by() = By("sex");
   *by_both.add_by() = By("occupation", 1);
   *by_both.add_by() = By("sex");
-  ASSIGN_OR_RETURN(AggregateResult total_result, engine_->Aggregate(totals, origins));
-  ASSIGN_OR_RETURN(AggregateResult occupation_result, engine_->Aggregate(by_occupation));
-  ASSIGN_OR_RETURN(AggregateResult sex_result, engine_->Aggregate(by_sex));
-  ASSIGN_OR_RETURN(AggregateResult both_result, engine_->Aggregate(by_both));
+  // One set of versions for the four: a batch arriving meanwhile is in all
+  // of them or in none.
+  ASSIGN_OR_RETURN(QueryEngine::Snapshot at, engine_->Pin(request.as_of()));
+  ASSIGN_OR_RETURN(AggregateResult total_result, engine_->Aggregate(totals, origins, &at));
+  ASSIGN_OR_RETURN(AggregateResult occupation_result,
+                   engine_->Aggregate(by_occupation, nullptr, &at));
+  ASSIGN_OR_RETURN(AggregateResult sex_result, engine_->Aggregate(by_sex, nullptr, &at));
+  ASSIGN_OR_RETURN(AggregateResult both_result, engine_->Aggregate(by_both, nullptr, &at));
   std::set<std::string> members;
   for (const auto& origin : *origins) members.insert(origin.origin());
 
@@ -371,6 +375,8 @@ absl::StatusOr<MatchResult> PolicyViews::Match(const v1::MatchRequest& request,
   query.mutable_filter()->set_occupation(occupation);
   query.mutable_filter()->set_period(request.period());
   query.mutable_filter()->set_as_of(request.as_of());
+  // One set of versions for the statuses, the flows and the vacancies.
+  ASSIGN_OR_RETURN(QueryEngine::Snapshot at, engine_->Pin(request.as_of()));
   RETURN_IF_ERROR(engine_->Query(
       query,
       [&](const v1::Observation& o) {
@@ -379,7 +385,7 @@ absl::StatusOr<MatchResult> PolicyViews::Match(const v1::MatchRequest& request,
         observed[{s.occupation().substr(0, level), s.country()}].push_back(s);
         return true;
       },
-      origins));
+      origins, &at));
 
   // Each country's latest standing in each group.
   struct Standing {
@@ -453,14 +459,14 @@ absl::StatusOr<MatchResult> PolicyViews::Match(const v1::MatchRequest& request,
     flows.mutable_filter()->set_as_of(request.as_of());
     for (const char* d : {"country", "direction", "counterpart"}) *flows.add_by() = By(d);
     *flows.add_by() = By("occupation", static_cast<int>(level));
-    ASSIGN_OR_RETURN(AggregateResult flow_result, engine_->Aggregate(flows));
+    ASSIGN_OR_RETURN(AggregateResult flow_result, engine_->Aggregate(flows, nullptr, &at));
     counted.flows = CountsOf(flow_result);
     v1::AggregateRequest vacancies;
     vacancies.set_dataset(v1::DATASET_VACANCY);
     *vacancies.mutable_filter() = flows.filter();
     *vacancies.add_by() = By("country");
     *vacancies.add_by() = By("occupation", static_cast<int>(level));
-    ASSIGN_OR_RETURN(AggregateResult vacancy_result, engine_->Aggregate(vacancies));
+    ASSIGN_OR_RETURN(AggregateResult vacancy_result, engine_->Aggregate(vacancies, nullptr, &at));
     for (const auto& row : vacancy_result.rows) {
       auto& sums = counted.open[{row.keys(0), row.keys(1)}];
       sums.first += row.measures(0).integer();

@@ -265,17 +265,29 @@ void QueryEngine::KeepColumnsWarm(Store* store) {
   warmer_->Changed();  // what the store already holds
 }
 
+absl::StatusOr<QueryEngine::Snapshot> QueryEngine::Pin(absl::string_view as_of) const {
+  Snapshot at;
+  at.catalog = store_->Catalog();
+  ASSIGN_OR_RETURN(at.limits, at.catalog->Resolve(as_of));
+  return at;
+}
+
 absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
-                                                        const v1::Filter& filter,
-                                                        Origins* origins) const {
+                                                        const v1::Filter& filter, Origins* origins,
+                                                        const Snapshot* at) const {
   if (AggregateDimensions(dataset).empty()) {
     return Invalid("dataset must be shortages, vacancies or flows");
   }
   Plan plan;
   plan.dataset = dataset;
   plan.scanned = {dataset};
-  plan.catalog = store_->Catalog();
-  ASSIGN_OR_RETURN(plan.limits, plan.catalog->Resolve(filter.as_of()));
+  if (at != nullptr) {
+    plan.catalog = at->catalog;
+    plan.limits = at->limits;
+  } else {
+    plan.catalog = store_->Catalog();
+    ASSIGN_OR_RETURN(plan.limits, plan.catalog->Resolve(filter.as_of()));
+  }
   if (origins != nullptr) *origins = StatesOf(*plan.catalog, plan.limits);
   for (const std::string& country : filter.countries()) {
     auto code = codelists_->Country(country);
@@ -358,14 +370,14 @@ absl::Status QueryEngine::Scan(const Plan& plan,
 
 absl::Status QueryEngine::Query(const v1::QueryRequest& request,
                                 const std::function<bool(const Observation&)>& emit,
-                                Origins* origins) const {
-  ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter(), origins));
+                                Origins* origins, const Snapshot* at) const {
+  ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter(), origins, at));
   return Scan(plan, emit);
 }
 
 absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateRequest& request,
-                                                       Origins* origins) const {
-  ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter(), origins));
+                                                       Origins* origins, const Snapshot* at) const {
+  ASSIGN_OR_RETURN(Plan plan, MakePlan(request.dataset(), request.filter(), origins, at));
   // Other origins' vacancies arrive as VACANCY_AGG: microdata never leave
   // their node.
   if (plan.dataset == v1::DATASET_VACANCY) plan.scanned.push_back(v1::DATASET_VACANCY_AGG);

@@ -45,14 +45,25 @@ class QueryEngine {
   // before the first observation is emitted.
   using Origins = std::vector<v1::OriginState>;
 
+  // Versions fixed once, for several reads that must agree with each other
+  // (a table and its breakdowns): given to Query or Aggregate, it replaces
+  // the filter's as_of.
+  struct Snapshot {
+    std::shared_ptr<const BatchCatalog> catalog;
+    VersionLimits limits;
+  };
+  // The latest versions, or those of `as_of` (as Filter.as_of reads it).
+  absl::StatusOr<Snapshot> Pin(absl::string_view as_of) const;
+
   // Calls `emit` for every matching observation, with its provenance filled
   // in, until it returns false. Bad filters are INVALID_ARGUMENT.
   absl::Status Query(const v1::QueryRequest& request,
                      const std::function<bool(const v1::Observation&)>& emit,
-                     Origins* origins = nullptr) const;
+                     Origins* origins = nullptr, const Snapshot* at = nullptr) const;
 
   absl::StatusOr<AggregateResult> Aggregate(const v1::AggregateRequest& request,
-                                            Origins* origins = nullptr) const;
+                                            Origins* origins = nullptr,
+                                            const Snapshot* at = nullptr) const;
 
   // One row per country holding data on the occupation or a code above or
   // below it, sorted by country.
@@ -65,8 +76,8 @@ class QueryEngine {
  private:
   struct Plan;
   // Fixes the versions a read sees and reports them to `origins`.
-  absl::StatusOr<Plan> MakePlan(v1::Dataset dataset, const v1::Filter& filter,
-                                Origins* origins) const;
+  absl::StatusOr<Plan> MakePlan(v1::Dataset dataset, const v1::Filter& filter, Origins* origins,
+                                const Snapshot* at = nullptr) const;
   absl::Status Scan(const Plan& plan,
                     const std::function<bool(const v1::Observation&)>& emit) const;
 

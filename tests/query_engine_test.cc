@@ -164,6 +164,21 @@ TEST_F(QueryEngineTest, FlowsAggregatedByMajorGroupEqualTheHandSums) {
               ElementsAre("2=29;2", "7=20;1", "9=106;2"));
 }
 
+TEST_F(QueryEngineTest, ReadsAtOneSnapshotIgnoreLaterBatches) {
+  PublishStandardFlows();
+  auto at = engine_->Pin("");
+  ASSERT_TRUE(at.ok()) << at.status();
+  PublishFlows("UGA", {{"2025-Q4", "OUTFLOW", "SAU", "2512", "F", "1000"}});
+  v1::AggregateRequest request;
+  request.set_dataset(v1::DATASET_FLOW);
+  auto pinned = engine_->Aggregate(request, nullptr, &*at);
+  auto latest = engine_->Aggregate(request);
+  ASSERT_TRUE(pinned.ok() && latest.ok());
+  EXPECT_EQ(pinned->rows[0].measures(0).integer(), 155);
+  EXPECT_EQ(latest->rows[0].measures(0).integer(), 1155);
+  EXPECT_FALSE(engine_->Pin("not a time").ok());
+}
+
 TEST_F(QueryEngineTest, AggregatesGroupByEveryRequestedDimension) {
   PublishStandardFlows();
   EXPECT_THAT(AggregateRows(v1::DATASET_FLOW, {"country", "direction"}),
