@@ -34,11 +34,11 @@ namespace {
 constexpr size_t kPublicKeyBytes = 32;
 constexpr size_t kSignatureBytes = 64;
 
+}  // namespace
+
 absl::Status FileError(absl::string_view what, const std::string& path) {
   return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
-
-}  // namespace
 
 absl::StatusOr<Identity> Identity::LoadOrCreate(const std::string& path) {
   EVP_PKEY* pkey = nullptr;
@@ -173,6 +173,15 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
+  return absl::OkStatus();
+}
+
+absl::Status SyncPath(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return FileError("open", path);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return FileError("fsync", path);
   return absl::OkStatus();
 }
 

@@ -48,12 +48,18 @@ std::string Sha256(absl::string_view data);
 // `count` bytes from OpenSSL's CSPRNG.
 std::string RandomBytes(size_t count);
 
+// The error of a failed system call on `path`, from errno:
+// "open /var/lib/lmx/x: No such file or directory".
+absl::Status FileError(absl::string_view what, const std::string& path);
+
 // Writes `contents` to `path` with `mode` through a synced temporary file
 // and a rename: never half written, never readable beyond `mode`.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents,
                                  int mode = 0600);
 // The whole file; errors name the path.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+// Flushes a file, or a directory's entries, to disk.
+absl::Status SyncPath(const std::string& path);
 
 // One member of a region.
 struct RegionMember {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "federation/identity.h"
 #include "node/status_macros.h"
 
 namespace lmx {
@@ -19,15 +20,7 @@ absl::Status Fail(absl::string_view what, const fs::path& path, const std::error
   return absl::InternalError(absl::StrCat(what, " ", path.string(), ": ", error.message()));
 }
 
-// Flushes a file or a directory to disk.
-absl::Status Sync(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return absl::InternalError(absl::StrCat("open ", path.string(), " to sync"));
-  int synced = ::fsync(fd);
-  ::close(fd);
-  if (synced != 0) return absl::InternalError(absl::StrCat("sync ", path.string()));
-  return absl::OkStatus();
-}
+absl::Status Sync(const fs::path& path) { return SyncPath(path.string()); }
 
 // The embargoed batches waiting (node/embargo.h): each record with its
 // rows. Run while no release or cancel can happen.

@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "federation/identity.h"
 #include "node/status_macros.h"
 #include "node/storage.pb.h"
 #include "node/timestamps.h"
@@ -24,37 +25,6 @@ namespace {
 
 constexpr char kRows[] = ".rows";
 constexpr char kRecord[] = ".embargo";
-
-absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
-
-absl::Status Sync(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return Errno("open", path);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Errno("fsync", path);
-  return absl::OkStatus();
-}
-
-// Writes `bytes` to `path` durably: a temporary file, synced, renamed.
-absl::Status WriteDurably(const std::string& path, const std::string& bytes) {
-  std::string partial = path + ".partial";
-  int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("create", partial);
-  FILE* file = ::fdopen(fd, "wb");
-  if (file == nullptr) {
-    ::close(fd);
-    return Errno("open", partial);
-  }
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() &&
-            std::fflush(file) == 0 && ::fsync(fileno(file)) == 0;
-  ok = std::fclose(file) == 0 && ok;
-  if (!ok) return Errno("write", partial);
-  if (std::rename(partial.c_str(), path.c_str()) != 0) return Errno("rename", partial);
-  return absl::OkStatus();
-}
 
 // FNV-1a, 64 bits: a checksum of the rows file, so that a damaged file is
 // refused instead of published.
@@ -127,7 +97,7 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
     PutVarint(file_, value.size(), &hash_);
     hash_.Add(value);
     if (std::fwrite(value.data(), 1, value.size(), file_) != value.size()) {
-      return Errno("write", RowsPath());
+      return FileError("write", RowsPath());
     }
     ++rows_;
     return absl::OkStatus();
@@ -142,7 +112,7 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
     bool ok = std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
     ok = std::fclose(file_) == 0 && ok;
     file_ = nullptr;
-    if (!ok) return Errno("write", RowsPath());
+    if (!ok) return FileError("write", RowsPath());
     BatchInfo info = meta;
     info.origin = calendar_->country_;
     info.version = 0;
@@ -165,8 +135,8 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
     record.set_rows_hash(hash_.hash());
     std::string bytes = record.SerializeAsString();
     const std::string record_path = calendar_->dir_ + "/" + id_ + kRecord;
-    RETURN_IF_ERROR(WriteDurably(record_path, bytes));
-    if (absl::Status synced = Sync(calendar_->dir_); !synced.ok()) {
+    RETURN_IF_ERROR(WriteFileAtomically(record_path, bytes, 0600));
+    if (absl::Status synced = SyncPath(calendar_->dir_); !synced.ok()) {
       // Not acknowledged, so not kept: no record may outlive its rows.
       std::remove(record_path.c_str());
       return synced;
@@ -214,13 +184,7 @@ absl::Status ReleaseCalendar::Load() {
     std::string name = entry.path().filename().string();
     std::string path = entry.path().string();
     if (absl::EndsWith(name, kRecord)) {
-      FILE* file = std::fopen(path.c_str(), "rb");
-      if (file == nullptr) return Errno("open", path);
-      std::string bytes;
-      char buffer[4096];
-      size_t n;
-      while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) bytes.append(buffer, n);
-      std::fclose(file);
+      ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
       internal::EmbargoRecord record;
       if (!record.ParseFromString(bytes)) {
         return absl::DataLossError(absl::StrCat(path, ": not an embargo record"));
@@ -269,11 +233,11 @@ absl::StatusOr<std::unique_ptr<Store::Batch>> ReleaseCalendar::Begin(absl::Time 
     std::string path = dir_ + "/" + id + kRows;
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno == EEXIST) continue;
-    if (fd < 0) return Errno("create", path);
+    if (fd < 0) return FileError("create", path);
     FILE* file = ::fdopen(fd, "wb");
     if (file == nullptr) {
       ::close(fd);
-      return Errno("open", path);
+      return FileError("open", path);
     }
     return std::unique_ptr<Store::Batch>(new PendingBatch(this, id, release_at, file));
   }
@@ -308,9 +272,9 @@ std::vector<v1::Release> ReleaseCalendar::Upcoming() const {
 absl::Status ReleaseCalendar::Remove(const std::string& id) {
   // The record first: rows without a record are removed at the next start.
   const std::string record = dir_ + "/" + id + kRecord;
-  if (std::remove(record.c_str()) != 0 && errno != ENOENT) return Errno("remove", record);
+  if (std::remove(record.c_str()) != 0 && errno != ENOENT) return FileError("remove", record);
   std::remove((dir_ + "/" + id + kRows).c_str());
-  RETURN_IF_ERROR(Sync(dir_));
+  RETURN_IF_ERROR(SyncPath(dir_));
   absl::MutexLock lock(&mu_);
   waiting_.erase(id);
   failed_.erase(id);
@@ -354,11 +318,11 @@ absl::StatusOr<uint64_t> ReleaseCalendar::Release(const std::string& id) {
   ASSIGN_OR_RETURN(auto batch, store_->Begin(country_));
   std::string path = dir_ + "/" + id + kRows;
   FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return Errno("open", path);
+  if (file == nullptr) return FileError("open", path);
   struct stat file_info;
   if (::fstat(fileno(file), &file_info) != 0) {
     std::fclose(file);
-    return Errno("stat", path);
+    return FileError("stat", path);
   }
   // Sizes are checked against what the file holds before anything is
   // allocated, and the checksum before anything is committed.

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "federation/identity.h"
 #include "federation/time_period.h"
 #include "node/status_macros.h"
 #include "node/storage.pb.h"
@@ -64,10 +65,6 @@ constexpr char kCrashDuringApply[] = "LMX_FAULT_CRASH_DURING_APPLY";
 absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
   if (status.ok()) return absl::OkStatus();
   return absl::InternalError(absl::StrCat(what, ": ", status.ToString()));
-}
-
-absl::Status FromErrno(absl::string_view what, const std::string& path) {
-  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
 // Versions are stored inverted so that the newest version of a key sorts
@@ -164,15 +161,6 @@ class SpoolReader {
   absl::Status status_;
   uint64_t records_ = 0;
 };
-
-absl::Status SyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return FromErrno("open", path);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return FromErrno("fsync", path);
-  return absl::OkStatus();
-}
 
 BatchInfo FromRecord(const internal::BatchRecord& record) {
   BatchInfo info;
@@ -485,7 +473,7 @@ class RocksStore : public Store {
 
 absl::Status RocksBatch::Spill() {
   file_ = std::fopen(spool_path_.c_str(), "wb");
-  if (file_ == nullptr) return FromErrno("create spool", spool_path_);
+  if (file_ == nullptr) return FileError("create spool", spool_path_);
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
   return absl::OkStatus();
 }
@@ -499,7 +487,7 @@ absl::Status RocksBatch::Add(absl::string_view key, absl::string_view value, uin
   if (buffer_.size() < kSpoolThreshold) return absl::OkStatus();
   if (file_ == nullptr) RETURN_IF_ERROR(Spill());
   if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
-    return FromErrno("write spool", spool_path_);
+    return FileError("write spool", spool_path_);
   }
   buffer_.clear();
   return absl::OkStatus();
@@ -507,14 +495,14 @@ absl::Status RocksBatch::Add(absl::string_view key, absl::string_view value, uin
 
 absl::Status RocksBatch::SealSpool(const std::string& final_path) {
   if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
-    return FromErrno("write spool", spool_path_);
+    return FileError("write spool", spool_path_);
   }
   buffer_.clear();
   if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0) {
-    return FromErrno("sync spool", spool_path_);
+    return FileError("sync spool", spool_path_);
   }
   if (std::rename(spool_path_.c_str(), final_path.c_str()) != 0) {
-    return FromErrno("rename spool", spool_path_);
+    return FileError("rename spool", spool_path_);
   }
   // From here the store owns the spool: it removes it once the batch is
   // committed or undone, and keeps it for Open() when neither worked.
@@ -797,7 +785,7 @@ absl::Status RocksStore::ApplySpool(
     const std::string& path, absl::string_view origin, uint64_t version, uint64_t expected_rows,
     const std::function<absl::Status(rocksdb::WriteBatch*)>& commit) {
   FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return FromErrno("open spool", path);
+  if (file == nullptr) return FileError("open spool", path);
   // The spool is read in blocks; each block's whole records are applied
   // and the cut record at its end starts the next one.
   std::string block;
@@ -830,7 +818,7 @@ absl::Status RocksStore::ApplySpool(
   bool read_failed = std::ferror(file) != 0;
   std::fclose(file);
   RETURN_IF_ERROR(status);
-  if (read_failed) return FromErrno("read spool", path);
+  if (read_failed) return FileError("read spool", path);
   if (records != expected_rows) {
     return absl::DataLossError(
         absl::StrCat("spool ", path, " holds ", records, " rows, the batch put ", expected_rows));
@@ -929,7 +917,7 @@ absl::Status RocksStore::LoadCatalog() {
 absl::Status RocksStore::UndoSpool(const std::string& path, absl::string_view origin,
                                    uint64_t version) {
   FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return FromErrno("open spool", path);
+  if (file == nullptr) return FileError("open spool", path);
   SpoolReader reader(file, path);
   rocksdb::WriteBatch write;
   std::string key, value;
