@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "federation/identity.h"
+#include "node/batch_record.h"
 #include "node/status_macros.h"
 #include "node/storage.pb.h"
 #include "node/timestamps.h"
@@ -121,15 +122,7 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
     info.release_id = id_;
     internal::EmbargoRecord record;
     record.set_id(id_);
-    auto* batch = record.mutable_batch();
-    batch->set_origin(info.origin);
-    batch->set_dataset(info.dataset);
-    batch->set_source(info.source);
-    batch->set_rows(info.rows);
-    batch->set_observations(info.observations);
-    batch->set_classification(info.classification);
-    batch->set_classification_version(info.classification_version);
-    for (const auto& period : info.periods) batch->add_periods(period);
+    *record.mutable_batch() = ToBatchRecord(info);
     *record.mutable_release_at() = ToTimestamp(release_at_);
     *record.mutable_stored_at() = ToTimestamp(absl::Now());
     record.set_rows_hash(hash_.hash());
@@ -365,14 +358,8 @@ absl::StatusOr<uint64_t> ReleaseCalendar::Release(const std::string& id) {
     return damaged(absl::StrCat(rows, " rows of ", record.batch().observations(), " are readable"));
   }
   if (hash.hash() != record.rows_hash()) return damaged("its checksum does not match");
-  BatchInfo meta;
-  const auto& stored = record.batch();
-  meta.dataset = stored.dataset();
-  meta.source = stored.source();
-  meta.rows = stored.rows();
-  meta.classification = stored.classification();
-  meta.classification_version = stored.classification_version();
-  meta.periods.assign(stored.periods().begin(), stored.periods().end());
+  // As stored; the commit gives it its version and time.
+  BatchInfo meta = FromBatchRecord(record.batch());
   meta.release_id = id;
   ASSIGN_OR_RETURN(BatchInfo info, batch->Commit(meta));
   // Committed: if the files cannot go now, the next start sees the batch

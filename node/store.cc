@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "federation/identity.h"
 #include "federation/time_period.h"
+#include "node/batch_record.h"
 #include "node/status_macros.h"
 #include "node/storage.pb.h"
 #include "node/timestamps.h"
@@ -161,40 +162,6 @@ class SpoolReader {
   absl::Status status_;
   uint64_t records_ = 0;
 };
-
-BatchInfo FromRecord(const internal::BatchRecord& record) {
-  BatchInfo info;
-  info.origin = record.origin();
-  info.version = record.version();
-  info.published_at = FromTimestamp(record.published_at());
-  info.dataset = record.dataset();
-  info.source = record.source();
-  info.rows = record.rows();
-  info.observations = record.observations();
-  info.classification = record.classification();
-  info.classification_version = record.classification_version();
-  info.periods.assign(record.periods().begin(), record.periods().end());
-  info.replicated = record.replicated();
-  info.release_id = record.release_id();
-  return info;
-}
-
-internal::BatchRecord ToRecord(const BatchInfo& info) {
-  internal::BatchRecord record;
-  record.set_origin(info.origin);
-  record.set_version(info.version);
-  *record.mutable_published_at() = ToTimestamp(info.published_at);
-  record.set_dataset(info.dataset);
-  record.set_source(info.source);
-  record.set_rows(info.rows);
-  record.set_observations(info.observations);
-  record.set_classification(info.classification);
-  record.set_classification_version(info.classification_version);
-  for (const auto& period : info.periods) record.add_periods(period);
-  record.set_replicated(info.replicated);
-  record.set_release_id(info.release_id);
-  return record;
-}
 
 class RocksStore;
 
@@ -654,7 +621,7 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     }
   }
 
-  std::string record = ToRecord(info).SerializeAsString();
+  std::string record = ToBatchRecord(info).SerializeAsString();
   auto add_record = [&](rocksdb::WriteBatch* write) {
     write->Put(batches(), BatchKey(info.origin, info.version), record);
     if (info.replicated) {
@@ -890,7 +857,7 @@ absl::Status RocksStore::LoadCatalog() {
     if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return absl::DataLossError(absl::StrCat("corrupt batch record in ", dir_));
     }
-    catalog->Add(FromRecord(record));
+    catalog->Add(FromBatchRecord(record));
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "load batches"));
   absl::flat_hash_map<std::string, std::vector<std::string>> hashes;
@@ -1083,6 +1050,40 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   RETURN_IF_ERROR(store->Recover());
   if (!owner.empty()) RETURN_IF_ERROR(store->ClaimOwner(owner));
   return std::unique_ptr<Store>(std::move(store));
+}
+
+BatchInfo FromBatchRecord(const internal::BatchRecord& record) {
+  BatchInfo info;
+  info.origin = record.origin();
+  info.version = record.version();
+  info.published_at = FromTimestamp(record.published_at());
+  info.dataset = record.dataset();
+  info.source = record.source();
+  info.rows = record.rows();
+  info.observations = record.observations();
+  info.classification = record.classification();
+  info.classification_version = record.classification_version();
+  info.periods.assign(record.periods().begin(), record.periods().end());
+  info.replicated = record.replicated();
+  info.release_id = record.release_id();
+  return info;
+}
+
+internal::BatchRecord ToBatchRecord(const BatchInfo& info) {
+  internal::BatchRecord record;
+  record.set_origin(info.origin);
+  record.set_version(info.version);
+  *record.mutable_published_at() = ToTimestamp(info.published_at);
+  record.set_dataset(info.dataset);
+  record.set_source(info.source);
+  record.set_rows(info.rows);
+  record.set_observations(info.observations);
+  record.set_classification(info.classification);
+  record.set_classification_version(info.classification_version);
+  for (const auto& period : info.periods) record.add_periods(period);
+  record.set_replicated(info.replicated);
+  record.set_release_id(info.release_id);
+  return record;
 }
 
 }  // namespace lmx
