@@ -82,6 +82,18 @@ int TimePeriod::last_month() const {
   return first_month();
 }
 
+std::optional<TimePeriod> TimePeriod::Before(int steps) const {
+  // Periods of one frequency count up from year 0: years, quarters or months.
+  const int per_year = frequency_ == Frequency::kAnnual      ? 1
+                       : frequency_ == Frequency::kQuarterly ? 4
+                                                             : 12;
+  const int ordinal = year_ * per_year + std::max(index_, 1) - 1 - steps;
+  const int year = ordinal / per_year;
+  if (ordinal < 0 || year < kFirstYear || year > kLastYear) return std::nullopt;
+  return TimePeriod(frequency_, year,
+                    frequency_ == Frequency::kAnnual ? 0 : ordinal % per_year + 1);
+}
+
 bool TimePeriod::Contains(const TimePeriod& other) const {
   return first_month() <= other.first_month() && other.last_month() <= last_month();
 }

@@ -11,6 +11,7 @@
 #define LMX_FEDERATION_TIME_PERIOD_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -33,6 +34,10 @@ class TimePeriod {
   // Months since January of year 0, so that spans compare directly.
   int first_month() const;
   int last_month() const;
+
+  // The period `steps` periods of this frequency earlier (later when
+  // negative), or nullopt outside the years 1900-2199.
+  std::optional<TimePeriod> Before(int steps) const;
 
   // True when `other` lies entirely within this period.
   bool Contains(const TimePeriod& other) const;

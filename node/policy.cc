@@ -9,7 +9,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "federation/time_period.h"
 #include "node/status_macros.h"
@@ -50,24 +49,6 @@ Counts CountsOf(const AggregateResult& result) {
     counts[{row.keys().begin(), row.keys().end()}] += row.measures(0).integer();
   }
   return counts;
-}
-
-// The period `steps` periods before `period`, of its frequency; nullopt
-// before 1900.
-std::optional<TimePeriod> Before(const TimePeriod& period, int steps) {
-  const int months = period.frequency() == TimePeriod::Frequency::kAnnual      ? 12
-                     : period.frequency() == TimePeriod::Frequency::kQuarterly ? 3
-                                                                               : 1;
-  const int first = period.first_month() - steps * months;  // months since year 0
-  if (first < 0) return std::nullopt;
-  const int year = first / 12, month = first % 12 + 1;
-  std::string text = period.frequency() == TimePeriod::Frequency::kAnnual ? absl::StrCat(year)
-                     : period.frequency() == TimePeriod::Frequency::kQuarterly
-                         ? absl::StrCat(year, "-Q", (month - 1) / 3 + 1)
-                         : absl::StrFormat("%04d-%02d", year, month);
-  auto parsed = TimePeriod::Parse(text);
-  if (!parsed.ok()) return std::nullopt;
-  return *parsed;
 }
 
 v1::Grouping By(const std::string& dimension, int level = 0) {
@@ -149,7 +130,7 @@ absl::StatusOr<v1::ShortageListResponse> PolicyViews::ShortageList(
   const TimePeriod latest = *last_reported;
   std::vector<TimePeriod> window;
   for (int back = static_cast<int>(rule.last_periods()) - 1; back >= 0; --back) {
-    if (auto period = Before(latest, back)) window.push_back(*period);
+    if (auto period = latest.Before(back)) window.push_back(*period);
   }
   response.set_country(country);
   for (const auto& period : window) response.add_periods(period.ToString());

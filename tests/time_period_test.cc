@@ -55,6 +55,21 @@ TEST(TimePeriodTest, RejectsMalformedPeriodsNamingTheValue) {
   }
 }
 
+TEST(TimePeriodTest, StepsBackAndForthWithinItsFrequency) {
+  auto before = [](const char* text, int steps) {
+    auto period = TimePeriod::Parse(text)->Before(steps);
+    return period ? period->ToString() : "none";
+  };
+  EXPECT_EQ(before("2025-Q1", 1), "2024-Q4");
+  EXPECT_EQ(before("2025-Q4", 2), "2025-Q2");
+  EXPECT_EQ(before("2025-01", 13), "2023-12");
+  EXPECT_EQ(before("2025-12", -1), "2026-01");
+  EXPECT_EQ(before("2025", 3), "2022");
+  EXPECT_EQ(before("2025-Q3", 0), "2025-Q3");
+  EXPECT_EQ(before("1900-Q1", 1), "none");
+  EXPECT_EQ(before("2199", -1), "none");
+}
+
 TEST(TimePeriodTest, ToStringGivesTheCanonicalSpelling) {
   EXPECT_EQ(P("2025-q3").ToString(), "2025-Q3");
   EXPECT_EQ(P("2025-Q3").ToString(), "2025-Q3");
