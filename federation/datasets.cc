@@ -46,8 +46,8 @@ const std::string& PeriodOf(const v1::Observation& o) {
   return *none;
 }
 
-std::string ReportingPeriodOf(const v1::Observation& o) {
-  if (o.has_vacancy()) return o.vacancy().posted().substr(0, 7);
+absl::string_view ReportingPeriodOf(const v1::Observation& o) {
+  if (o.has_vacancy()) return absl::string_view(o.vacancy().posted()).substr(0, 7);
   return PeriodOf(o);
 }
 

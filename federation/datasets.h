@@ -27,8 +27,9 @@ std::string* MutableOccupation(v1::Observation* observation);
 // record (it has dates instead).
 const std::string& PeriodOf(const v1::Observation& observation);
 // The period an observation reports on: PeriodOf, or for a vacancy record
-// the month it was posted (YYYY-MM).
-std::string ReportingPeriodOf(const v1::Observation& observation);
+// the month it was posted (YYYY-MM). A view into `observation`: no copy
+// on the publish path.
+absl::string_view ReportingPeriodOf(const v1::Observation& observation);
 v1::Provenance* MutableProvenance(v1::Observation* observation);
 
 // "shortages", "vacancies", "flows" or "crosswalk": a dataset as `lmx`

@@ -567,9 +567,9 @@ void PublishSession::Prepare(const v1::Row& row, google::protobuf::Arena* arena,
     prepared->mapped.push_back(*observation);
     return;
   }
-  const std::string period = ReportingPeriodOf(*observation);
+  const absl::string_view period = ReportingPeriodOf(*observation);
   out.period_size = static_cast<uint32_t>(period.size());
-  prepared->bytes.append(period);
+  prepared->bytes.append(period.data(), period.size());
   std::string value = EncodeObservation(*observation);
   out.value_size = static_cast<uint32_t>(value.size());
   prepared->bytes.append(value);

@@ -109,8 +109,7 @@ std::string FlowGroupKey(const v1::Grouping& grouping, const std::string& code) 
 
 // The period an observation refers to; a vacancy's is its month of posting.
 std::optional<TimePeriod> TimePeriodOf(const Observation& o) {
-  std::string text = ReportingPeriodOf(o);
-  auto period = TimePeriod::Parse(text);
+  auto period = TimePeriod::Parse(ReportingPeriodOf(o));
   if (!period.ok()) return std::nullopt;
   return *period;
 }
