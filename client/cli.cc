@@ -756,13 +756,11 @@ int Completeness(const Arguments& args) {
   });
   if (!status.ok()) return Report(status);
   // The matrix: a column per period any member reported, in time order.
-  std::map<std::pair<int, int>, std::string> periods;  // (first month, frequency) -> period
+  std::map<TimePeriod, std::string> periods;  // in TimePeriod's (storage) order
   for (const auto& row : rows) {
     for (const auto& p : row.periods()) {
       auto period = TimePeriod::Parse(p.period());
-      if (period.ok()) {
-        periods[{period->first_month(), static_cast<int>(period->frequency())}] = p.period();
-      }
+      if (period.ok()) periods[*period] = p.period();
     }
   }
   std::vector<std::string> columns = {"country", "dataset", "version", "published_at"};
