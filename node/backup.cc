@@ -20,45 +20,23 @@ absl::Status Fail(absl::string_view what, const fs::path& path, const std::error
   return absl::InternalError(absl::StrCat(what, " ", path.string(), ": ", error.message()));
 }
 
-absl::Status Sync(const fs::path& path) { return SyncPath(path.string()); }
-
-// The embargoed batches waiting (node/embargo.h): each record with its
-// rows. Run while no release or cancel can happen.
-absl::Status CopyEmbargo(const fs::path& from, const fs::path& to, v1::BackupResponse* response) {
-  std::error_code error;
-  if (!fs::is_directory(from)) return absl::OkStatus();
-  fs::create_directory(to, error);
-  if (error) return Fail("create", to, error);
-  for (const auto& entry : fs::directory_iterator(from, error)) {
-    if (entry.path().extension() != ".embargo") continue;
-    fs::path rows = entry.path();
-    rows.replace_extension(".rows");
-    for (const fs::path& file : {entry.path(), rows}) {
-      fs::path target = to / file.filename();
-      if (!fs::copy_file(file, target, error)) return Fail("copy", file, error);
-      RETURN_IF_ERROR(Sync(target));
-    }
-    response->add_files(("embargo" / entry.path().filename()).string());
-  }
-  if (error) return Fail("read", from, error);
-  return Sync(to);
-}
-
 absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, const fs::path& to,
                                         ReleaseCalendar* calendar) {
   v1::BackupResponse response;
   response.set_dir(to.string());
-  absl::StatusOr<VersionLimits> versions;
-  auto copy = [&] {
-    absl::Status copied = CopyEmbargo(from / "embargo", to / "embargo", &response);
-    versions = copied.ok() ? store->Checkpoint((to / "db").string()) : copied;
+  absl::StatusOr<VersionLimits> versions = absl::UnknownError("no checkpoint taken");
+  auto checkpoint = [&] {
+    versions = store->Checkpoint((to / "db").string());
+    return versions.status();
   };
   if (calendar != nullptr) {
-    calendar->WhileHeld(copy);
+    // The embargoed batches waiting, then the store, with releases held.
+    std::vector<std::string> records;
+    RETURN_IF_ERROR(calendar->Backup((to / "embargo").string(), checkpoint, &records));
+    for (const auto& record : records) response.add_files("embargo/" + record);
   } else {
-    copy();
+    RETURN_IF_ERROR(checkpoint());
   }
-  RETURN_IF_ERROR(versions.status());
   for (const auto& [origin, version] : *versions) {
     v1::BackupOrigin* out = response.add_origins();
     out->set_origin(origin);
@@ -71,12 +49,12 @@ absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, cons
     if (!entry.is_regular_file()) continue;
     fs::path target = to / entry.path().filename();
     if (!fs::copy_file(entry.path(), target, error)) return Fail("copy", entry.path(), error);
-    RETURN_IF_ERROR(Sync(target));
+    RETURN_IF_ERROR(SyncPath(target.string()));
     response.add_files(entry.path().filename().string());
   }
   if (error) return Fail("read", from, error);
-  RETURN_IF_ERROR(Sync(to));
-  RETURN_IF_ERROR(Sync(to.parent_path()));
+  RETURN_IF_ERROR(SyncPath(to.string()));
+  RETURN_IF_ERROR(SyncPath(to.parent_path().string()));
   return response;
 }
 

@@ -17,8 +17,9 @@ namespace lmx {
 // Backs up the node whose data directory is `data_dir` and whose open store
 // is `store` into `dir`: an absolute path that does not exist yet, outside
 // `data_dir`, whose parent does. On failure nothing is left at `dir`.
-// `calendar`, when given, holds its releases while the embargoed batches
-// and the store are copied, so that the two agree.
+// `calendar`, when given, copies its embargoed batches into `dir`/embargo
+// and holds its releases until the store is copied too, so that the two
+// agree.
 absl::StatusOr<v1::BackupResponse> BackupNode(Store* store, const std::string& data_dir,
                                               const std::string& dir,
                                               ReleaseCalendar* calendar = nullptr);

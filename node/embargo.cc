@@ -396,9 +396,33 @@ absl::StatusOr<std::vector<uint64_t>> ReleaseCalendar::ReleaseDue(absl::Time now
   return versions;
 }
 
-void ReleaseCalendar::WhileHeld(const std::function<void()>& work) {
+absl::Status ReleaseCalendar::Backup(const std::string& to,
+                                     const std::function<absl::Status()>& then,
+                                     std::vector<std::string>* records) {
+  namespace fs = std::filesystem;
   std::lock_guard<std::mutex> releasing(release_mu_);
-  work();
+  std::vector<std::string> ids;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, bytes] : waiting_) ids.push_back(id);
+  }
+  std::error_code error;
+  fs::create_directory(to, error);
+  if (!error) fs::permissions(to, fs::perms::owner_all, error);
+  if (error) return absl::InternalError(absl::StrCat("create ", to, ": ", error.message()));
+  for (const std::string& id : ids) {
+    for (const char* suffix : {kRecord, kRows}) {
+      const std::string target = to + "/" + id + suffix;
+      if (!fs::copy_file(dir_ + "/" + id + suffix, target, error)) {
+        return absl::InternalError(
+            absl::StrCat("copy ", dir_, "/", id, suffix, ": ", error.message()));
+      }
+      RETURN_IF_ERROR(SyncPath(target));
+    }
+    records->push_back(id + kRecord);
+  }
+  RETURN_IF_ERROR(SyncPath(to));
+  return then();
 }
 
 void ReleaseCalendar::Start() {

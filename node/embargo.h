@@ -68,9 +68,12 @@ class ReleaseCalendar {
   // released all the same.
   absl::StatusOr<std::vector<uint64_t>> ReleaseDue(absl::Time now);
 
-  // Runs `work` while no batch is released or cancelled (a backup copies
-  // the calendar and the store in one state).
-  void WhileHeld(const std::function<void()>& work);
+  // Copies the waiting batches into the new directory `to`, then runs
+  // `then`, while no batch is released or cancelled: a backup copies the
+  // calendar and the store (`then`) in one state. `records` receives the
+  // names of the records copied.
+  absl::Status Backup(const std::string& to, const std::function<absl::Status()>& then,
+                      std::vector<std::string>* records);
 
  private:
   class PendingBatch;
