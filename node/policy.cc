@@ -86,6 +86,7 @@ absl::StatusOr<v1::ShortageListResponse> PolicyViews::ShortageList(
   v1::QueryRequest query;
   query.set_dataset(v1::DATASET_SHORTAGE);
   query.mutable_filter()->add_countries(country);
+  query.mutable_filter()->set_to(request.period());  // periods ending within it, or all
   query.mutable_filter()->set_as_of(request.as_of());
   v1::ShortageListResponse response;
   QueryEngine::Origins origins;
@@ -96,7 +97,6 @@ absl::StatusOr<v1::ShortageListResponse> PolicyViews::ShortageList(
         if (!National(s)) return true;
         auto period = TimePeriod::Parse(s.period());
         if (!period.ok()) return true;  // checked at publication; never trusted
-        if (until && period->last_month() > until->last_month()) return true;
         by_period[*period][s.occupation()] = s;
         return true;
       },
