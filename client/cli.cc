@@ -69,6 +69,7 @@ commands:
   admin audit [--since=2026-01-01T00:00:00Z] [--last=N] [--format=]
   admin backup --dir=DIR          (a new directory on the node's machine; start a node on it to restore)
   admin calendar [--cancel=ID] [--format=]   (embargoed batches waiting for release)
+  admin declare-region-lost --reason=TEXT    (a node no peer answers publishes anyway: it may fork its log)
 
 --node defaults to $LMX_NODE, else 127.0.0.1:7401.
 --token (or $LMX_TOKEN, or --token_file / $LMX_TOKEN_FILE) is the bearer token;
@@ -300,6 +301,10 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
   progress.Clear();
   if (!result.ok()) {
     std::cerr << "lmx: " << result.status().message() << "\n";
+    if (absl::StrContains(result.status().message(), "nothing was written")) {
+      // The node refused the batch before taking it (retry later).
+      return result.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kFailed;
+    }
     if (result.status().code() == absl::StatusCode::kUnavailable ||
         result.status().code() == absl::StatusCode::kDeadlineExceeded ||
         result.status().code() == absl::StatusCode::kCancelled) {
@@ -807,7 +812,27 @@ int Peers(const Arguments& args) {
               Cell::Text(origin.last_error())});
   }
   out->End();
-  // The links, on stderr so that --format=csv stays one table.
+  // The node's own state and the links, on stderr so that --format=csv
+  // stays one table.
+  std::cerr << peers.node() << " publishing: " << peers.publishing() << "\n";
+  std::cerr << peers.node() << " storage: " << peers.storage() << " ("
+            << peers.free_bytes() / (1 << 20) << " MiB free, " << peers.reserve_bytes() / (1 << 20)
+            << " MiB kept in reserve)\n";
+  for (const auto& origin : peers.origins()) {
+    if (origin.forked_versions_size() > 0) {
+      std::cerr << peers.node() << ": " << origin.origin()
+                << " is forked: it signed two different entries for version "
+                << absl::StrJoin(origin.forked_versions(), ", ")
+                << "; this node keeps the first it had (proof in its log)\n";
+    }
+    if (origin.recovered_versions_size() > 0) {
+      std::cerr << peers.node() << ": versions " << absl::StrJoin(origin.recovered_versions(), ", ")
+                << " of " << origin.origin()
+                << " came back from the region, as the region holds them: flows after "
+                   "disclosure control, vacancies as monthly aggregates (their records stay "
+                   "lost); re-publish them from the source files to restore the rows\n";
+    }
+  }
   for (const auto& peer : peers.peers()) {
     std::cerr << peers.node() << " pulls from " << peer.id() << " at " << peer.address() << ": "
               << (peer.connected() ? "connected" : "not connected");
@@ -1287,14 +1312,34 @@ int AdminCalendar(const Arguments& args) {
   return kOk;
 }
 
+// The operator's word that no peer holds a newer copy of the node's log
+// (docs/operations.md, "Restore").
+int AdminDeclareRegionLost(const Arguments& args) {
+  RETURN_IF_USAGE_ERROR(args.Allow({"reason"}));
+  RETURN_IF_USAGE_ERROR(ExpectPositional(args, 2, "admin declare-region-lost --reason=TEXT"));
+  if (args.Get("reason").empty()) {
+    return Report(UsageError(
+        "admin declare-region-lost needs --reason=TEXT: why no peer holds this node's log (it "
+        "goes to the audit log)"));
+  }
+  v1::DeclareRegionLostRequest request;
+  request.set_reason(args.Get("reason"));
+  ASSIGN_OR_EXIT(auto client, Connect(args));
+  ASSIGN_OR_EXIT(v1::DeclareRegionLostResponse declared, client->DeclareRegionLost(request));
+  std::cout << declared.message() << "\n";
+  return kOk;
+}
+
 int Admin(const Arguments& args) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "token") return AdminToken(args);
   if (sub == "audit") return AdminAudit(args);
   if (sub == "backup") return AdminBackup(args);
   if (sub == "calendar") return AdminCalendar(args);
-  return Report(UsageError(
-      "usage: lmx admin token create|revoke|list | admin audit | admin backup | admin calendar"));
+  if (sub == "declare-region-lost") return AdminDeclareRegionLost(args);
+  return Report(
+      UsageError("usage: lmx admin token create|revoke|list | admin audit | admin backup | "
+                 "admin calendar | admin declare-region-lost"));
 }
 
 int Run(int argc, char** argv) {

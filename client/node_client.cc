@@ -112,6 +112,7 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
   header->set_header_line(record.line);
   header->set_partial(options.partial);
   header->set_dry_run(options.dry_run);
+  header->set_size_hint(reader.size());
   if (options.release_at) {
     // Seconds, then the rest: nanoseconds since 1970 overflow after 2262.
     const int64_t seconds = absl::ToUnixSeconds(*options.release_at);
@@ -266,6 +267,11 @@ absl::StatusOr<v1::BackupResponse> NodeClient::Backup(const v1::BackupRequest& r
 
 absl::StatusOr<v1::CalendarResponse> NodeClient::Calendar() {
   return Unary(admin_.get(), &v1::AdminService::Stub::Calendar, v1::CalendarRequest());
+}
+
+absl::StatusOr<v1::DeclareRegionLostResponse> NodeClient::DeclareRegionLost(
+    const v1::DeclareRegionLostRequest& request) {
+  return Unary(admin_.get(), &v1::AdminService::Stub::DeclareRegionLost, request);
 }
 
 absl::StatusOr<v1::CancelReleaseResponse> NodeClient::CancelRelease(

@@ -89,6 +89,8 @@ class NodeClient {
   absl::StatusOr<v1::BackupResponse> Backup(const v1::BackupRequest& request);
   absl::StatusOr<v1::CalendarResponse> Calendar();
   absl::StatusOr<v1::CancelReleaseResponse> CancelRelease(const v1::CancelReleaseRequest& request);
+  absl::StatusOr<v1::DeclareRegionLostResponse> DeclareRegionLost(
+      const v1::DeclareRegionLostRequest& request);
   absl::StatusOr<v1::ShortageListResponse> ShortageList(const v1::ShortageListRequest& request);
   absl::Status MirrorFlows(const v1::MirrorFlowsRequest& request,
                            const std::function<void(const v1::MirrorFlowsResponse&)>& receive);

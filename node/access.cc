@@ -50,6 +50,8 @@ constexpr AccessRule kRules[] = {
     {Action::kCompleteness, "QueryService.Completeness", "what each member reported", kAnalysts},
     {Action::kCalendar, "AdminService.Calendar, CancelRelease", "embargoed batches",
      kPublisher | kAdmin},
+    {Action::kDeclareRegionLost, "AdminService.DeclareRegionLost",
+     "publishing without the region's copy of the node's log", kAdmin},
 };
 
 std::string RoleNames(uint32_t roles) {

@@ -53,6 +53,7 @@ enum class Action {
   kMatch,
   kCompleteness,
   kCalendar,
+  kDeclareRegionLost,
 };
 
 constexpr uint32_t RoleBit(v1::Role role) { return 1u << role; }

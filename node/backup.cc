@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "federation/identity.h"
 #include "node/status_macros.h"
 
@@ -53,6 +56,20 @@ absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, cons
     response.add_files(entry.path().filename().string());
   }
   if (error) return Fail("read", from, error);
+  // A node started on the copy knows it is a restore: it may be behind the
+  // region's copy of its own log, so it waits for every peer's report
+  // before it signs anything (docs/operations.md).
+  RETURN_IF_ERROR(WriteFileAtomically(
+      (to / kBackupMarker).string(),
+      absl::StrCat("made by lmx admin backup at ", absl::FormatTime(absl::Now()),
+                   "; a node started on this directory takes no publish before every peer has "
+                   "reported the head of its log (or an operator runs lmx admin "
+                   "declare-region-lost); the node removes this file then\n"),
+      0600));
+  if (std::find(response.files().begin(), response.files().end(), kBackupMarker) ==
+      response.files().end()) {
+    response.add_files(kBackupMarker);
+  }
   RETURN_IF_ERROR(SyncPath(to.string()));
   RETURN_IF_ERROR(SyncPath(to.parent_path().string()));
   return response;

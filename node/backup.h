@@ -14,6 +14,10 @@
 
 namespace lmx {
 
+// The file a backup holds, and a data directory restored from it until the
+// node has heard every peer report its log's head.
+inline constexpr char kBackupMarker[] = "restored-from-backup";
+
 // Backs up the node whose data directory is `data_dir` and whose open store
 // is `store` into `dir`: an absolute path that does not exist yet, outside
 // `data_dir`, whose parent does. On failure nothing is left at `dir`.

@@ -77,6 +77,13 @@ ABSL_FLAG(bool, warm_columns, true,
           "rebuild the cached flow columns in the background after every change, so the first "
           "aggregate after a publish or catch-up does not wait for them (costs about 24 bytes of "
           "memory per flow observation held)");
+ABSL_FLAG(absl::Duration, startup_sync_timeout, absl::Seconds(10),
+          "at start, how long the node waits for every peer to report the head of its own log "
+          "before it settles for those that answered; it takes no publish before one has "
+          "(docs/federation.md, \"No equivocation\")");
+ABSL_FLAG(uint64_t, min_free_bytes, 0,
+          "bytes of the data directory's disk the node never writes into; below them it is "
+          "read-only until space returns (0: a tenth of the disk, 3 MiB to 512 MiB)");
 ABSL_FLAG(std::string, ready_file, "",
           "once serving, write the bound address to this file (for scripts and tests)");
 
@@ -180,6 +187,10 @@ int main(int argc, char** argv) {
   }
   lmx::ReplicationOptions federation;
   federation.country = *country;
+  federation.startup_sync = absl::GetFlag(FLAGS_startup_sync_timeout);
+  if (federation.startup_sync < absl::ZeroDuration()) {
+    return Fail("--startup_sync_timeout must not be negative", kUsage);
+  }
   federation.disclosure_threshold = absl::GetFlag(FLAGS_disclosure_threshold);
   auto peers = lmx::ParsePeers(absl::GetFlag(FLAGS_peers));
   if (!peers.ok()) return Fail(std::string(peers.status().message()), kUsage);
@@ -272,7 +283,9 @@ int main(int argc, char** argv) {
               << " without TLS (--insecure): tokens and data cross the network in clear\n";
   }
 
-  auto store = lmx::Store::Open(absl::GetFlag(FLAGS_data_dir), *country);
+  lmx::StoreOptions store_options;
+  store_options.reserve_bytes = absl::GetFlag(FLAGS_min_free_bytes);
+  auto store = lmx::Store::Open(absl::GetFlag(FLAGS_data_dir), *country, store_options);
   if (!store.ok()) return Fail(std::string(store.status().message()));
   std::string key_path = absl::GetFlag(FLAGS_data_dir) + "/node.key";
   auto identity = lmx::Identity::LoadOrCreate(key_path);
@@ -302,6 +315,13 @@ int main(int argc, char** argv) {
   for (const auto& peer : federation.peers) {
     if (peer.id == *country) return Fail("--peers: a node does not pull from itself", kUsage);
   }
+  if (std::string marker = absl::StrCat(absl::GetFlag(FLAGS_data_dir), "/", lmx::kBackupMarker);
+      std::ifstream(marker).good() && !federation.peers.empty()) {
+    federation.restored_marker = marker;
+    std::cerr << "lmx-node: " << absl::GetFlag(FLAGS_data_dir)
+              << " is a restored backup: no publish before every peer has reported the head of "
+              << *country << "'s log\n";
+  }
   lmx::AuditLog audit(store->get());
   lmx::Access::Options access_options;
   access_options.country = *country;
@@ -323,7 +343,10 @@ int main(int argc, char** argv) {
   ingest.codelists = *codelists;
   ingest.store = store->get();
   ingest.classifications = &classifications;
-  ingest.admit = [&replication] { return replication.CanPublish(); };
+  // A publish that arrives while the node learns its own log's head from
+  // the region waits for it, then goes on or is refused with the reason.
+  const absl::Duration admit_wait = federation.startup_sync + absl::Seconds(5);
+  ingest.admit = [&replication, admit_wait] { return replication.AwaitPublish(admit_wait); };
   auto calendar =
       lmx::ReleaseCalendar::Open(absl::StrCat(absl::GetFlag(FLAGS_data_dir), "/embargo"), *country,
                                  store->get(), [&replication] { return replication.CanPublish(); });
@@ -355,6 +378,8 @@ int main(int argc, char** argv) {
                                                         limits.max_duration);
   lmx::AdminServiceImpl admin_service(&access, &audit, &watchdog, limits.max_duration);
   admin_service.set_calendar(calendar->get());
+  admin_service.set_declare_region_lost(
+      [&replication](const std::string& reason) { return replication.DeclareRegionLost(reason); });
   admin_service.set_backup([&](const std::string& dir) {
     return lmx::BackupNode(store->get(), absl::GetFlag(FLAGS_data_dir), dir, calendar->get());
   });

@@ -192,6 +192,17 @@ std::string Metrics::Render(const Store& store, const Replication* replication,
     for (const auto* origin : others) {
       out.Sample("lmx_replication_rejected_entries_total", labels(origin), origin->rejected());
     }
+    out.Family("lmx_replication_forked", "gauge",
+               "1 when this node holds proof that the origin signed two different entries for "
+               "one version of its log (lmx peers: forked).");
+    for (const auto& origin : state.origins()) {
+      out.Sample("lmx_replication_forked", labels(&origin),
+                 uint64_t{origin.forked_versions_size() > 0 ? 1u : 0u});
+    }
+    out.Family("lmx_publishing_open", "gauge",
+               "1 while the node takes publishes; 0 while it learns its own log's head from the "
+               "region, pulls its entries back, is forked or read-only (lmx peers says why).");
+    out.Sample("lmx_publishing_open", "", uint64_t{state.publishing() == "open" ? 1u : 0u});
     out.Family("lmx_peer_connected", "gauge", "1 while the pull stream to a peer is open.");
     for (const auto& peer : state.peers()) {
       out.Sample("lmx_peer_connected", absl::StrCat("peer=\"", Label(peer.id()), "\""),
@@ -199,6 +210,15 @@ std::string Metrics::Render(const Store& store, const Replication* replication,
     }
   }
 
+  const DiskGuard::State disk = store.disk()->Get();
+  out.Family("lmx_store_read_only", "gauge",
+             "1 while the store takes no writes because its disk is full or failing.");
+  out.Sample("lmx_store_read_only", "", uint64_t{disk.reason.empty() ? 0u : 1u});
+  out.Family("lmx_store_free_bytes", "gauge", "Free bytes on the disk of the data directory.");
+  out.Sample("lmx_store_free_bytes", "", disk.free_bytes);
+  out.Family("lmx_store_reserve_bytes", "gauge",
+             "Bytes of that disk the node never writes into (--min_free_bytes).");
+  out.Sample("lmx_store_reserve_bytes", "", disk.reserve_bytes);
   const Store::EngineStats engine = store.Stats();
   const struct {
     const char* name;

@@ -7,6 +7,8 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "lmx/v1/classification.pb.h"
@@ -36,8 +38,33 @@ constexpr absl::Duration kRetryBlocked = absl::Seconds(2);
 constexpr int kVersionsPerTurn = 64;
 
 std::string PinKey(absl::string_view origin) { return absl::StrCat("pin/", origin); }
+// Proofs of equivocation: "fork/<origin>/<version, 20 digits>".
+constexpr char kForkPrefix[] = "fork/";
+std::string ForkKey(absl::string_view origin, uint64_t version) {
+  return absl::StrCat(kForkPrefix, origin, "/", absl::Dec(version, absl::kZeroPad20));
+}
+
+// "4-6, 9": versions as ranges.
+std::string Ranges(const std::vector<uint64_t>& versions) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < versions.size();) {
+    size_t j = i;
+    while (j + 1 < versions.size() && versions[j + 1] == versions[j] + 1) ++j;
+    parts.push_back(j == i ? absl::StrCat(versions[i])
+                           : absl::StrCat(versions[i], "-", versions[j]));
+    i = j + 1;
+  }
+  return absl::StrJoin(parts, ", ");
+}
 
 void Log(const std::string& message) { std::cerr << "lmx-node: " << message << "\n"; }
+
+// A publish refused before anything of it was written, said so.
+absl::Status Refused(const absl::Status& status) {
+  if (status.ok() || absl::StartsWith(status.message(), "refused")) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat("refused, nothing was written: ", status.message()));
+}
 
 }  // namespace
 
@@ -56,11 +83,12 @@ absl::StatusOr<std::vector<Peer>> ParsePeers(absl::string_view text) {
 
 struct Replication::OriginState {
   std::mutex apply;  // one entry of the origin is applied at a time
-  uint64_t head = 0;
+  std::map<std::string, uint64_t> head_by_peer;  // the version each peer last reported
   absl::Time last_contact = absl::InfinitePast();
   uint64_t rejected = 0;
   std::string last_error;
   std::map<std::string, std::string> digest_by_peer;
+  std::set<uint64_t> forks;  // versions with a proof of equivocation
 };
 
 struct Replication::PeerState {
@@ -69,6 +97,15 @@ struct Replication::PeerState {
   absl::Time last_contact = absl::InfinitePast();
   std::string last_error;
   grpc::ClientContext* active = nullptr;  // the open stream, for Stop
+  // Heard since the node started (a heartbeat with its digests), and the
+  // head of this node's own log it reported then.
+  bool heard = false;
+  uint64_t own_head = 0;
+  // Origins whose digest differed from this node's copy: the next stream
+  // asks for them again from that version, so that the entries can be
+  // compared (and a fork proven), once per reported hash.
+  std::map<std::string, uint64_t> recheck;
+  std::map<std::string, std::string> rechecked;
 };
 
 // Applies the entries of one stream. An entry's chunks come in a row; they
@@ -89,7 +126,8 @@ class Replication::Receiver {
     std::string origin;
     uint64_t version = 0;
     uint32_t next_chunk = 0;
-    bool skip = false;  // already applied: read past it
+    bool skip = false;     // already applied: read past it
+    bool compare = false;  // ... comparing it with the entry held
     std::unique_lock<std::mutex> lock;
     std::unique_ptr<Store::Batch> batch;
     std::string key;
@@ -125,8 +163,11 @@ absl::Status Replication::Receiver::Start(const v1::LogChunk& chunk,
   auto latest = r_->store_->Catalog()->Latest();
   uint64_t applied = latest.count(chunk.origin()) ? latest[chunk.origin()] : 0;
   if (chunk.version() <= applied) {
-    // At least once on the wire, exactly once in effect.
+    // At least once on the wire, exactly once in effect. An entry held is
+    // compared with the one offered: two different entries the origin
+    // signed for one version are the proof of a fork.
     pending.skip = true;
+    pending.compare = r_->store_->LogHead(chunk.origin()) >= chunk.version();
     pending.lock.unlock();
     pending_ = std::move(pending);
     return absl::OkStatus();
@@ -142,18 +183,41 @@ absl::Status Replication::Receiver::Start(const v1::LogChunk& chunk,
   }
   ASSIGN_OR_RETURN(std::string previous, r_->store_->LogHash(chunk.origin(), chunk.version() - 1));
   if (previous != chunk.previous_hash()) {
-    // The origin signed a history that differs from the one held here. The
-    // origin's signature wins: forget the copy and pull it again.
-    if (chunk.origin() != r_->options_.country) {
+    // Either this node's copy is corrupt, or the origin signed two
+    // histories. Only the first is repaired, by pulling the copy again.
+    absl::Status intact = r_->VerifyLocalLog(chunk.origin());
+    if (!intact.ok()) {
+      if (chunk.origin() == r_->options_.country) {
+        return absl::DataLossError(absl::StrCat("this node's own log is corrupt: ", intact.message()));
+      }
       RETURN_IF_ERROR(r_->store_->ResetOrigin(chunk.origin()));
       reset_ = true;
-      return absl::DataLossError(
-          absl::StrCat("version ", chunk.version(),
-                       " follows a history that differs from this node's copy; "
-                       "the copy was dropped and is pulled again"));
+      Log(absl::StrCat("this node's copy of ", chunk.origin(), " was corrupt (", intact.message(),
+                       "): dropped, and pulled again"));
+      return absl::DataLossError(absl::StrCat("this node's copy was corrupt (", intact.message(),
+                                              "); it was dropped and is pulled again"));
     }
-    return absl::DataLossError(absl::StrCat(
-        "version ", chunk.version(), " of this node's own log differs from the one it holds"));
+    v1::Equivocation proof;
+    proof.set_origin(chunk.origin());
+    proof.set_version(chunk.version());
+    proof.set_chunk(0);
+    absl::Status read =
+        r_->store_->ReadLog(chunk.origin(), chunk.version() - 1, [&](absl::string_view held) {
+          proof.mutable_held()->ParseFromArray(held.data(), static_cast<int>(held.size()));
+          return true;
+        });
+    (void)read;  // the proof keeps what could be read
+    *proof.mutable_offered() = signed_chunk;
+    proof.set_from(from_);
+    proof.set_detail(absl::StrCat(
+        "version ", chunk.version(), " follows a log hash after version ", chunk.version() - 1,
+        " (", absl::BytesToHexString(chunk.previous_hash().substr(0, 8)),
+        ") other than the one this node holds, signed by ", chunk.origin(), " too (",
+        absl::BytesToHexString(previous.substr(0, 8)), ")"));
+    std::string detail = proof.detail();
+    r_->RecordEquivocation(std::move(proof));
+    return absl::FailedPreconditionError(absl::StrCat(
+        detail, ": ", chunk.origin(), " signed two histories; this node keeps the first"));
   }
   ASSIGN_OR_RETURN(pending.batch, r_->store_->Begin(chunk.origin()));
   pending.hasher = LogHasher(previous);
@@ -187,6 +251,36 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
   Pending& pending = *pending_;
   ++pending.next_chunk;
   if (pending.skip) {
+    if (pending.compare) {
+      auto held = r_->store_->ReadLogChunk(origin, chunk.version(), chunk.chunk());
+      v1::SignedChunk held_chunk;
+      bool same = held.ok() && held_chunk.ParseFromString(*held) &&
+                  held_chunk.chunk() == signed_chunk.chunk();
+      if (!same) {
+        std::string where = absl::StrCat("version ", chunk.version(), " chunk ", chunk.chunk());
+        auto key = r_->KnownKey(origin);
+        if (!key.ok() || chunk.public_key() != *key ||
+            !VerifySignature(*key, signed_chunk.chunk(), signed_chunk.signature())) {
+          return Fail(origin, absl::StrCat(where, " differs from the one held here, and its "
+                                                  "signature does not verify"));
+        }
+        v1::Equivocation proof;
+        proof.set_origin(origin);
+        proof.set_version(chunk.version());
+        proof.set_chunk(chunk.chunk());
+        if (held.ok()) *proof.mutable_held() = held_chunk;
+        *proof.mutable_offered() = signed_chunk;
+        proof.set_from(from_);
+        proof.set_detail(absl::StrCat(where, " offered differs from the one held here (",
+                                      held.ok() ? "other content" : "which has no such chunk",
+                                      "), and both are signed by ", origin));
+        std::string detail = proof.detail();
+        r_->RecordEquivocation(std::move(proof));
+        return Fail(origin, absl::StrCat(detail, ": ", origin,
+                                         " signed two entries for one version; this node keeps "
+                                         "the first"));
+      }
+    }
     if (chunk.last()) pending_.reset();
     return;
   }
@@ -240,16 +334,34 @@ Replication::Replication(Store* store, ReplicationOptions options)
     absl::MutexLock lock(&mu_);
     ++generation_;
   });
+  // Asked again under the store's commit lock, so that no own batch
+  // commits past a peer's report that arrived while it was received.
+  store_->SetCommitGate([this] { return Refused(CanPublish()); });
 }
 
 Replication::~Replication() {
   Stop();
+  store_->SetCommitGate(nullptr);
   store_->RemoveListener(listener_);
 }
 
 void Replication::Start() {
   if (started_) return;
   started_ = true;
+  absl::Status loaded = store_->ScanMeta(kForkPrefix, [&](absl::string_view, absl::string_view value) {
+    v1::Equivocation proof;
+    if (!proof.ParseFromArray(value.data(), static_cast<int>(value.size()))) return;
+    absl::MutexLock lock(&mu_);
+    OriginState& state = Origin(proof.origin());
+    state.forks.insert(proof.version());
+    state.last_error = proof.detail();
+  });
+  if (!loaded.ok()) Log(absl::StrCat("cannot read the proofs of forks: ", loaded.message()));
+  {
+    absl::MutexLock lock(&mu_);
+    started_at_ = absl::Now();
+    if (peers_.empty()) synced_ = true;  // a node alone has no region to ask
+  }
   threads_.emplace_back([this] { BuildLoop(); });
   for (auto& peer : peers_) {
     PeerState* state = peer.get();
@@ -282,19 +394,185 @@ void Replication::WaitForChange(uint64_t seen, absl::Duration timeout) const {
   mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
 }
 
+bool Replication::Synced(uint64_t applied, std::string* why) const {
+  if (synced_) return true;
+  if (!started_ || started_at_ == absl::InfiniteFuture()) {
+    *why = "the node is starting";
+    return false;
+  }
+  size_t heard = 0;
+  uint64_t head = 0;
+  std::vector<std::string> silent;
+  for (const auto& peer : peers_) {
+    if (peer->heard) {
+      ++heard;
+      head = std::max(head, peer->own_head);
+    } else {
+      silent.push_back(peer->last_error.empty()
+                           ? peer->peer.id
+                           : absl::StrCat(peer->peer.id, ": ", peer->last_error));
+    }
+  }
+  const bool restored = !options_.restored_marker.empty();
+  const bool waited = absl::Now() - started_at_ >= options_.startup_sync;
+  if ((heard == peers_.size() || (heard > 0 && waited && !restored)) && applied >= head) {
+    synced_ = true;
+    if (restored) std::remove(options_.restored_marker.c_str());
+    Log(absl::StrCat("learned the head of ", options_.country, "'s log from ", heard, " of ",
+                     peers_.size(), " peers: version ", head, ", and holds ", applied,
+                     "; takes publishes from version ", applied + 1));
+    return true;
+  }
+  if (restored && heard < peers_.size() && heard > 0 && waited) {
+    *why = absl::StrCat(
+        "this data directory is a restored backup, so the node waits for every peer to report "
+        "the head of ", options_.country, "'s log before it signs anything (", heard, " of ",
+        peers_.size(), " answered; waiting for ", absl::StrJoin(silent, "; "),
+        "): a silent peer may hold versions newer than the backup. If it is gone for good, an "
+        "operator can say so with `lmx admin declare-region-lost --reason=...`");
+  } else if (heard == 0 && waited) {
+    *why = absl::StrCat(
+        "no peer has answered since the node started (", absl::StrJoin(silent, "; "),
+        "): it cannot know whether the region holds versions of ", options_.country,
+        "'s log newer than its own ", applied,
+        ", so it signs none until a peer answers. If the region's copies are truly lost, an "
+        "operator can say so with `lmx admin declare-region-lost --reason=...` "
+        "(docs/operations.md)");
+  } else {
+    *why = absl::StrCat("the node is starting: it is learning the head of ", options_.country,
+                        "'s log from its peers (", heard, " of ", peers_.size(),
+                        " answered) and takes publishes once it has; retry shortly");
+  }
+  return false;
+}
+
 absl::Status Replication::CanPublish() const {
+  RETURN_IF_ERROR(store_->disk()->Writable());
   auto latest = store_->Catalog()->Latest();
   uint64_t applied = latest.count(options_.country) ? latest[options_.country] : 0;
   absl::MutexLock lock(&mu_);
-  auto it = origins_.find(options_.country);
-  if (it != origins_.end() && it->second->head > applied) {
+  if (auto it = origins_.find(options_.country); it != origins_.end() && !it->second->forks.empty()) {
+    std::vector<uint64_t> versions(it->second->forks.begin(), it->second->forks.end());
     return absl::FailedPreconditionError(absl::StrCat(
-        "the region holds version ", it->second->head, " of ", options_.country,
-        "'s log but this node has only ", applied,
-        " (it was restored from an older copy): it is catching up from its peers and takes "
-        "publishes again when it has; retry shortly"));
+        "this node's own log is forked: the region holds other entries signed by ",
+        options_.country, " for version ", Ranges(versions),
+        " than this node does (lmx peers shows 'forked'); it signs nothing more until an "
+        "operator resolves it (docs/operations.md, \"A forked log\")"));
+  }
+  for (const auto& peer : peers_) {
+    if (peer->heard && peer->own_head > applied) {
+      return absl::UnavailableError(absl::StrCat(
+          peer->peer.id, " holds version ", peer->own_head, " of ", options_.country,
+          "'s log, this node only ", applied,
+          " (it was restored from an older copy, or lost its disk): it is pulling its own "
+          "entries back from the region and takes publishes again once it has them; retry "
+          "shortly"));
+    }
+  }
+  std::string why;
+  if (!Synced(applied, &why)) return absl::UnavailableError(why);
+  return absl::OkStatus();
+}
+
+absl::Status Replication::AwaitPublish(absl::Duration timeout) const {
+  const absl::Time end = absl::Now() + timeout;
+  for (;;) {
+    absl::Status status = CanPublish();
+    if (status.ok() || !absl::IsUnavailable(status) || absl::Now() >= end) return Refused(status);
+    absl::MutexLock lock(&mu_);
+    const uint64_t seen = events_ + generation_;
+    auto changed = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return stop_ || events_ + generation_ != seen;
+    };
+    if (stop_) return Refused(status);
+    mu_.AwaitWithTimeout(absl::Condition(&changed),
+                         std::min(end - absl::Now(), absl::Milliseconds(200)));
+  }
+}
+
+absl::StatusOr<std::string> Replication::DeclareRegionLost(const std::string& reason) {
+  auto latest = store_->Catalog()->Latest();
+  uint64_t applied = latest.count(options_.country) ? latest[options_.country] : 0;
+  absl::MutexLock lock(&mu_);
+  for (const auto& peer : peers_) {
+    if (peer->heard && peer->own_head > applied) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          peer->peer.id, " holds version ", peer->own_head, " of ", options_.country,
+          "'s log: the region's copies are not lost, and this node is pulling them back"));
+    }
+  }
+  std::string why;
+  if (synced_) {
+    return absl::StrCat("nothing to declare: this node already knows its log's head and takes "
+                        "publishes from version ", applied + 1);
+  }
+  declared_lost_ = true;
+  synced_ = true;
+  if (!options_.restored_marker.empty()) std::remove(options_.restored_marker.c_str());
+  ++events_;
+  Log(absl::StrCat("an operator declared the region's copies of ", options_.country,
+                   "'s log lost (", reason, "): publishing from version ", applied + 1,
+                   " without having heard a peer"));
+  return absl::StrCat("declared: ", options_.country, " takes publishes from version ",
+                      applied + 1,
+                      ". If a peer turns out to hold newer versions of its log, the next "
+                      "publishes fork it: peers keep their copies and report 'forked'");
+}
+
+absl::StatusOr<std::string> Replication::KnownKey(const std::string& origin) {
+  if (origin == options_.country) return options_.identity.public_key();
+  if (options_.manifest) {
+    const RegionMember* member = options_.manifest->Find(origin);
+    if (member == nullptr) return absl::NotFoundError(absl::StrCat(origin, " is no member"));
+    return member->public_key;
+  }
+  return store_->GetMeta(PinKey(origin));
+}
+
+absl::Status Replication::VerifyLocalLog(const std::string& origin) {
+  ASSIGN_OR_RETURN(std::string key, KnownKey(origin));
+  std::string previous = std::string(32, '\0');
+  const uint64_t head = store_->LogHead(origin);
+  for (uint64_t version = 1; version <= head; ++version) {
+    LogHasher hasher(previous);
+    std::string bad;
+    absl::Status read = store_->ReadLog(origin, version, [&](absl::string_view bytes) {
+      v1::SignedChunk chunk;
+      if (!chunk.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+          !VerifySignature(key, chunk.chunk(), chunk.signature())) {
+        bad = "a chunk that does not verify";
+        return false;
+      }
+      hasher.Add(chunk.chunk());
+      return true;
+    });
+    if (!read.ok() && bad.empty()) bad = std::string(read.message());
+    ASSIGN_OR_RETURN(std::string stored, store_->LogHash(origin, version));
+    std::string computed = hasher.Finish();
+    if (bad.empty() && computed != stored) bad = "its log hash does not verify";
+    if (!bad.empty()) return absl::DataLossError(absl::StrCat("version ", version, ": ", bad));
+    previous = computed;
   }
   return absl::OkStatus();
+}
+
+void Replication::RecordEquivocation(v1::Equivocation proof) {
+  const std::string origin = proof.origin();
+  const uint64_t version = proof.version();
+  {
+    absl::MutexLock lock(&mu_);
+    OriginState& state = Origin(origin);
+    state.last_error = proof.detail();
+    if (!state.forks.insert(version).second) return;
+    ++events_;
+  }
+  *proof.mutable_detected_at() = ToTimestamp(absl::Now());
+  absl::Status kept = store_->PutMeta(ForkKey(origin, version), proof.SerializeAsString());
+  Log(absl::StrCat("FORK: ", origin, " signed two different entries for version ", version, " (",
+                   proof.detail(), "; offered by ", proof.from(),
+                   "). This node keeps the one it had and refuses the other; lmx peers shows ",
+                   origin, " as forked",
+                   kept.ok() ? "; the proof is kept" : absl::StrCat("; cannot keep the proof: ", kept.message())));
 }
 
 absl::StatusOr<std::string> Replication::TrustedKey(const std::string& origin,
@@ -353,7 +631,13 @@ void Replication::BuildLoop() {
     }
     auto catalog = store_->Catalog();
     const auto& batches = catalog->Batches(options_.country);
-    absl::Status status;
+    // Nothing is written into a store that is read-only; the store's
+    // change notification wakes this loop when the disk heals.
+    absl::Status status = store_->disk()->Writable();
+    if (!status.ok()) {
+      WaitForChange(seen, absl::Seconds(5));
+      continue;
+    }
     for (uint64_t next = store_->LogHead(options_.country) + 1;
          status.ok() && next <= batches.size(); ++next) {
       auto previous = store_->LogHash(options_.country, next - 1);
@@ -414,12 +698,31 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
     if (stop_) return false;
     peer->active = &context;
   }
+  std::map<std::string, uint64_t> recheck;
+  {
+    absl::MutexLock lock(&mu_);
+    recheck.swap(peer->recheck);
+  }
+  for (const auto& [origin, version] : recheck) {
+    // A digest that differs is this node's corruption or the origin's
+    // fork. A corrupt copy is dropped and pulled again; a fork is proven
+    // by comparing the entries, which the stream now brings again.
+    absl::Status intact = VerifyLocalLog(origin);
+    if (!intact.ok() && origin != options_.country && !absl::IsNotFound(intact)) {
+      Log(absl::StrCat("this node's copy of ", origin, " is corrupt (", intact.message(),
+                       "): dropped, and pulled again"));
+      absl::Status reset = store_->ResetOrigin(origin);
+      if (!reset.ok()) Log(std::string(reset.message()));
+    }
+  }
   v1::PullRequest request;
   request.set_node(options_.country);
   for (const auto& [origin, version] : store_->Catalog()->Latest()) {
     auto* cursor = request.add_cursors();
     cursor->set_origin(origin);
-    cursor->set_applied(version);
+    auto again = recheck.find(origin);
+    cursor->set_applied(again == recheck.end() ? version
+                                               : std::min(version, again->second - 1));
   }
   auto reader = stub->Pull(&context, request);
   Receiver receiver(this, peer->peer.id);
@@ -428,6 +731,7 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
   bool cancelled = false;
   std::string error;
   absl::Time blocked_since = absl::InfiniteFuture();
+  bool paused = false;  // entries went unapplied while the disk was full
   while (reader->Read(&response)) {
     {
       absl::MutexLock lock(&mu_);
@@ -436,7 +740,20 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
       if (!got) peer->last_error.clear();
     }
     got = true;
-    if (response.has_entry()) receiver.Handle(response.entry());
+    const bool writable = store_->disk()->Writable().ok();
+    if (response.has_entry()) {
+      // A read-only store applies nothing: the entries come again, on a
+      // new stream, once the disk heals.
+      if (writable) {
+        receiver.Handle(response.entry());
+      } else {
+        paused = true;
+      }
+    }
+    if (paused && writable && !cancelled) {
+      context.TryCancel();
+      cancelled = true;
+    }
     if (response.has_heartbeat()) {
       if (response.heartbeat().node() != peer->peer.id && !cancelled) {
         error = absl::StrCat(peer->peer.address, " is the node of ", response.heartbeat().node(),
@@ -468,7 +785,10 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
 
 void Replication::OnHeartbeat(PeerState* peer, const v1::Heartbeat& heartbeat) {
   absl::Time now = absl::Now();
+  uint64_t own_head = 0;  // a peer that lists no digest of this node holds none of its log
+  bool reopen = false;
   for (const auto& digest : heartbeat.digests()) {
+    if (digest.origin() == options_.country) own_head = digest.version();
     uint64_t local = store_->LogHead(digest.origin());
     std::string verdict;
     if (digest.version() > local) {
@@ -481,30 +801,28 @@ void Replication::OnHeartbeat(PeerState* peer, const v1::Heartbeat& heartbeat) {
         verdict = digest.version() == local ? "agree" : "ahead";
       }
     }
-    bool repair = verdict == "differ" && digest.origin() != options_.country &&
-                  digest.origin() == peer->peer.id;
-    {
-      absl::MutexLock lock(&mu_);
-      OriginState& state = Origin(digest.origin());
-      state.head = std::max(state.head, digest.version());
-      state.last_contact = now;
-      state.digest_by_peer[peer->peer.id] = verdict;
-      if (repair) {
-        state.last_error =
-            absl::StrCat("this node's copy differs from ", peer->peer.id, "'s own log at version ",
-                         digest.version(), "; dropped and pulled again");
-      }
-    }
-    if (repair) {
-      // The origin's own digest is the authority on its log.
-      Log(absl::StrCat("the copy of ", digest.origin(),
-                       " differs from its origin's log: ", "pulling it again"));
-      absl::Status reset = store_->ResetOrigin(digest.origin());
-      if (!reset.ok()) Log(std::string(reset.message()));
-      absl::MutexLock lock(&mu_);
-      if (peer->active != nullptr) peer->active->TryCancel();
+    absl::MutexLock lock(&mu_);
+    OriginState& state = Origin(digest.origin());
+    state.head_by_peer[peer->peer.id] = digest.version();
+    state.last_contact = now;
+    state.digest_by_peer[peer->peer.id] = verdict;
+    // Any peer's digest that differs, the origin's own or a relay's, is
+    // looked into: the entries of that version are asked for again and
+    // compared. Signed data is never dropped for a digest.
+    if (verdict == "differ" && state.forks.empty() &&
+        peer->rechecked[digest.origin()] != digest.hash()) {
+      peer->rechecked[digest.origin()] = digest.hash();
+      peer->recheck[digest.origin()] = digest.version();
+      Log(absl::StrCat(peer->peer.id, "'s copy of ", digest.origin(), " at version ",
+                       digest.version(), " differs from this node's: comparing the entries"));
+      reopen = true;
     }
   }
+  absl::MutexLock lock(&mu_);
+  if (!peer->heard || peer->own_head != own_head) ++events_;
+  peer->heard = true;
+  peer->own_head = own_head;
+  if (reopen && peer->active != nullptr) peer->active->TryCancel();
 }
 
 v1::Heartbeat Replication::MakeHeartbeat() const {
@@ -534,7 +852,11 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
   // reading blocks a write, and the watchdog ends that a minute later.
   auto watch = options_.watchdog->Start(context, options_.max_served_stream + absl::Minutes(1));
   v1::PullResponse response;
-  absl::Time last_heartbeat = absl::InfinitePast();
+  // The heartbeat comes first: a puller that starts learns its own log's
+  // head from it before any entry (the start-up barrier).
+  *response.mutable_heartbeat() = MakeHeartbeat();
+  if (!writer->Write(response)) return grpc::Status::CANCELLED;
+  absl::Time last_heartbeat = absl::Now();
   for (;;) {
     uint64_t seen;
     {
@@ -598,6 +920,12 @@ v1::PeersResponse Replication::State() const {
   v1::PeersResponse answer;
   v1::PeersResponse* response = &answer;
   response->set_node(options_.country);
+  absl::Status publishing = CanPublish();
+  response->set_publishing(publishing.ok() ? "open" : std::string(publishing.message()));
+  DiskGuard::State disk = store_->disk()->Get();
+  response->set_storage(disk.reason.empty() ? "ok" : absl::StrCat("read-only: ", disk.reason));
+  response->set_free_bytes(disk.free_bytes);
+  response->set_reserve_bytes(disk.reserve_bytes);
   auto catalog = store_->Catalog();
   VersionLimits latest = catalog->Latest();
   std::set<std::string> names;
@@ -616,7 +944,9 @@ v1::PeersResponse Replication::State() const {
     std::string verdict = "unknown";
     if (auto it = origins_.find(origin); it != origins_.end()) {
       const OriginState& state = *it->second;
-      status->set_head(std::max(applied, state.head));
+      uint64_t head = applied;
+      for (const auto& [peer, version] : state.head_by_peer) head = std::max(head, version);
+      status->set_head(head);
       if (state.last_contact != absl::InfinitePast()) {
         *status->mutable_last_contact() = ToTimestamp(state.last_contact);
       }
@@ -627,6 +957,13 @@ v1::PeersResponse Replication::State() const {
             ((said == "agree" || said == "ahead") && verdict == "unknown")) {
           verdict = said == "ahead" ? "agree" : said;
         }
+      }
+      for (uint64_t version : state.forks) status->add_forked_versions(version);
+      if (!state.forks.empty()) verdict = "forked";
+    }
+    if (origin == options_.country) {
+      for (const BatchInfo& batch : catalog->Batches(origin)) {
+        if (batch.replicated) status->add_recovered_versions(batch.version);
       }
     }
     status->set_digest(verdict);

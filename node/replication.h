@@ -61,6 +61,13 @@ struct ReplicationOptions {
   absl::Duration stream_lifetime = absl::Minutes(10);
   // The longest this node serves one Pull stream, whatever the puller asks.
   absl::Duration max_served_stream = absl::Minutes(30);
+  // At start, how long the node waits for every peer to report its own
+  // log's head before it settles for those that did (at least one).
+  absl::Duration startup_sync = absl::Seconds(10);
+  // When set, the data directory is a restored backup (this file marks it):
+  // the node may be behind the region's copy of its log, so it waits for
+  // every peer, with no deadline, and removes the file once it has.
+  std::string restored_marker;
   // How this node reaches its peers: its region certificate (mutual TLS),
   // or plaintext on loopback when null.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
@@ -80,10 +87,28 @@ class Replication final : public v1::Federation::Service {
   // Stops them and ends the streams served; idempotent.
   void Stop();
 
-  // OK when the node may take a publish: not when a peer holds more of this
-  // node's own log than it does (it was restored from an old copy and is
-  // catching up; publishing now would fork its log).
+  // OK when the node may sign a new version of its own log (docs/federation.md,
+  // "No equivocation"). Not:
+  //  - while it starts, until it has heard its peers report its own log's
+  //    head and holds at least that much (UNAVAILABLE);
+  //  - when no peer has answered since it started, unless an operator
+  //    declared the region's copies lost (UNAVAILABLE);
+  //  - while any peer holds more of its own log than it does: it was
+  //    restored from an old copy, or lost its disk, and is pulling its
+  //    entries back (UNAVAILABLE);
+  //  - when its own log is forked (FAILED_PRECONDITION);
+  //  - when its disk is full or failing (RESOURCE_EXHAUSTED).
+  // The store asks it again under its commit lock before an own batch
+  // commits.
   absl::Status CanPublish() const;
+  // CanPublish(), after waiting up to `timeout` while the answer is
+  // UNAVAILABLE (a publish that arrives while the node starts waits for it).
+  absl::Status AwaitPublish(absl::Duration timeout) const;
+  // The operator's word that the region's copies of this node's log are
+  // lost: a node no peer has answered takes publishes from its own next
+  // version. Refused when any peer reports more of the log. Returns what
+  // happens next.
+  absl::StatusOr<std::string> DeclareRegionLost(const std::string& reason);
 
   // Replication state, per origin and per peer (what Peers answers).
   v1::PeersResponse State() const;
@@ -106,6 +131,19 @@ class Replication final : public v1::Federation::Service {
   // manifest's, or the pinned one (pinning `offered` on first use).
   absl::StatusOr<std::string> TrustedKey(const std::string& origin, const std::string& offered);
   void Reject(const std::string& origin, const std::string& from, const std::string& error);
+  // Keeps the proof that `origin` signed two different entries for
+  // `version`, once per version, and reports it.
+  void RecordEquivocation(v1::Equivocation proof);
+  // Whether this node's copy of `origin`'s log is intact: every chunk's
+  // signature and every stored log hash recomputed. DATA_LOSS naming the
+  // first bad version otherwise.
+  absl::Status VerifyLocalLog(const std::string& origin);
+  // The key `origin`'s log is signed with, as far as this node knows it
+  // (never pins one).
+  absl::StatusOr<std::string> KnownKey(const std::string& origin);
+  // The start-up barrier: whether the node knows its own log's head from
+  // the region; `why` says what it waits for when not.
+  bool Synced(uint64_t applied, std::string* why) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnHeartbeat(PeerState* peer, const v1::Heartbeat& heartbeat);
   v1::Heartbeat MakeHeartbeat() const;
   OriginState& Origin(const std::string& origin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -120,6 +158,11 @@ class Replication final : public v1::Federation::Service {
   mutable absl::Mutex mu_;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // bumped on every store change
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  // Bumped when a peer's report changes what CanPublish answers.
+  uint64_t events_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time started_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  mutable bool synced_ ABSL_GUARDED_BY(mu_) = false;
+  bool declared_lost_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, std::unique_ptr<OriginState>> origins_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<PeerState>> peers_;
   std::vector<std::thread> threads_;

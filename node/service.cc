@@ -160,6 +160,13 @@ grpc::Status PublishServiceImpl::Publish(
     absl::Status admitted = context_.admit();
     if (!admitted.ok()) return finish(ToGrpcStatus(admitted));
   }
+  if (!header.dry_run() && header.size_hint() > 0 && context_.store != nullptr) {
+    // A file that would not fit is refused before any row is spooled: its
+    // rows, then the table files made of them.
+    absl::Status room = context_.store->disk()->Reserve(
+        2 * header.size_hint(), absl::StrCat(header.source(), " (", header.size_hint(), " bytes)"));
+    if (!room.ok()) return finish(ToGrpcStatus(room));
+  }
   PublishSession session(context_, header);
   uint64_t rows = 0;
   bool ended = false;
@@ -439,6 +446,26 @@ grpc::Status AdminServiceImpl::Backup(grpc::ServerContext* context,
   audit_->Record(std::move(record));
   if (!made.ok()) return ToGrpcStatus(made.status());
   *response = *std::move(made);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::DeclareRegionLost(grpc::ServerContext* context,
+                                                 const v1::DeclareRegionLostRequest* request,
+                                                 v1::DeclareRegionLostResponse* response) {
+  AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kDeclareRegionLost));
+  if (!declare_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this node has no region");
+  if (request->reason().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "reason: say why the region's copies are lost; it goes to the audit log");
+  }
+  auto declared = declare_(request->reason());
+  v1::AuditRecord record = AuditLog::For(who, "declare region lost");
+  record.set_detail(request->reason());
+  record.set_outcome(absl::StatusCodeToString(declared.status().code()));
+  record.set_message(declared.ok() ? *declared : std::string(declared.status().message()));
+  audit_->Record(std::move(record));
+  if (!declared.ok()) return ToGrpcStatus(declared.status());
+  response->set_message(*declared);
   return grpc::Status::OK;
 }
 

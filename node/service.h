@@ -138,6 +138,9 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                         v1::CalendarResponse* response) override;
   grpc::Status CancelRelease(grpc::ServerContext* context, const v1::CancelReleaseRequest* request,
                              v1::CancelReleaseResponse* response) override;
+  grpc::Status DeclareRegionLost(grpc::ServerContext* context,
+                                 const v1::DeclareRegionLostRequest* request,
+                                 v1::DeclareRegionLostResponse* response) override;
 
   // The node's embargoed batches; without it Calendar and CancelRelease are
   // UNIMPLEMENTED. Must outlive the service.
@@ -147,12 +150,18 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   using BackupFunction = std::function<absl::StatusOr<v1::BackupResponse>(const std::string& dir)>;
   void set_backup(BackupFunction backup) { backup_ = std::move(backup); }
 
+  // What DeclareRegionLost does (Replication::DeclareRegionLost); without it
+  // DeclareRegionLost is UNIMPLEMENTED.
+  using DeclareFunction = std::function<absl::StatusOr<std::string>(const std::string& reason)>;
+  void set_declare_region_lost(DeclareFunction declare) { declare_ = std::move(declare); }
+
  private:
   Access* access_;
   const AuditLog* audit_;
   StreamWatchdog* watchdog_;
   absl::Duration max_duration_;
   BackupFunction backup_;
+  DeclareFunction declare_;
   ReleaseCalendar* calendar_ = nullptr;
 };
 

@@ -27,8 +27,11 @@
 #include "node/storage.pb.h"
 #include "node/timestamps.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/sst_file_manager.h"
 #include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
@@ -185,6 +188,8 @@ class RocksBatch : public Store::Batch {
   const std::string& origin() const { return origin_; }
   // Records put: rows and log chunks.
   uint64_t rows() const { return rows_; }
+  // Bytes put, keys and values.
+  uint64_t bytes() const { return bytes_; }
   uint64_t log_records() const { return log_records_; }
   // In-memory rows, when the batch never spilled to a file.
   const std::string& buffer() const { return buffer_; }
@@ -201,6 +206,7 @@ class RocksBatch : public Store::Batch {
   std::string spool_path_;
   std::string buffer_;
   uint64_t rows_ = 0;
+  uint64_t bytes_ = 0;
   uint64_t log_records_ = 0;
   FILE* file_ = nullptr;
   bool committed_ = false;
@@ -208,16 +214,33 @@ class RocksBatch : public Store::Batch {
 
 class RocksStore : public Store {
  public:
-  RocksStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
-             std::vector<rocksdb::ColumnFamilyHandle*> handles)
+  RocksStore(std::string dir, std::unique_ptr<DiskGuard> guard, std::unique_ptr<rocksdb::Env> env,
+             std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
       : dir_(std::move(dir)),
         spool_dir_(dir_ + "/spool"),
+        guard_(std::move(guard)),
+        env_(std::move(env)),
         db_(std::move(db)),
         handles_(std::move(handles)),
-        catalog_(std::make_shared<BatchCatalog>()) {}
+        catalog_(std::make_shared<BatchCatalog>()) {
+    // What a full disk held back (log entries, above all) is made as soon
+    // as it heals.
+    guard_->OnWritable([this] { Notify(); });
+  }
 
   ~RocksStore() override {
     for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+    // A log write still waiting for room gives up: the process ends.
+    guard_->Stop();
+    db_.reset();
+  }
+
+  DiskGuard* disk() const override { return guard_.get(); }
+  DiskGuard* guard() { return guard_.get(); }
+
+  void SetCommitGate(std::function<absl::Status()> gate) override {
+    std::lock_guard<std::mutex> commit_lock(commit_mu_);
+    gate_ = std::move(gate);
   }
 
   absl::Status Recover();
@@ -229,6 +252,7 @@ class RocksStore : public Store {
       return absl::InvalidArgumentError(absl::StrCat("'", origin, "' is not a country code"));
     }
     std::string path;
+    RETURN_IF_ERROR(guard_->Writable());
     {
       absl::MutexLock lock(&mu_);
       if (!broken_.ok()) return broken_;
@@ -252,6 +276,17 @@ class RocksStore : public Store {
                          const std::vector<std::string>& chunks, const std::string& hash) override;
   absl::Status ReadLog(absl::string_view origin, uint64_t version,
                        const std::function<bool(absl::string_view)>& visit) const override;
+  absl::StatusOr<std::string> ReadLogChunk(absl::string_view origin, uint64_t version,
+                                           uint32_t chunk) const override {
+    std::string value;
+    rocksdb::Status status =
+        db_->Get(rocksdb::ReadOptions(), log(), LogKey(origin, version, chunk), &value);
+    if (status.IsNotFound()) {
+      return absl::NotFoundError(absl::StrCat("no chunk ", chunk, " of ", origin, " ", version));
+    }
+    RETURN_IF_ERROR(FromRocks(status, "read log"));
+    return value;
+  }
   uint64_t LogHead(absl::string_view origin) const override {
     absl::MutexLock lock(&mu_);
     auto it = hashes_.find(origin);
@@ -294,11 +329,24 @@ class RocksStore : public Store {
     return value;
   }
   absl::Status PutMeta(absl::string_view key, absl::string_view value) override {
+    RETURN_IF_ERROR(guard_->Reserve(key.size() + value.size(), "a record of the node"));
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    return FromRocks(db_->Put(sync, rocksdb::Slice(key.data(), key.size()),
-                              rocksdb::Slice(value.data(), value.size())),
-                     "write");
+    return guard_->Check(FromRocks(db_->Put(sync, rocksdb::Slice(key.data(), key.size()),
+                                            rocksdb::Slice(value.data(), value.size())),
+                                   "write"));
+  }
+  absl::Status ScanMeta(absl::string_view prefix,
+                        const std::function<void(absl::string_view, absl::string_view)>& visit)
+      const override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+         it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
+         it->Next()) {
+      visit(absl::string_view(it->key().data(), it->key().size()),
+            absl::string_view(it->value().data(), it->value().size()));
+    }
+    return FromRocks(it->status(), "read");
   }
   absl::Status ResetOrigin(absl::string_view origin) override;
 
@@ -306,6 +354,7 @@ class RocksStore : public Store {
     // Between two commits: a spooled batch half applied would be in the
     // copy without the spool that undoes it.
     std::lock_guard<std::mutex> commit_lock(commit_mu_);
+    RETURN_IF_ERROR(guard_->Reserve(0, "a backup"));
     rocksdb::Checkpoint* raw = nullptr;
     RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
     std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
@@ -354,10 +403,12 @@ class RocksStore : public Store {
     uint64_t now = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
     last_audit_ = std::max(now, last_audit_ + 1);
     std::string key = AuditKey(last_audit_);
+    RETURN_IF_ERROR(guard_->Reserve(record.size(), "the audit log"));
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    return FromRocks(db_->Put(sync, audit(), key, rocksdb::Slice(record.data(), record.size())),
-                     "write the audit log");
+    return guard_->Check(
+        FromRocks(db_->Put(sync, audit(), key, rocksdb::Slice(record.data(), record.size())),
+                  "write the audit log"));
   }
   absl::Status ReadAudit(absl::Time since,
                          const std::function<bool(absl::string_view)>& visit) const override {
@@ -418,10 +469,15 @@ class RocksStore : public Store {
 
   const std::string dir_;
   const std::string spool_dir_;
+  // Declared before the database, which writes through them, so that they
+  // outlive it.
+  std::unique_ptr<DiskGuard> guard_;
+  std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   // Serialises commits, so versions of an origin are gap-free and in order.
   std::mutex commit_mu_;
+  std::function<absl::Status()> gate_;  // guarded by commit_mu_
   mutable absl::Mutex mu_;
   absl::Mutex audit_mu_;
   uint64_t last_audit_ ABSL_GUARDED_BY(audit_mu_) = 0;
@@ -440,7 +496,7 @@ class RocksStore : public Store {
 
 absl::Status RocksBatch::Spill() {
   file_ = std::fopen(spool_path_.c_str(), "wb");
-  if (file_ == nullptr) return FileError("create spool", spool_path_);
+  if (file_ == nullptr) return store_->guard()->Check(FileError("create spool", spool_path_));
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
   return absl::OkStatus();
 }
@@ -450,11 +506,14 @@ absl::Status RocksBatch::Add(absl::string_view key, absl::string_view value, uin
   if (key.size() >= kLogRecord) return absl::InvalidArgumentError("key too long");
   AppendRecord(&buffer_, key, value, tag);
   ++rows_;
+  bytes_ += key.size() + value.size();
   if (tag == kLogRecord) ++log_records_;
   if (buffer_.size() < kSpoolThreshold) return absl::OkStatus();
+  // The spool, then the table files made of it: twice what is spooled.
+  RETURN_IF_ERROR(store_->guard()->Reserve(2 * buffer_.size(), "the batch being received"));
   if (file_ == nullptr) RETURN_IF_ERROR(Spill());
   if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
-    return FileError("write spool", spool_path_);
+    return store_->guard()->Check(FileError("write spool", spool_path_));
   }
   buffer_.clear();
   return absl::OkStatus();
@@ -462,11 +521,11 @@ absl::Status RocksBatch::Add(absl::string_view key, absl::string_view value, uin
 
 absl::Status RocksBatch::SealSpool(const std::string& final_path) {
   if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
-    return FileError("write spool", spool_path_);
+    return store_->guard()->Check(FileError("write spool", spool_path_));
   }
   buffer_.clear();
   if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0) {
-    return FileError("sync spool", spool_path_);
+    return store_->guard()->Check(FileError("sync spool", spool_path_));
   }
   if (std::rename(spool_path_.c_str(), final_path.c_str()) != 0) {
     return FileError("rename spool", spool_path_);
@@ -598,6 +657,10 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     absl::MutexLock lock(&mu_);
     if (!broken_.ok()) return broken_;
   }
+  if (!meta.replicated && gate_) RETURN_IF_ERROR(gate_());
+  // The rows go to the write-ahead log (or the spool) and then to a table
+  // file: room for twice the batch, besides the reserve.
+  RETURN_IF_ERROR(guard_->Reserve(2 * batch->bytes() + 4096, "the batch"));
   BatchInfo info = meta;
   info.origin = batch->origin();
   info.observations = batch->rows() - batch->log_records();
@@ -642,7 +705,7 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
                 rocksdb::Slice(row.value.data(), row.value.size()));
     }
     add_record(&write);
-    RETURN_IF_ERROR(FromRocks(db_->Write(sync, &write), "commit batch"));
+    RETURN_IF_ERROR(guard_->Check(FromRocks(db_->Write(sync, &write), "commit batch")));
   } else {
     // Large batch: applied in chunks that stay invisible until its record
     // is written. The sealed spool is what undoes the chunks if that never
@@ -654,6 +717,7 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
           add_record(last);
           return FromRocks(db_->Write(sync, last), "commit batch");
         });
+    guard_->Check(status);
     if (!status.ok()) {
       absl::Status undone = UndoSpool(spool, info.origin, info.version);
       if (!undone.ok()) {
@@ -694,9 +758,11 @@ absl::Status RocksStore::AppendLog(absl::string_view origin, uint64_t version,
     write.Put(log(), LogKey(origin, version, static_cast<uint32_t>(i)), chunks[i]);
   }
   write.Put(log_hashes(), BatchKey(origin, version), hash);
+  RETURN_IF_ERROR(guard_->Reserve(2 * write.GetDataSize(), "a log entry"));
   // Not synced: an own entry is derived from committed data and is made
   // again, the same, if a crash loses it.
-  RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "append log"));
+  RETURN_IF_ERROR(
+      guard_->Check(FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "append log")));
   {
     absl::MutexLock lock(&mu_);
     hashes_[std::string(origin)].push_back(hash);
@@ -737,9 +803,10 @@ absl::Status RocksStore::ResetOrigin(absl::string_view origin) {
   write.DeleteRange(batches(), begin, end);
   write.DeleteRange(log(), begin, end);
   write.DeleteRange(log_hashes(), begin, end);
+  RETURN_IF_ERROR(guard_->Reserve(write.GetDataSize(), "dropping a corrupt copy"));
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  RETURN_IF_ERROR(FromRocks(db_->Write(sync, &write), "reset origin"));
+  RETURN_IF_ERROR(guard_->Check(FromRocks(db_->Write(sync, &write), "reset origin")));
   auto catalog = std::make_shared<BatchCatalog>(*Catalog());
   catalog->Remove(origin);
   absl::MutexLock lock(&mu_);
@@ -1013,40 +1080,59 @@ void BatchCatalog::Add(BatchInfo batch) {
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
-                                                   absl::string_view owner) {
+                                                   absl::string_view owner, StoreOptions store_options) {
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) return absl::InternalError(absl::StrCat("create ", dir, ": ", error.message()));
 
+  DiskGuard::Options guard_options;
+  guard_options.dir = dir;
+  guard_options.reserve_bytes = store_options.reserve_bytes;
+  guard_options.free_bytes = store_options.free_bytes;
+  auto guard = std::make_unique<DiskGuard>(guard_options);
+  std::unique_ptr<rocksdb::Env> env =
+      rocksdb::NewCompositeEnv(guard->WrapFileSystem(rocksdb::FileSystem::Default()));
+  // On a small disk the engine's buffers shrink with it, so that a flush
+  // always fits in the reserve.
+  const uint64_t disk = guard->filesystem_bytes() == 0 ? uint64_t{1} << 40 : guard->filesystem_bytes();
+  const size_t write_buffer = std::clamp<uint64_t>(disk / 16, 1 << 20, 64 << 20);
+
   rocksdb::DBOptions options;
+  options.env = env.get();
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.max_background_jobs = 2;
   options.keep_log_file_num = 3;
-  options.max_total_wal_size = 256 << 20;
+  options.max_total_wal_size = std::clamp<uint64_t>(disk / 8, 4 << 20, 256 << 20);
+  options.listeners.push_back(guard->Listener());
+  // Compactions that would eat into the reserve wait instead.
+  options.sst_file_manager.reset(rocksdb::NewSstFileManager(env.get()));
+  options.sst_file_manager->SetCompactionBufferSize(guard->reserve_bytes() / 2);
 
   rocksdb::ColumnFamilyOptions observation_options;
-  observation_options.write_buffer_size = 64 << 20;
+  observation_options.write_buffer_size = write_buffer;
   observation_options.compression = rocksdb::kLZ4Compression;
   rocksdb::BlockBasedTableOptions table;
   table.block_size = 16 << 10;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   observation_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::ColumnFamilyOptions small;
+  small.write_buffer_size = write_buffer;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {rocksdb::kDefaultColumnFamilyName, small},
       {kObservations, observation_options},
-      {kBatches, rocksdb::ColumnFamilyOptions()},
+      {kBatches, small},
       {kLog, observation_options},
-      {kLogHash, rocksdb::ColumnFamilyOptions()},
-      {kAudit, rocksdb::ColumnFamilyOptions()},
+      {kLogHash, small},
+      {kAudit, small},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir + "/db", families, &handles, &raw),
                             absl::StrCat("open store in ", dir)));
-  auto store =
-      std::make_unique<RocksStore>(dir, std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
+  auto store = std::make_unique<RocksStore>(dir, std::move(guard), std::move(env),
+                                            std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
   RETURN_IF_ERROR(store->Recover());
   if (!owner.empty()) RETURN_IF_ERROR(store->ClaimOwner(owner));
   return std::unique_ptr<Store>(std::move(store));

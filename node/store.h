@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "node/disk_guard.h"
 
 namespace lmx {
 
@@ -94,6 +95,14 @@ class BatchCatalog {
   absl::flat_hash_map<std::string, std::vector<BatchInfo>> origins_;
 };
 
+struct StoreOptions {
+  // Bytes of the disk the store never writes into (DiskGuard's reserve; 0
+  // chooses from the disk's size).
+  uint64_t reserve_bytes = 0;
+  // Free bytes of the disk; measured unless set (tests).
+  std::function<absl::StatusOr<uint64_t>()> free_bytes;
+};
+
 class Store {
  public:
   // Writes of one batch. Put() spools rows (in memory, then to a file beside
@@ -121,7 +130,8 @@ class Store {
   // given is recorded, and opening it for another is FAILED_PRECONDITION.
   // An empty `owner` skips the check.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
-                                                     absl::string_view owner = "");
+                                                     absl::string_view owner = "",
+                                                     StoreOptions options = {});
   virtual ~Store() = default;
 
   // Starts a batch for `origin`, a three-letter code.
@@ -157,6 +167,9 @@ class Store {
   // Calls `visit` with each signed chunk of the entry, in order.
   virtual absl::Status ReadLog(absl::string_view origin, uint64_t version,
                                const std::function<bool(absl::string_view)>& visit) const = 0;
+  // Chunk `chunk` of the entry, or NOT_FOUND.
+  virtual absl::StatusOr<std::string> ReadLogChunk(absl::string_view origin, uint64_t version,
+                                                   uint32_t chunk) const = 0;
   // The highest version of `origin` whose log entry is stored.
   virtual uint64_t LogHead(absl::string_view origin) const = 0;
   // The log hash after `version` (32 zero bytes for version 0), or
@@ -175,6 +188,21 @@ class Store {
   // Small records of the node about itself (pinned keys and the like).
   virtual absl::StatusOr<std::string> GetMeta(absl::string_view key) const = 0;
   virtual absl::Status PutMeta(absl::string_view key, absl::string_view value) = 0;
+  // Calls `visit` with each record whose key starts with `prefix`, in key
+  // order.
+  virtual absl::Status ScanMeta(
+      absl::string_view prefix,
+      const std::function<void(absl::string_view key, absl::string_view value)>& visit) const = 0;
+
+  // The node's own batches (not replicated) commit only while this says OK
+  // (checked under the commit lock, so no commit slips past a change of
+  // mind). Federation sets it: an origin never signs a version the region
+  // may already hold.
+  virtual void SetCommitGate(std::function<absl::Status()> gate) = 0;
+
+  // The disk's state: every write of the store goes through it, and a full
+  // or failing disk makes the store read-only until it heals.
+  virtual DiskGuard* disk() const = 0;
 
   // --- The audit log: the node's own record of who did what. Never
   // replicated, never part of a batch. ---
@@ -187,8 +215,8 @@ class Store {
                                  const std::function<bool(absl::string_view)>& visit) const = 0;
 
   // Forgets everything of `origin`: data, batches and log, so that it can be
-  // pulled again from the region (repair after divergence). Never the
-  // node's own country.
+  // pulled again from the region. Only for a copy that is provably corrupt
+  // here (its log hashes do not verify); never the node's own country.
   virtual absl::Status ResetOrigin(absl::string_view origin) = 0;
 
   // What the storage engine reports of itself, for monitoring; summed over

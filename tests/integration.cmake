@@ -2,6 +2,8 @@
 add_executable(lmx_integration_tests
   dashboard_integration_test.cc
   deploy_integration_test.cc
+  disk_full_integration_test.cc
+  durability_integration_test.cc
   federation_integration_test.cc
   harmonization_integration_test.cc
   metrics_integration_test.cc
@@ -10,6 +12,7 @@ add_executable(lmx_integration_tests
   python_client_integration_test.cc
   sdmx_integration_test.cc
   security_integration_test.cc
+  soak_integration_test.cc
   node_process.cc
   tcp_proxy.cc)
 target_link_libraries(lmx_integration_tests PRIVATE lmx_csv lmx_proto GTest::gmock GTest::gtest_main

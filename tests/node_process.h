@@ -8,9 +8,11 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
@@ -72,6 +74,18 @@ grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, grpc::Client
 CliResult RunLmx(const std::vector<std::string>& args);
 // Runs any program; used to start lmx-node in the foreground for usage checks.
 CliResult RunProgram(const std::string& program, const std::vector<std::string>& args);
+
+// Asks `done()` every 50 ms until it holds or `seconds` have passed;
+// returns its last answer. Tests wait on conditions, never on sleeps.
+template <typename Condition>
+bool WaitUntil(Condition done, int seconds = 60) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a condition
+  }
+  return done();
+}
 
 }  // namespace lmx::testing
 

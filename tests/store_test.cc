@@ -587,3 +587,84 @@ TEST_F(StoreTest, MetaRecordsPersist) {
 
 }  // namespace
 }  // namespace lmx
+
+namespace lmx {
+namespace {
+
+// The disk as the store sees it, through the free-space seam: a test sets
+// how many bytes are free.
+class DiskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StoreOptions options;
+    options.reserve_bytes = 1 << 20;
+    options.free_bytes = [this]() -> absl::StatusOr<uint64_t> { return free_.load(); };
+    auto store = Store::Open(dir_.path() + "/store", "", options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+
+  absl::StatusOr<BatchInfo> Commit(absl::string_view value) {
+    auto batch = store_->Begin("KEN");
+    if (!batch.ok()) return batch.status();
+    RETURN_IF_ERROR((*batch)->Put(absl::StrCat("\x03KEN", value), value));
+    BatchInfo meta;
+    meta.dataset = 3;
+    return (*batch)->Commit(meta);
+  }
+
+  ScopedTempDir dir_;
+  std::atomic<uint64_t> free_{uint64_t{1} << 30};
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(DiskTest, BelowTheReserveTheStoreIsReadOnlyAndWritableAgainWhenSpaceReturns) {
+  ASSERT_TRUE(Commit("a").ok());
+  std::atomic<int> woken{0};
+  store_->AddListener([&] { ++woken; });
+  free_ = 512 << 10;  // less than the 1 MiB reserve
+  auto refused = Commit("b");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("nothing was written"));
+  EXPECT_EQ(store_->disk()->Writable().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(store_->Begin("KEN").status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(store_->PutMeta("x", "y").code(), absl::StatusCode::kResourceExhausted);
+  // Reads go on.
+  EXPECT_EQ(store_->Catalog()->Latest().at("KEN"), 1u);
+  EXPECT_TRUE(store_->Get("\x03KENa", store_->Catalog()->Latest()).ok());
+  // Space returns: the monitor turns the store writable and tells the
+  // listeners (the log builder waits on them).
+  free_ = uint64_t{1} << 30;
+  auto deadline = absl::Now() + absl::Seconds(10);
+  while (!store_->disk()->Writable().ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));  // polling a condition
+  }
+  EXPECT_TRUE(store_->disk()->Writable().ok());
+  EXPECT_GT(woken.load(), 0);
+  auto written = Commit("b");
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->version, 2u);
+}
+
+TEST_F(DiskTest, AWriteThatWouldNotFitIsRefusedAndSmallerOnesStillGo) {
+  free_ = (1 << 20) + (64 << 10);  // the reserve and 64 KiB
+  auto big = Commit(std::string(100 << 10, 'x'));
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(store_->disk()->Writable().ok()) << "one batch too large is not a full disk";
+  EXPECT_TRUE(Commit("small").ok());
+}
+
+TEST_F(DiskTest, OwnBatchesCommitOnlyWhileTheGateSaysSo) {
+  bool open = false;
+  store_->SetCommitGate([&] {
+    return open ? absl::OkStatus() : absl::UnavailableError("the region has more of the log");
+  });
+  EXPECT_EQ(Commit("a").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(store_->Catalog()->Latest().empty());
+  open = true;
+  EXPECT_TRUE(Commit("a").ok());
+  store_->SetCommitGate(nullptr);
+}
+
+}  // namespace
+}  // namespace lmx
