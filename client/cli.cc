@@ -821,9 +821,9 @@ int Peers(const Arguments& args) {
   for (const auto& origin : peers.origins()) {
     if (origin.forked_versions_size() > 0) {
       std::cerr << peers.node() << ": " << origin.origin()
-                << " is forked: it signed two different entries for version "
+                << " is forked: it signed two histories, apart at version "
                 << absl::StrJoin(origin.forked_versions(), ", ")
-                << "; this node keeps the first it had (proof in its log)\n";
+                << " (or before); this node keeps the first it had, and the proof\n";
     }
     if (origin.recovered_versions_size() > 0) {
       std::cerr << peers.node() << ": versions " << absl::StrJoin(origin.recovered_versions(), ", ")

@@ -36,32 +36,38 @@ bool Guarded(const std::string& name) {
 }
 
 class GuardedFile : public rocksdb::FSWritableFileOwnerWrapper {
+  static rocksdb::IOStatus Stopped() {
+    return rocksdb::IOStatus::NoSpace("the node stopped while this write waited for room");
+  }
+
  public:
   GuardedFile(std::unique_ptr<rocksdb::FSWritableFile> file, DiskGuard* guard)
       : FSWritableFileOwnerWrapper(std::move(file)), guard_(guard) {}
 
+  // A write the node stops waiting for (it shuts down) fails without
+  // touching the file.
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
-    guard_->AwaitRoom(data.size());
+    if (!guard_->AwaitRoom(data.size())) return Stopped();
     return target()->Append(data, options, dbg);
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            const rocksdb::DataVerificationInfo& info,
                            rocksdb::IODebugContext* dbg) override {
-    guard_->AwaitRoom(data.size());
+    if (!guard_->AwaitRoom(data.size())) return Stopped();
     return target()->Append(data, options, info, dbg);
   }
   rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
                                      const rocksdb::IOOptions& options,
                                      rocksdb::IODebugContext* dbg) override {
-    guard_->AwaitRoom(data.size());
+    if (!guard_->AwaitRoom(data.size())) return Stopped();
     return target()->PositionedAppend(data, offset, options, dbg);
   }
   rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
                                      const rocksdb::IOOptions& options,
                                      const rocksdb::DataVerificationInfo& info,
                                      rocksdb::IODebugContext* dbg) override {
-    guard_->AwaitRoom(data.size());
+    if (!guard_->AwaitRoom(data.size())) return Stopped();
     return target()->PositionedAppend(data, offset, options, info, dbg);
   }
 
@@ -107,9 +113,10 @@ class GuardListener : public rocksdb::EventListener {
  public:
   explicit GuardListener(DiskGuard* guard) : guard_(guard) {}
   void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
-    guard_->Fail(DiskGuard::Cause::kEngine,
-                 absl::StrCat("the storage engine stopped writing: ", error->ToString(),
-                              "; it resumes by itself once the disk has room"));
+    guard_->EngineFailed(absl::StrCat(
+        "the storage engine stopped writing: ", error->ToString(),
+        error->IsNoSpace() ? "; it resumes by itself once the disk has room"
+                           : "; it resumes by itself if the error passes, else restart the node"));
   }
   void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
     if (info.new_bg_error.ok()) guard_->EngineRecovered();
@@ -144,14 +151,17 @@ DiskGuard::DiskGuard(Options options) : options_(std::move(options)) {
   monitor_ = std::thread([this] { Monitor(); });
 }
 
-DiskGuard::~DiskGuard() {
-  Stop();
-  monitor_.join();
-}
+DiskGuard::~DiskGuard() { Join(); }
 
 void DiskGuard::Stop() {
   absl::MutexLock lock(&mu_);
   stop_ = true;
+}
+
+void DiskGuard::Join() {
+  Stop();
+  std::lock_guard<std::mutex> lock(join_mu_);
+  if (monitor_.joinable()) monitor_.join();
 }
 
 absl::StatusOr<uint64_t> DiskGuard::Free() const {
@@ -165,9 +175,10 @@ absl::StatusOr<uint64_t> DiskGuard::Free() const {
 
 absl::Status DiskGuard::Writable() {
   absl::MutexLock lock(&mu_);
-  if (state_.cause == Cause::kNone) return absl::OkStatus();
+  const std::string& reason = !engine_error_.empty() ? engine_error_ : state_.reason;
+  if (reason.empty()) return absl::OkStatus();
   return absl::ResourceExhaustedError(
-      absl::StrCat("the node is read-only: ", state_.reason,
+      absl::StrCat("the node is read-only: ", reason,
                    "; reads and replication go on, and it takes writes again by itself once the "
                    "disk has room (lmx peers, /metrics: lmx_store_read_only)"));
 }
@@ -204,25 +215,40 @@ absl::Status DiskGuard::Check(const absl::Status& status) {
 
 void DiskGuard::Fail(Cause cause, const std::string& reason) {
   absl::MutexLock lock(&mu_);
-  if (state_.cause != Cause::kNone && state_.cause != Cause::kSpace) return;
-  if (state_.cause == cause) return;
+  // An I/O error outranks a full disk: it heals only when a write works.
+  if (state_.cause == Cause::kIo || state_.cause == cause) return;
   state_.cause = cause;
   state_.reason = reason;
   Log(absl::StrCat("read-only: ", reason));
 }
 
-void DiskGuard::EngineRecovered() {
+void DiskGuard::EngineFailed(const std::string& reason) {
   absl::MutexLock lock(&mu_);
-  if (state_.cause != Cause::kEngine) return;
-  // The monitor decides when the space is there again.
-  state_.cause = Cause::kSpace;
-  state_.reason = "the storage engine recovered; waiting for the disk to have room";
+  if (engine_error_ == reason) return;
+  engine_error_ = reason;
+  Log(absl::StrCat("read-only: ", reason));
+}
+
+void DiskGuard::EngineRecovered() {
+  std::vector<std::function<void()>> callbacks;
+  {
+    absl::MutexLock lock(&mu_);
+    if (engine_error_.empty()) return;
+    engine_error_.clear();
+    Log("the storage engine resumed writing");
+    if (state_.cause == Cause::kNone && !stop_) callbacks = callbacks_;
+  }
+  for (const auto& callback : callbacks) callback();
 }
 
 DiskGuard::State DiskGuard::Get() {
   auto free = Free();
   absl::MutexLock lock(&mu_);
   State state = state_;
+  if (!engine_error_.empty()) {
+    state.cause = Cause::kEngine;
+    state.reason = engine_error_;
+  }
   state.free_bytes = free.ok() ? *free : 0;
   return state;
 }
@@ -276,16 +302,17 @@ void DiskGuard::Monitor() {
       if (stop_) return;
       cause = state_.cause;
     }
-    if (cause == Cause::kNone || cause == Cause::kEngine) continue;
+    if (cause == Cause::kNone) continue;
     auto free = Free();
     if (!free.ok() || !Healed(cause, *free)) continue;
     std::vector<std::function<void()>> callbacks;
     {
       absl::MutexLock lock(&mu_);
+      if (stop_) return;
       if (state_.cause != cause) continue;
       state_.cause = Cause::kNone;
       state_.reason.clear();
-      callbacks = callbacks_;
+      if (engine_error_.empty()) callbacks = callbacks_;
     }
     Log(absl::StrCat("writable again: ", Mib(*free), " free"));
     for (const auto& callback : callbacks) callback();

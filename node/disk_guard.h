@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -77,9 +78,11 @@ class DiskGuard {
   // A write failed: when `status` says the disk is full or failing
   // (ENOSPC, EIO), the guard turns read-only. Returns `status`.
   absl::Status Check(const absl::Status& status);
-  // Turns read-only for `cause`.
+  // Turns read-only for `cause` (kSpace or kIo).
   void Fail(Cause cause, const std::string& reason);
-  // The storage engine recovered from its background error.
+  // The storage engine stopped on a background error, and resumed: kept
+  // apart from the node's own causes, since only the engine heals it.
+  void EngineFailed(const std::string& reason);
   void EngineRecovered();
 
   State Get();
@@ -94,8 +97,10 @@ class DiskGuard {
   // Tells the guard of the engine's background errors and recoveries.
   std::shared_ptr<rocksdb::EventListener> Listener();
 
-  // Ends the waits of AwaitRoom; for shutdown.
+  // Ends the waits of AwaitRoom (the writes waiting fail) and the monitor's
+  // work; for shutdown. Join() also waits for the monitor to end.
   void Stop();
+  void Join();
 
   // Waits until `bytes` fit (without the reserve), or the guard stops.
   // False if it stopped first.
@@ -114,7 +119,9 @@ class DiskGuard {
   absl::Mutex mu_;
   State state_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::string engine_error_ ABSL_GUARDED_BY(mu_);
   std::vector<std::function<void()>> callbacks_ ABSL_GUARDED_BY(mu_);
+  std::mutex join_mu_;
   std::thread monitor_;
 };
 

@@ -441,6 +441,7 @@ void ReleaseCalendar::Stop() {
 }
 
 void ReleaseCalendar::Loop() {
+  std::string last_said;
   for (;;) {
     uint64_t seen;
     {
@@ -450,11 +451,15 @@ void ReleaseCalendar::Loop() {
     }
     auto released = ReleaseDue(absl::Now());
     absl::Duration wait = absl::Minutes(1);
-    if (admit_ && !admit_().ok()) {
-      // The node catches up on its own log: every release waits, briefly.
-      std::cerr << "lmx-node: cannot release embargoed batches yet: " << released.status().message()
-                << "\n";
+    if (absl::Status admitted = admit_ ? admit_() : absl::OkStatus(); !admitted.ok()) {
+      // The node catches up on its own log (or is read-only): every release
+      // waits, briefly. Said once per reason.
+      std::string said = absl::StrCat("cannot release embargoed batches yet: ", admitted.message());
+      if (said != last_said) std::cerr << "lmx-node: " << said << "\n";
+      last_said = said;
       wait = absl::Seconds(1);
+    } else {
+      last_said.clear();
     }
     // The next batch due that has not failed; failed ones once a minute.
     for (const v1::Release& release : Upcoming()) {

@@ -192,6 +192,7 @@ absl::StatusOr<LogEntry> LogBuilder::Build(const BatchInfo& batch,
   header.set_rows(batch.rows);
   header.set_classification(batch.classification);
   header.set_classification_version(batch.classification_version);
+  header.set_release_id(batch.release_id);
   header.set_public_key(identity_->public_key());
   header.set_previous_hash(previous_hash);
 

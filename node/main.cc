@@ -1,10 +1,12 @@
 // lmx-node: one country's node. Opens the store, loads the codelists and
 // serves the publish and query services, gRPC health and reflection.
 #include <arpa/inet.h>
+#include <sys/statvfs.h>
 #include <signal.h>
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -283,6 +285,25 @@ int main(int argc, char** argv) {
               << " without TLS (--insecure): tokens and data cross the network in clear\n";
   }
 
+  // The store's engine must write to open: on a disk without room it would
+  // wait for it before it serves anything. Say so instead (systemd starts
+  // the node again later).
+  {
+    struct statvfs disk;
+    std::error_code made;
+    std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), made);
+    if (::statvfs(absl::GetFlag(FLAGS_data_dir).c_str(), &disk) == 0 &&
+        static_cast<uint64_t>(disk.f_bavail) * disk.f_frsize < (4u << 20)) {
+      return Fail(absl::StrCat("the disk of ", absl::GetFlag(FLAGS_data_dir),
+                               " is full (less than 4 MiB free): the node cannot open its store; "
+                               "free space on it and start the node again (nothing was lost)"));
+    }
+  }
+  // A store made now for a key that was there already: the node lost its
+  // disk (or is a member's first start); like a restored backup, it waits
+  // for every peer before it signs.
+  const bool had_store = std::filesystem::exists(absl::GetFlag(FLAGS_data_dir) + "/db/CURRENT");
+  const bool had_key = std::filesystem::exists(absl::GetFlag(FLAGS_data_dir) + "/node.key");
   lmx::StoreOptions store_options;
   store_options.reserve_bytes = absl::GetFlag(FLAGS_min_free_bytes);
   auto store = lmx::Store::Open(absl::GetFlag(FLAGS_data_dir), *country, store_options);
@@ -318,8 +339,14 @@ int main(int argc, char** argv) {
   if (std::string marker = absl::StrCat(absl::GetFlag(FLAGS_data_dir), "/", lmx::kBackupMarker);
       std::ifstream(marker).good() && !federation.peers.empty()) {
     federation.restored_marker = marker;
+    federation.wait_for_every_peer = true;
     std::cerr << "lmx-node: " << absl::GetFlag(FLAGS_data_dir)
               << " is a restored backup: no publish before every peer has reported the head of "
+              << *country << "'s log\n";
+  } else if (!had_store && had_key && !federation.peers.empty()) {
+    federation.wait_for_every_peer = true;
+    std::cerr << "lmx-node: a new store for an existing key (a lost disk, or a first start): no "
+                 "publish before every peer has reported the head of "
               << *country << "'s log\n";
   }
   lmx::AuditLog audit(store->get());
@@ -458,6 +485,9 @@ int main(int argc, char** argv) {
                 << "\n";
     }
     std::cerr << "lmx-node: stopping\n";
+    // A write waiting for room on a full disk gives up, so that nothing
+    // below waits for it.
+    (*store)->disk()->Stop();
     // Ends the served Pull streams too, which would otherwise hold
     // Shutdown until its deadline.
     http.Stop();

@@ -105,7 +105,8 @@ struct Replication::PeerState {
   // asks for them again from that version, so that the entries can be
   // compared (and a fork proven), once per reported hash.
   std::map<std::string, uint64_t> recheck;
-  std::map<std::string, std::string> rechecked;
+  std::map<std::string, absl::Time> rechecked;  // when each was last asked for
+  bool reopening = false;  // the stream was cancelled to ask again: no error
 };
 
 // Applies the entries of one stream. An entry's chunks come in a row; they
@@ -117,6 +118,8 @@ class Replication::Receiver {
 
   void Handle(const v1::SignedChunk& signed_chunk);
   // An origin was refused on this stream: it should be reopened to retry.
+  // (An origin proven forked is parked instead: refused for the rest of the
+  // stream, with no reopening, since it would only offer the same again.)
   bool blocked() const { return !blocked_.empty(); }
   // The node's copy of an origin was reset; pull it again from scratch.
   bool reset() const { return reset_; }
@@ -136,9 +139,13 @@ class Replication::Receiver {
     std::set<std::string> periods;  // that the entry's cells hold
   };
 
-  void Fail(const std::string& origin, const std::string& error) {
+  void Fail(std::string origin, const std::string& error) {
     pending_.reset();
-    blocked_.insert(origin);
+    if (r_->Forked(origin)) {
+      if (!parked_.insert(origin).second) return;
+    } else {
+      blocked_.insert(origin);
+    }
     r_->Reject(origin, from_, error);
   }
   absl::Status Start(const v1::LogChunk& chunk, const v1::SignedChunk& signed_chunk);
@@ -147,6 +154,7 @@ class Replication::Receiver {
   std::string from_;
   std::optional<Pending> pending_;
   std::set<std::string> blocked_;
+  std::set<std::string> parked_;
   bool reset_ = false;
 };
 
@@ -168,9 +176,16 @@ absl::Status Replication::Receiver::Start(const v1::LogChunk& chunk,
     // signed for one version are the proof of a fork.
     pending.skip = true;
     pending.compare = r_->store_->LogHead(chunk.origin()) >= chunk.version();
-    pending.lock.unlock();
+    // Compared under the origin's lock, so that no repair drops the entry
+    // held meanwhile.
+    if (!pending.compare) pending.lock.unlock();
     pending_ = std::move(pending);
     return absl::OkStatus();
+  }
+  if (chunk.origin() == r_->options_.country) {
+    // A peer streams more of this node's log than it reported: the node
+    // takes no publish until it has them.
+    r_->NoteOwnHead(from_, chunk.version());
   }
   if (chunk.version() != applied + 1) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -184,8 +199,16 @@ absl::Status Replication::Receiver::Start(const v1::LogChunk& chunk,
   ASSIGN_OR_RETURN(std::string previous, r_->store_->LogHash(chunk.origin(), chunk.version() - 1));
   if (previous != chunk.previous_hash()) {
     // Either this node's copy is corrupt, or the origin signed two
-    // histories. Only the first is repaired, by pulling the copy again.
-    absl::Status intact = r_->VerifyLocalLog(chunk.origin());
+    // histories. Only the first is repaired, by pulling the copy again. (An
+    // origin already proven forked goes on offering its other history:
+    // refused at once, without reading the whole copy again.)
+    bool forked;
+    {
+      absl::MutexLock lock(&r_->mu_);
+      forked = !r_->Origin(chunk.origin()).forks.empty();
+    }
+    absl::Status intact = forked ? absl::OkStatus() : r_->VerifyLocalLog(chunk.origin());
+    if (!intact.ok() && !absl::IsDataLoss(intact)) return intact;  // not corruption: retried
     if (!intact.ok()) {
       if (chunk.origin() == r_->options_.country) {
         return absl::DataLossError(absl::StrCat("this node's own log is corrupt: ", intact.message()));
@@ -199,7 +222,8 @@ absl::Status Replication::Receiver::Start(const v1::LogChunk& chunk,
     }
     v1::Equivocation proof;
     proof.set_origin(chunk.origin());
-    proof.set_version(chunk.version());
+    // The histories part at or before the version this node holds last.
+    proof.set_version(chunk.version() - 1);
     proof.set_chunk(0);
     absl::Status read =
         r_->store_->ReadLog(chunk.origin(), chunk.version() - 1, [&](absl::string_view held) {
@@ -233,12 +257,13 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
     return Fail("???", "an entry that does not parse");
   }
   const std::string& origin = chunk.origin();
-  if (blocked_.count(origin)) return;
+  if (blocked_.count(origin) || parked_.count(origin)) return;
   if (pending_ && (pending_->origin != origin || pending_->version != chunk.version() ||
                    pending_->next_chunk != chunk.chunk())) {
-    Fail(pending_->origin, absl::StrCat("version ", pending_->version, " ended after chunk ",
-                                        pending_->next_chunk - 1));
-    if (blocked_.count(origin)) return;
+    std::string cut = pending_->origin;
+    Fail(cut, absl::StrCat("version ", pending_->version, " ended after chunk ",
+                           pending_->next_chunk - 1));
+    if (blocked_.count(origin) || parked_.count(origin)) return;
   }
   if (!pending_) {
     if (chunk.chunk() != 0) {
@@ -264,6 +289,21 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
           return Fail(origin, absl::StrCat(where, " differs from the one held here, and its "
                                                   "signature does not verify"));
         }
+        // Only two chunks that both verify prove anything about the origin;
+        // a held chunk that is missing or does not verify is this node's
+        // corruption, repaired by pulling the copy again.
+        if (!held.ok() || !VerifySignature(*key, held_chunk.chunk(), held_chunk.signature())) {
+          absl::Status intact = r_->VerifyLocalLog(origin);
+          if (absl::IsDataLoss(intact) && origin != r_->options_.country) {
+            absl::Status dropped = r_->store_->ResetOrigin(origin);
+            reset_ = dropped.ok();
+            Log(absl::StrCat("this node's copy of ", origin, " was corrupt (", intact.message(),
+                             "): ", dropped.ok() ? "dropped, and pulled again" : dropped.message()));
+          }
+          return Fail(origin, absl::StrCat(where, ": this node's copy of it is damaged (",
+                                           intact.ok() ? "a chunk is missing" : intact.message(),
+                                           ")"));
+        }
         v1::Equivocation proof;
         proof.set_origin(origin);
         proof.set_version(chunk.version());
@@ -271,9 +311,8 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
         if (held.ok()) *proof.mutable_held() = held_chunk;
         *proof.mutable_offered() = signed_chunk;
         proof.set_from(from_);
-        proof.set_detail(absl::StrCat(where, " offered differs from the one held here (",
-                                      held.ok() ? "other content" : "which has no such chunk",
-                                      "), and both are signed by ", origin));
+        proof.set_detail(absl::StrCat(where, " offered differs from the one held here, and both "
+                                             "are signed by ", origin));
         std::string detail = proof.detail();
         r_->RecordEquivocation(std::move(proof));
         return Fail(origin, absl::StrCat(detail, ": ", origin,
@@ -281,7 +320,7 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
                                          "the first"));
       }
     }
-    if (chunk.last()) pending_.reset();
+    if (chunk.last()) pending_.reset();  // and its lock
     return;
   }
   std::string where = absl::StrCat("version ", chunk.version(), " chunk ", chunk.chunk());
@@ -312,6 +351,7 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
   meta.rows = first.rows();
   meta.classification = first.classification();
   meta.classification_version = first.classification_version();
+  meta.release_id = first.release_id();
   meta.log_hash = pending.hasher.Finish();
   // What the origin reported, for completeness reports (the entry does not
   // list it).
@@ -396,7 +436,7 @@ void Replication::WaitForChange(uint64_t seen, absl::Duration timeout) const {
 
 bool Replication::Synced(uint64_t applied, std::string* why) const {
   if (synced_) return true;
-  if (!started_ || started_at_ == absl::InfiniteFuture()) {
+  if (started_at_ == absl::InfiniteFuture()) {
     *why = "the node is starting";
     return false;
   }
@@ -413,11 +453,11 @@ bool Replication::Synced(uint64_t applied, std::string* why) const {
                            : absl::StrCat(peer->peer.id, ": ", peer->last_error));
     }
   }
-  const bool restored = !options_.restored_marker.empty();
+  const bool restored = options_.wait_for_every_peer;
   const bool waited = absl::Now() - started_at_ >= options_.startup_sync;
   if ((heard == peers_.size() || (heard > 0 && waited && !restored)) && applied >= head) {
     synced_ = true;
-    if (restored) std::remove(options_.restored_marker.c_str());
+    if (!options_.restored_marker.empty()) std::remove(options_.restored_marker.c_str());
     Log(absl::StrCat("learned the head of ", options_.country, "'s log from ", heard, " of ",
                      peers_.size(), " peers: version ", head, ", and holds ", applied,
                      "; takes publishes from version ", applied + 1));
@@ -425,7 +465,8 @@ bool Replication::Synced(uint64_t applied, std::string* why) const {
   }
   if (restored && heard < peers_.size() && heard > 0 && waited) {
     *why = absl::StrCat(
-        "this data directory is a restored backup, so the node waits for every peer to report "
+        "this data directory is a restored backup (or a new store for an existing key: a lost "
+        "disk), so the node waits for every peer to report "
         "the head of ", options_.country, "'s log before it signs anything (", heard, " of ",
         peers_.size(), " answered; waiting for ", absl::StrJoin(silent, "; "),
         "): a silent peer may hold versions newer than the backup. If it is gone for good, an "
@@ -503,8 +544,9 @@ absl::StatusOr<std::string> Replication::DeclareRegionLost(const std::string& re
   }
   std::string why;
   if (synced_) {
-    return absl::StrCat("nothing to declare: this node already knows its log's head and takes "
-                        "publishes from version ", applied + 1);
+    return absl::StrCat("nothing to declare: this node has heard its peers already; its next "
+                        "version would be ", applied + 1, " (lmx peers says whether it takes "
+                        "publishes now)");
   }
   declared_lost_ = true;
   synced_ = true;
@@ -568,8 +610,8 @@ void Replication::RecordEquivocation(v1::Equivocation proof) {
   }
   *proof.mutable_detected_at() = ToTimestamp(absl::Now());
   absl::Status kept = store_->PutMeta(ForkKey(origin, version), proof.SerializeAsString());
-  Log(absl::StrCat("FORK: ", origin, " signed two different entries for version ", version, " (",
-                   proof.detail(), "; offered by ", proof.from(),
+  Log(absl::StrCat("FORK: ", origin, " signed two histories, apart at version ", version,
+                   " or before (", proof.detail(), "; offered by ", proof.from(),
                    "). This node keeps the one it had and refuses the other; lmx peers shows ",
                    origin, " as forked",
                    kept.ok() ? "; the proof is kept" : absl::StrCat("; cannot keep the proof: ", kept.message())));
@@ -591,7 +633,9 @@ absl::StatusOr<std::string> Replication::TrustedKey(const std::string& origin,
     key = member->public_key;
     trust = "the region manifest's key";
   } else {
-    absl::MutexLock lock(&mu_);
+    // Its own lock: pinning writes, and a write may wait for room on a full
+    // disk while replication and queries go on.
+    absl::MutexLock lock(&pin_mu_);
     auto pinned = store_->GetMeta(PinKey(origin));
     if (pinned.ok()) {
       key = *pinned;
@@ -613,15 +657,21 @@ absl::StatusOr<std::string> Replication::TrustedKey(const std::string& origin,
 
 void Replication::Reject(const std::string& origin, const std::string& from,
                          const std::string& error) {
-  Log(absl::StrCat("refused an entry of ", origin, " from ", from, ": ", error));
+  std::string last_error = absl::StrCat(error, " (from ", from, ")");
   absl::MutexLock lock(&mu_);
   OriginState& state = Origin(origin);
   ++state.rejected;
-  state.last_error = absl::StrCat(error, " (from ", from, ")");
+  // The same refusal again (a forked origin offers its other history on
+  // every stream) is counted, not logged again.
+  if (state.last_error != last_error) {
+    Log(absl::StrCat("refused an entry of ", origin, " from ", from, ": ", error));
+  }
+  state.last_error = std::move(last_error);
 }
 
 void Replication::BuildLoop() {
   absl::Duration retry = absl::Seconds(1);
+  std::string last_said;
   for (;;) {
     uint64_t seen;
     {
@@ -653,8 +703,12 @@ void Replication::BuildLoop() {
                          " of ", entry->cells, " flow cells"));
       }
     }
-    if (!status.ok()) Log(absl::StrCat("cannot make a log entry: ", status.message()));
-    WaitForChange(seen, status.ok() ? absl::Seconds(5) : retry);
+    // Said once; a batch that does not fit on the disk waits for a change
+    // (the disk healing, or another commit), not a second.
+    std::string said = status.ok() ? "" : absl::StrCat("cannot make a log entry: ", status.message());
+    if (said != last_said) Log(said.empty() ? "log entries made again" : said);
+    if (!said.empty() || !last_said.empty()) last_said = said;
+    WaitForChange(seen, status.ok() || absl::IsResourceExhausted(status) ? absl::Seconds(5) : retry);
   }
 }
 
@@ -707,8 +761,14 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
     // A digest that differs is this node's corruption or the origin's
     // fork. A corrupt copy is dropped and pulled again; a fork is proven
     // by comparing the entries, which the stream now brings again.
+    std::mutex* apply;
+    {
+      absl::MutexLock lock(&mu_);
+      apply = &Origin(origin).apply;
+    }
+    std::lock_guard<std::mutex> applying(*apply);
     absl::Status intact = VerifyLocalLog(origin);
-    if (!intact.ok() && origin != options_.country && !absl::IsNotFound(intact)) {
+    if (absl::IsDataLoss(intact) && origin != options_.country) {
       Log(absl::StrCat("this node's copy of ", origin, " is corrupt (", intact.message(),
                        "): dropped, and pulled again"));
       absl::Status reset = store_->ResetOrigin(origin);
@@ -775,7 +835,9 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
   absl::MutexLock lock(&mu_);
   peer->active = nullptr;
   peer->connected = false;
-  if (!status.ok() && !cancelled && !stop_) {
+  const bool reopening = peer->reopening;
+  peer->reopening = false;
+  if (!status.ok() && !cancelled && !stop_ && !reopening) {
     peer->last_error = absl::StrCat(status.error_message(), " (", status.error_code(), ")");
   } else if (!error.empty()) {
     peer->last_error = error;
@@ -809,9 +871,12 @@ void Replication::OnHeartbeat(PeerState* peer, const v1::Heartbeat& heartbeat) {
     // Any peer's digest that differs, the origin's own or a relay's, is
     // looked into: the entries of that version are asked for again and
     // compared. Signed data is never dropped for a digest.
+    // Asked again at most every 30 s per peer: a stream can end before the
+    // entries were compared.
+    auto last = peer->rechecked.find(digest.origin());
     if (verdict == "differ" && state.forks.empty() &&
-        peer->rechecked[digest.origin()] != digest.hash()) {
-      peer->rechecked[digest.origin()] = digest.hash();
+        (last == peer->rechecked.end() || now - last->second > absl::Seconds(30))) {
+      peer->rechecked[digest.origin()] = now;
       peer->recheck[digest.origin()] = digest.version();
       Log(absl::StrCat(peer->peer.id, "'s copy of ", digest.origin(), " at version ",
                        digest.version(), " differs from this node's: comparing the entries"));
@@ -822,7 +887,26 @@ void Replication::OnHeartbeat(PeerState* peer, const v1::Heartbeat& heartbeat) {
   if (!peer->heard || peer->own_head != own_head) ++events_;
   peer->heard = true;
   peer->own_head = own_head;
-  if (reopen && peer->active != nullptr) peer->active->TryCancel();
+  if (reopen && peer->active != nullptr) {
+    peer->reopening = true;
+    peer->active->TryCancel();
+  }
+}
+
+bool Replication::Forked(const std::string& origin) {
+  absl::MutexLock lock(&mu_);
+  auto it = origins_.find(origin);
+  return it != origins_.end() && !it->second->forks.empty();
+}
+
+void Replication::NoteOwnHead(const std::string& peer_id, uint64_t version) {
+  absl::MutexLock lock(&mu_);
+  for (auto& peer : peers_) {
+    if (peer->peer.id == peer_id && peer->own_head < version) {
+      peer->own_head = version;
+      ++events_;
+    }
+  }
 }
 
 v1::Heartbeat Replication::MakeHeartbeat() const {

@@ -68,6 +68,9 @@ struct ReplicationOptions {
   // the node may be behind the region's copy of its log, so it waits for
   // every peer, with no deadline, and removes the file once it has.
   std::string restored_marker;
+  // Wait for every peer, with no deadline: set for a restored backup and for
+  // a store made for a key that existed (a lost disk).
+  bool wait_for_every_peer = false;
   // How this node reaches its peers: its region certificate (mutual TLS),
   // or plaintext on loopback when null.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
@@ -131,6 +134,10 @@ class Replication final : public v1::Federation::Service {
   // manifest's, or the pinned one (pinning `offered` on first use).
   absl::StatusOr<std::string> TrustedKey(const std::string& origin, const std::string& offered);
   void Reject(const std::string& origin, const std::string& from, const std::string& error);
+  // Whether this node holds a proof that `origin` forked its log.
+  bool Forked(const std::string& origin);
+  // `peer` sent an entry of this node's own log up to `version`.
+  void NoteOwnHead(const std::string& peer, uint64_t version);
   // Keeps the proof that `origin` signed two different entries for
   // `version`, once per version, and reports it.
   void RecordEquivocation(v1::Equivocation proof);
@@ -156,6 +163,7 @@ class Replication final : public v1::Federation::Service {
   LogBuilder builder_;
 
   mutable absl::Mutex mu_;
+  absl::Mutex pin_mu_;  // pinning a key on first use
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // bumped on every store change
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   // Bumped when a peer's report changes what CanPublish answers.

@@ -230,8 +230,9 @@ class RocksStore : public Store {
 
   ~RocksStore() override {
     for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
-    // A log write still waiting for room gives up: the process ends.
-    guard_->Stop();
+    // A log write still waiting for room gives up: the process ends. The
+    // monitor, which tells this store's listeners, ends first.
+    guard_->Join();
     db_.reset();
   }
 
@@ -1092,8 +1093,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   auto guard = std::make_unique<DiskGuard>(guard_options);
   std::unique_ptr<rocksdb::Env> env =
       rocksdb::NewCompositeEnv(guard->WrapFileSystem(rocksdb::FileSystem::Default()));
-  // On a small disk the engine's buffers shrink with it, so that a flush
-  // always fits in the reserve.
+  // On a small disk the engine's buffers shrink with it.
   const uint64_t disk = guard->filesystem_bytes() == 0 ? uint64_t{1} << 40 : guard->filesystem_bytes();
   const size_t write_buffer = std::clamp<uint64_t>(disk / 16, 1 << 20, 64 << 20);
 
@@ -1105,6 +1105,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   options.keep_log_file_num = 3;
   options.max_total_wal_size = std::clamp<uint64_t>(disk / 8, 4 << 20, 256 << 20);
   options.listeners.push_back(guard->Listener());
+  // All memtables together stay within half the reserve, so that a flush
+  // (which writes them before their log goes) fits in it.
+  options.db_write_buffer_size = std::max<uint64_t>(guard->reserve_bytes() / 2, 1 << 20);
   // Compactions that would eat into the reserve wait instead.
   options.sst_file_manager.reset(rocksdb::NewSstFileManager(env.get()));
   options.sst_file_manager->SetCompactionBufferSize(guard->reserve_bytes() / 2);

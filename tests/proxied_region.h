@@ -241,6 +241,14 @@ class ProxiedRegionTest : public ::testing::Test {
   // What `lmx peers` says of the node itself (its stderr).
   std::string PeersNotes(const std::string& id) { return Lmx(id, {"peers"}).err; }
 
+  // Waits until `id` takes publishes (it has heard its peers, whose links
+  // reconnect with a backoff of up to 5 s).
+  void ExpectPublishing(const std::string& id) {
+    EXPECT_TRUE(WaitUntil([&] {
+      return PeersNotes(id).find(id + " publishing: open") != std::string::npos;
+    })) << PeersNotes(id);
+  }
+
   // Publishes a generated flow file at `id` without asserting its outcome;
   // its sums count in the expected totals only if it was acknowledged.
   CliResult TryPublish(const std::string& id, int seed) {

@@ -108,10 +108,12 @@ TEST_F(SoakTest, CrashesPartitionsAndRestoresLoseDuplicateAndHalfApplyNothing) {
     } else if (backups.count(id)) {
       // An operator restores a node once the region holds all it holds:
       // what never left a lost disk cannot come back from anywhere.
+      // (Asked of the members it pulls from, which are those it asks
+      // when it starts; nobody pulls from RWA.)
       const std::string held = Peers(id)[id]["version"];
-      bool region_holds = false;
-      for (const auto& other : kMembers) {
-        if (other != id && Peers(other)[id]["version"] == held) region_holds = true;
+      bool region_holds = true;
+      for (const auto& other : kLinks.at(id)) {
+        if (Peers(other)[id]["version"] != held) region_holds = false;
       }
       if (region_holds) {
         Restore(id, backups[id], restart);
