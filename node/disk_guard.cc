@@ -194,7 +194,7 @@ absl::Status DiskGuard::Reserve(uint64_t bytes, absl::string_view what) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "refused, nothing was written: ", what, " needs about ", Mib(bytes), ", and the disk of ",
         options_.dir, " has ", Mib(*free), " free, of which this node keeps ", Mib(reserve_),
-        " in reserve; free space on the disk, or split the file"));
+        " in reserve; free space on the disk"));
   }
   std::string reason = absl::StrCat("the disk of ", options_.dir, " is full: ", Mib(*free),
                                     " free, less than the ", Mib(reserve_),

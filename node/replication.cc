@@ -492,6 +492,7 @@ absl::Status Replication::CanPublish() const {
   auto latest = store_->Catalog()->Latest();
   uint64_t applied = latest.count(options_.country) ? latest[options_.country] : 0;
   absl::MutexLock lock(&mu_);
+  if (!log_backlog_.empty()) return absl::ResourceExhaustedError(log_backlog_);
   if (auto it = origins_.find(options_.country); it != origins_.end() && !it->second->forks.empty()) {
     std::vector<uint64_t> versions(it->second->forks.begin(), it->second->forks.end());
     return absl::FailedPreconditionError(absl::StrCat(
@@ -698,6 +699,14 @@ void Replication::BuildLoop() {
       auto entry = builder_.Build(batches[next - 1], *previous);
       status = entry.ok() ? store_->AppendLog(options_.country, next, entry->chunks, entry->hash)
                           : entry.status();
+      if (absl::IsResourceExhausted(status)) {
+        // Acknowledged, but not in the region: no publish piles more on it.
+        absl::MutexLock lock(&mu_);
+        log_backlog_ = absl::StrCat(
+            "version ", next, " is written, but its log entry waits for room on the disk (",
+            status.message(), "), so the region does not have it yet; the node takes no publish "
+            "until it has made it");
+      }
       if (status.ok() && entry->suppressed > 0) {
         Log(absl::StrCat("version ", next, ": disclosure control withheld ", entry->suppressed,
                          " of ", entry->cells, " flow cells"));
@@ -705,6 +714,11 @@ void Replication::BuildLoop() {
     }
     // Said once; a batch that does not fit on the disk waits for a change
     // (the disk healing, or another commit), not a second.
+    if (status.ok()) {
+      absl::MutexLock lock(&mu_);
+      if (!log_backlog_.empty()) ++events_;
+      log_backlog_.clear();
+    }
     std::string said = status.ok() ? "" : absl::StrCat("cannot make a log entry: ", status.message());
     if (said != last_said) Log(said.empty() ? "log entries made again" : said);
     if (!said.empty() || !last_said.empty()) last_said = said;

@@ -171,6 +171,8 @@ class Replication final : public v1::Federation::Service {
   absl::Time started_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   mutable bool synced_ ABSL_GUARDED_BY(mu_) = false;
   bool declared_lost_ ABSL_GUARDED_BY(mu_) = false;
+  // Why an own log entry could not be made (its disk is full), if so.
+  std::string log_backlog_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::unique_ptr<OriginState>> origins_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<PeerState>> peers_;
   std::vector<std::thread> threads_;

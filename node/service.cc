@@ -165,7 +165,10 @@ grpc::Status PublishServiceImpl::Publish(
     // rows, then the table files made of them.
     absl::Status room = context_.store->disk()->Reserve(
         2 * header.size_hint(), absl::StrCat(header.source(), " (", header.size_hint(), " bytes)"));
-    if (!room.ok()) return finish(ToGrpcStatus(room));
+    if (!room.ok()) {
+      return finish(ToGrpcStatus(absl::Status(
+          room.code(), absl::StrCat(room.message(), ", or split the file (by period, say)"))));
+    }
   }
   PublishSession session(context_, header);
   uint64_t rows = 0;

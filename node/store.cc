@@ -659,9 +659,9 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     if (!broken_.ok()) return broken_;
   }
   if (!meta.replicated && gate_) RETURN_IF_ERROR(gate_());
-  // The rows go to the write-ahead log (or the spool) and then to a table
-  // file: room for twice the batch, besides the reserve.
-  RETURN_IF_ERROR(guard_->Reserve(2 * batch->bytes() + 4096, "the batch"));
+  // The rows go to the write-ahead log, or from the spool (on disk already)
+  // to table files: room for the batch once more, besides the reserve.
+  RETURN_IF_ERROR(guard_->Reserve(batch->bytes() + 4096, "the batch"));
   BatchInfo info = meta;
   info.origin = batch->origin();
   info.observations = batch->rows() - batch->log_records();
@@ -759,7 +759,8 @@ absl::Status RocksStore::AppendLog(absl::string_view origin, uint64_t version,
     write.Put(log(), LogKey(origin, version, static_cast<uint32_t>(i)), chunks[i]);
   }
   write.Put(log_hashes(), BatchKey(origin, version), hash);
-  RETURN_IF_ERROR(guard_->Reserve(2 * write.GetDataSize(), "a log entry"));
+  // Its write-ahead log record; the flush that follows fits in the reserve.
+  RETURN_IF_ERROR(guard_->Reserve(write.GetDataSize(), "a log entry"));
   // Not synced: an own entry is derived from committed data and is made
   // again, the same, if a crash loses it.
   RETURN_IF_ERROR(

@@ -169,5 +169,64 @@ TEST_F(DiskFullTest, ABatchThatWouldNotFitIsRefusedBeforeItIsSentAndSmallerOnesS
   EXPECT_EQ(Version("KEN", "KEN"), "1");
 }
 
+// One period of flows with `counterparts` x 240 cells, each count `count`.
+std::string WidePeriod(int counterparts, int count) {
+  static const char* kCountries[] = {"SAU", "ARE", "QAT", "OMN", "KWT", "GBR", "DEU",
+                                     "USA", "CAN", "ETH", "SOM", "SSD", "BHR", "JOR",
+                                     "LBN", "ITA", "FRA", "ESP", "NLD", "BEL"};
+  std::string text = "period,direction,counterpart,count,occupation,sex,age,channel\n";
+  for (int c = 0; c < counterparts; ++c) {
+    for (const char* occupation : {"2221", "2211", "3221", "5120", "6111", "7115", "8322", "9312",
+                                   "1120", "4110"}) {
+      for (const char* sex : {"F", "M"}) {
+        for (const char* age : {"Y15T24", "Y25T54", "Y55T64", "Y_GE65"}) {
+          for (const char* channel : {"PUBLIC", "PRIVATE", "BILATERAL"}) {
+            absl::StrAppend(&text, "2030-01,OUTFLOW,", kCountries[c], ",", count, ",", occupation,
+                            ",", sex, ",", age, ",", channel, "\n");
+          }
+        }
+      }
+    }
+  }
+  return text;
+}
+
+TEST_F(DiskFullTest, AnAcknowledgedBatchWhoseLogEntryDoesNotFitHoldsBackPublishesUntilItIsMade) {
+  auto ken = std::make_unique<NodeProcess>("KEN", disk_ + "/KEN");
+  std::string error;
+  ASSERT_TRUE(ken->Start(&error)) << error;
+  nodes_["KEN"] = std::move(ken);
+  auto uga = std::make_unique<NodeProcess>("UGA", dir_ + "/UGA");
+  ASSERT_TRUE(uga->Start(&error, {"--peers=KEN=" + nodes_["KEN"]->address()})) << error;
+  nodes_["UGA"] = std::move(uga);
+  // A wide period, then a revision of one of its cells: a tiny batch whose
+  // log entry is the whole period again (disclosure control needs it).
+  WriteFile(dir_ + "/wide.csv", WidePeriod(20, 7));
+  ASSERT_EQ(Lmx("KEN", {"publish", "flows", dir_ + "/wide.csv"}).exit_code, 0);
+  ASSERT_TRUE(WaitUntil([&] { return Version("UGA", "KEN") == "1"; }));
+  const uint64_t reserve = 48 * (1 << 20) / 10;  // a tenth of the disk
+  Fill(reserve + (150 << 10));
+  WriteFile(dir_ + "/revision.csv",
+            "period,direction,counterpart,count,occupation,sex,age,channel\n"
+            "2030-01,OUTFLOW,SAU,8,2221,F,Y15T24,PUBLIC\n");
+  CliResult revised = Lmx("KEN", {"publish", "flows", dir_ + "/revision.csv"});
+  ASSERT_EQ(revised.exit_code, 0) << revised.err;  // acknowledged: durable at KEN
+  // Its entry waits for room: no publish piles more on it meanwhile.
+  EXPECT_TRUE(WaitUntil([&] {
+    return Lmx("KEN", {"peers"}).err.find("its log entry waits for room") != std::string::npos;
+  }));
+  CliResult held = Lmx("KEN", {"publish", "flows", dir_ + "/revision.csv"});
+  EXPECT_NE(held.exit_code, 0);
+  EXPECT_THAT(held.err, HasSubstr("its log entry waits for room"));
+  EXPECT_EQ(Version("UGA", "KEN"), "1");
+  // Room again: the entry is made, the region gets version 2, and
+  // publishes go on.
+  std::filesystem::remove(disk_ + "/filler");
+  EXPECT_TRUE(WaitUntil([&] { return Version("UGA", "KEN") == "2"; }));
+  EXPECT_TRUE(WaitUntil([&] { return Lmx("KEN", {"peers"}).err.find("KEN publishing: open") !=
+                                     std::string::npos; }));
+  EXPECT_EQ(Lmx("KEN", {"publish", "flows", dir_ + "/revision.csv"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace lmx::testing
