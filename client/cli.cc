@@ -302,8 +302,8 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
   if (!result.ok()) {
     std::cerr << "lmx: " << result.status().message() << "\n";
     if (absl::StrContains(result.status().message(), "nothing was written")) {
-      // The node refused the batch before taking it (retry later).
-      return result.status().code() == absl::StatusCode::kUnavailable ? kUnreachable : kFailed;
+      // The node answered: it refused the batch before taking it.
+      return kFailed;
     }
     if (result.status().code() == absl::StatusCode::kUnavailable ||
         result.status().code() == absl::StatusCode::kDeadlineExceeded ||

@@ -302,8 +302,17 @@ void DiskGuard::Monitor() {
       if (stop_) return;
       cause = state_.cause;
     }
-    if (cause == Cause::kNone) continue;
     auto free = Free();
+    if (cause == Cause::kNone) {
+      // Below the reserve is read-only whether or not a write tried yet, so
+      // that /metrics and lmx peers say so before a publish is refused.
+      if (free.ok() && *free < reserve_) {
+        Fail(Cause::kSpace, absl::StrCat("the disk of ", options_.dir, " is full: ", Mib(*free),
+                                         " free, less than the ", Mib(reserve_),
+                                         " this node keeps in reserve"));
+      }
+      continue;
+    }
     if (!free.ok() || !Healed(cause, *free)) continue;
     std::vector<std::function<void()>> callbacks;
     {

@@ -122,8 +122,11 @@ TEST_F(DiskFullTest, AFullDiskMakesTheNodeReadOnlyAndItResumesByItselfWhenThereI
   Sums acknowledged;
   for (int seed = 1; seed <= 3; ++seed) ASSERT_EQ(Publish(seed, &acknowledged).exit_code, 0);
 
-  // The disk fills (another program, or the logs of this one).
+  // The disk fills (another program, or the logs of this one): the node
+  // says so before any write tries.
   Fill(1 << 20);
+  EXPECT_TRUE(WaitUntil(
+      [&] { return Scrape().find("\nlmx_store_read_only 1\n") != std::string::npos; }, 10));
   CliResult refused = Publish(4, &acknowledged);
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
   EXPECT_THAT(refused.err, HasSubstr("nothing was written"));
