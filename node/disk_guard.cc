@@ -196,14 +196,17 @@ absl::Status DiskGuard::Reserve(uint64_t bytes, absl::string_view what) {
         options_.dir, " has ", Mib(*free), " free, of which this node keeps ", Mib(reserve_),
         " in reserve; free space on the disk"));
   }
-  std::string reason = absl::StrCat("the disk of ", options_.dir, " is full: ", Mib(*free),
-                                    " free, less than the ", Mib(reserve_),
-                                    " this node keeps in reserve");
+  std::string reason = FullReason(*free);
   Fail(Cause::kSpace, reason);
   return absl::ResourceExhaustedError(
       absl::StrCat("refused, nothing was written: ", reason,
                    "; the node is read-only until the disk has room (reads and replication go "
                    "on); free space on it, or give the node a larger one"));
+}
+
+std::string DiskGuard::FullReason(uint64_t free) const {
+  return absl::StrCat("the disk of ", options_.dir, " is full: ", Mib(free), " free, less than the ",
+                      Mib(reserve_), " this node keeps in reserve");
 }
 
 absl::Status DiskGuard::Check(const absl::Status& status) {
@@ -307,9 +310,7 @@ void DiskGuard::Monitor() {
       // Below the reserve is read-only whether or not a write tried yet, so
       // that /metrics and lmx peers say so before a publish is refused.
       if (free.ok() && *free < reserve_) {
-        Fail(Cause::kSpace, absl::StrCat("the disk of ", options_.dir, " is full: ", Mib(*free),
-                                         " free, less than the ", Mib(reserve_),
-                                         " this node keeps in reserve"));
+        Fail(Cause::kSpace, FullReason(*free));
       }
       continue;
     }

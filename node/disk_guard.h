@@ -108,6 +108,7 @@ class DiskGuard {
 
  private:
   absl::StatusOr<uint64_t> Free() const;
+  std::string FullReason(uint64_t free) const;
   void Monitor();
   // Whether the disk is healthy again for `cause`.
   bool Healed(Cause cause, uint64_t free);

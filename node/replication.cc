@@ -202,23 +202,9 @@ absl::Status Replication::Receiver::Start(const v1::LogChunk& chunk,
     // histories. Only the first is repaired, by pulling the copy again. (An
     // origin already proven forked goes on offering its other history:
     // refused at once, without reading the whole copy again.)
-    bool forked;
-    {
-      absl::MutexLock lock(&r_->mu_);
-      forked = !r_->Origin(chunk.origin()).forks.empty();
-    }
-    absl::Status intact = forked ? absl::OkStatus() : r_->VerifyLocalLog(chunk.origin());
-    if (!intact.ok() && !absl::IsDataLoss(intact)) return intact;  // not corruption: retried
-    if (!intact.ok()) {
-      if (chunk.origin() == r_->options_.country) {
-        return absl::DataLossError(absl::StrCat("this node's own log is corrupt: ", intact.message()));
-      }
-      RETURN_IF_ERROR(r_->store_->ResetOrigin(chunk.origin()));
-      reset_ = true;
-      Log(absl::StrCat("this node's copy of ", chunk.origin(), " was corrupt (", intact.message(),
-                       "): dropped, and pulled again"));
-      return absl::DataLossError(absl::StrCat("this node's copy was corrupt (", intact.message(),
-                                              "); it was dropped and is pulled again"));
+    if (!r_->Forked(chunk.origin())) {
+      absl::Status intact = r_->DropIfCorrupt(chunk.origin(), &reset_);
+      if (!intact.ok()) return intact;  // corrupt (dropped unless own), or cannot tell: retried
     }
     v1::Equivocation proof;
     proof.set_origin(chunk.origin());
@@ -293,13 +279,7 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
         // a held chunk that is missing or does not verify is this node's
         // corruption, repaired by pulling the copy again.
         if (!held.ok() || !VerifySignature(*key, held_chunk.chunk(), held_chunk.signature())) {
-          absl::Status intact = r_->VerifyLocalLog(origin);
-          if (absl::IsDataLoss(intact) && origin != r_->options_.country) {
-            absl::Status dropped = r_->store_->ResetOrigin(origin);
-            reset_ = dropped.ok();
-            Log(absl::StrCat("this node's copy of ", origin, " was corrupt (", intact.message(),
-                             "): ", dropped.ok() ? "dropped, and pulled again" : dropped.message()));
-          }
+          absl::Status intact = r_->DropIfCorrupt(origin, &reset_);
           return Fail(origin, absl::StrCat(where, ": this node's copy of it is damaged (",
                                            intact.ok() ? "a chunk is missing" : intact.message(),
                                            ")"));
@@ -487,10 +467,37 @@ bool Replication::Synced(uint64_t applied, std::string* why) const {
   return false;
 }
 
+uint64_t Replication::OwnApplied() const {
+  auto latest = store_->Catalog()->Latest();
+  auto it = latest.find(options_.country);
+  return it == latest.end() ? 0 : it->second;
+}
+
+const Replication::PeerState* Replication::AheadPeer(uint64_t applied) const {
+  for (const auto& peer : peers_) {
+    if (peer->heard && peer->own_head > applied) return peer.get();
+  }
+  return nullptr;
+}
+
+absl::Status Replication::DropIfCorrupt(const std::string& origin, bool* dropped) {
+  absl::Status intact = VerifyLocalLog(origin);
+  if (!absl::IsDataLoss(intact)) return intact;
+  if (origin == options_.country) {
+    return absl::DataLossError(absl::StrCat("this node's own log is corrupt: ", intact.message()));
+  }
+  absl::Status reset = store_->ResetOrigin(origin);
+  *dropped = reset.ok();
+  Log(absl::StrCat("this node's copy of ", origin, " was corrupt (", intact.message(), "): ",
+                   reset.ok() ? "dropped, and pulled again" : reset.message()));
+  return absl::DataLossError(absl::StrCat(
+      "this node's copy was corrupt (", intact.message(), ")",
+      reset.ok() ? "; it was dropped and is pulled again" : ""));
+}
+
 absl::Status Replication::CanPublish() const {
   RETURN_IF_ERROR(store_->disk()->Writable());
-  auto latest = store_->Catalog()->Latest();
-  uint64_t applied = latest.count(options_.country) ? latest[options_.country] : 0;
+  const uint64_t applied = OwnApplied();
   absl::MutexLock lock(&mu_);
   if (!log_backlog_.empty()) return absl::ResourceExhaustedError(log_backlog_);
   if (auto it = origins_.find(options_.country); it != origins_.end() && !it->second->forks.empty()) {
@@ -501,15 +508,13 @@ absl::Status Replication::CanPublish() const {
         " than this node does (lmx peers shows 'forked'); it signs nothing more until an "
         "operator resolves it (docs/operations.md, \"A forked log\")"));
   }
-  for (const auto& peer : peers_) {
-    if (peer->heard && peer->own_head > applied) {
-      return absl::UnavailableError(absl::StrCat(
-          peer->peer.id, " holds version ", peer->own_head, " of ", options_.country,
-          "'s log, this node only ", applied,
-          " (it was restored from an older copy, or lost its disk): it is pulling its own "
-          "entries back from the region and takes publishes again once it has them; retry "
-          "shortly"));
-    }
+  if (const PeerState* peer = AheadPeer(applied)) {
+    return absl::UnavailableError(absl::StrCat(
+        peer->peer.id, " holds version ", peer->own_head, " of ", options_.country,
+        "'s log, this node only ", applied,
+        " (it was restored from an older copy, or lost its disk): it is pulling its own "
+        "entries back from the region and takes publishes again once it has them; retry "
+        "shortly"));
   }
   std::string why;
   if (!Synced(applied, &why)) return absl::UnavailableError(why);
@@ -533,17 +538,13 @@ absl::Status Replication::AwaitPublish(absl::Duration timeout) const {
 }
 
 absl::StatusOr<std::string> Replication::DeclareRegionLost(const std::string& reason) {
-  auto latest = store_->Catalog()->Latest();
-  uint64_t applied = latest.count(options_.country) ? latest[options_.country] : 0;
+  const uint64_t applied = OwnApplied();
   absl::MutexLock lock(&mu_);
-  for (const auto& peer : peers_) {
-    if (peer->heard && peer->own_head > applied) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          peer->peer.id, " holds version ", peer->own_head, " of ", options_.country,
-          "'s log: the region's copies are not lost, and this node is pulling them back"));
-    }
+  if (const PeerState* peer = AheadPeer(applied)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        peer->peer.id, " holds version ", peer->own_head, " of ", options_.country,
+        "'s log: the region's copies are not lost, and this node is pulling them back"));
   }
-  std::string why;
   if (synced_) {
     return absl::StrCat("nothing to declare: this node has heard its peers already; its next "
                         "version would be ", applied + 1, " (lmx peers says whether it takes "
@@ -781,13 +782,8 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
       apply = &Origin(origin).apply;
     }
     std::lock_guard<std::mutex> applying(*apply);
-    absl::Status intact = VerifyLocalLog(origin);
-    if (absl::IsDataLoss(intact) && origin != options_.country) {
-      Log(absl::StrCat("this node's copy of ", origin, " is corrupt (", intact.message(),
-                       "): dropped, and pulled again"));
-      absl::Status reset = store_->ResetOrigin(origin);
-      if (!reset.ok()) Log(std::string(reset.message()));
-    }
+    bool dropped = false;
+    DropIfCorrupt(origin, &dropped).IgnoreError();  // what it found is logged
   }
   v1::PullRequest request;
   request.set_node(options_.country);

@@ -145,6 +145,15 @@ class Replication final : public v1::Federation::Service {
   // signature and every stored log hash recomputed. DATA_LOSS naming the
   // first bad version otherwise.
   absl::Status VerifyLocalLog(const std::string& origin);
+  // With the origin's apply lock held: checks this node's copy of
+  // `origin` (VerifyLocalLog) and, when it is provably corrupt, drops it to
+  // be pulled again (`dropped`), never the node's own log. OK when intact,
+  // DATA_LOSS when corrupt, another error when it cannot tell.
+  absl::Status DropIfCorrupt(const std::string& origin, bool* dropped);
+  // The latest version of the node's own log it holds.
+  uint64_t OwnApplied() const;
+  // A peer that reported more of this node's own log than `applied`.
+  const PeerState* AheadPeer(uint64_t applied) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The key `origin`'s log is signed with, as far as this node knows it
   // (never pins one).
   absl::StatusOr<std::string> KnownKey(const std::string& origin);
