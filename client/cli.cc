@@ -27,13 +27,15 @@
 #include "absl/time/time.h"
 #include "client/node_client.h"
 #include "client/output.h"
-#include "federation/certificates.h"
-#include "federation/datasets.h"
-#include "federation/identity.h"
-#include "federation/time_period.h"
+#include "federation/trust/certificates.h"
+#include "federation/classifications/datasets.h"
+#include "federation/base/files.h"
+#include "federation/trust/keys.h"
+#include "federation/trust/manifest.h"
+#include "federation/classifications/time_period.h"
 #include "google/protobuf/util/json_util.h"
-#include "node/node_config.h"
-#include "node/status_macros.h"
+#include "federation/trust/node_config.h"
+#include "federation/base/status_macros.h"
 
 namespace lmx {
 namespace {

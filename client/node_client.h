@@ -21,7 +21,7 @@
 #include "lmx/v1/federation.grpc.pb.h"
 #include "lmx/v1/publish.grpc.pb.h"
 #include "lmx/v1/query.grpc.pb.h"
-#include "node/csv_reader.h"
+#include "federation/base/csv_reader.h"
 
 namespace lmx {
 

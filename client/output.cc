@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "node/text_formats.h"
+#include "federation/base/text_formats.h"
 
 namespace lmx {
 namespace {

@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
-#include "node/csv_reader.h"
-#include "node/row_errors.h"
-#include "node/timestamps.h"
+#include "federation/base/csv_reader.h"
+#include "federation/base/row_errors.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 namespace {

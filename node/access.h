@@ -23,10 +23,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
-#include "federation/identity.h"
+#include "federation/trust/manifest.h"
 #include "grpcpp/grpcpp.h"
 #include "lmx/v1/admin.pb.h"
-#include "node/node_config.h"
+#include "federation/trust/node_config.h"
 #include "node/store.h"
 
 namespace lmx {

@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "federation/identity.h"
-#include "node/status_macros.h"
+#include "federation/base/files.h"
+#include "federation/base/status_macros.h"
 
 namespace lmx {
 namespace {

@@ -9,11 +9,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "federation/time_period.h"
-#include "node/crosswalk_import.h"
-#include "node/observation_codec.h"
-#include "node/status_macros.h"
-#include "node/timestamps.h"
+#include "federation/classifications/time_period.h"
+#include "federation/harmonization/crosswalk_import.h"
+#include "federation/protocol/observation_codec.h"
+#include "federation/base/status_macros.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 namespace {

@@ -16,8 +16,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "federation/codelists.h"
-#include "federation/crosswalk.h"
+#include "federation/classifications/codelists.h"
+#include "federation/harmonization/crosswalk.h"
 #include "lmx/v1/classification.pb.h"
 #include "node/store.h"
 

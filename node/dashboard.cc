@@ -11,11 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "federation/datasets.h"
+#include "federation/classifications/datasets.h"
 #include "node/dashboard_html.h"
-#include "node/status_macros.h"
-#include "node/text_formats.h"
-#include "node/timestamps.h"
+#include "federation/base/status_macros.h"
+#include "federation/base/text_formats.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 namespace {

@@ -15,11 +15,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "federation/identity.h"
+#include "federation/base/files.h"
 #include "node/batch_record.h"
-#include "node/status_macros.h"
+#include "federation/base/status_macros.h"
 #include "node/storage.pb.h"
-#include "node/timestamps.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 namespace {

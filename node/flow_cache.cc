@@ -6,7 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "node/observation_codec.h"
+#include "federation/protocol/observation_codec.h"
 
 namespace lmx {
 

@@ -27,7 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "federation/totals.h"
+#include "federation/statistics/totals.h"
 #include "node/store.h"
 
 namespace lmx {

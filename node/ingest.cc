@@ -12,12 +12,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "federation/datasets.h"
-#include "federation/time_period.h"
-#include "node/observation_codec.h"
-#include "node/row_errors.h"
-#include "node/status_macros.h"
-#include "node/timestamps.h"
+#include "federation/classifications/datasets.h"
+#include "federation/classifications/time_period.h"
+#include "federation/protocol/observation_codec.h"
+#include "federation/base/row_errors.h"
+#include "federation/base/status_macros.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 

@@ -29,13 +29,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "federation/codelists.h"
-#include "federation/crosswalk.h"
-#include "federation/harmonize.h"
+#include "federation/classifications/codelists.h"
+#include "federation/harmonization/crosswalk.h"
+#include "federation/harmonization/harmonize.h"
 #include "google/protobuf/arena.h"
 #include "lmx/v1/publish.pb.h"
 #include "node/classification_registry.h"
-#include "node/crosswalk_import.h"
+#include "federation/harmonization/crosswalk_import.h"
 #include "node/store.h"
 
 namespace lmx {

@@ -4,13 +4,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "federation/datasets.h"
-#include "federation/disclosure.h"
-#include "federation/time_period.h"
+#include "federation/classifications/datasets.h"
+#include "federation/statistics/disclosure.h"
+#include "federation/classifications/time_period.h"
 #include "lmx/v1/classification.pb.h"
-#include "node/observation_codec.h"
-#include "node/status_macros.h"
-#include "node/timestamps.h"
+#include "federation/protocol/observation_codec.h"
+#include "federation/base/status_macros.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 namespace {

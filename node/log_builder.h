@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "federation/identity.h"
+#include "federation/trust/keys.h"
 #include "lmx/v1/federation.pb.h"
 #include "node/store.h"
 

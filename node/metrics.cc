@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
-#include "node/timestamps.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 namespace {

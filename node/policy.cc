@@ -10,9 +10,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "federation/time_period.h"
-#include "node/status_macros.h"
-#include "node/timestamps.h"
+#include "federation/classifications/time_period.h"
+#include "federation/base/status_macros.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 namespace {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "federation/codelists.h"
+#include "federation/classifications/codelists.h"
 #include "lmx/v1/query.pb.h"
 #include "node/query_engine.h"
 #include "node/store.h"

@@ -13,13 +13,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "federation/datasets.h"
-#include "federation/harmonize.h"
-#include "federation/time_period.h"
-#include "federation/totals.h"
-#include "node/observation_codec.h"
-#include "node/status_macros.h"
-#include "node/timestamps.h"
+#include "federation/classifications/datasets.h"
+#include "federation/harmonization/harmonize.h"
+#include "federation/classifications/time_period.h"
+#include "federation/statistics/totals.h"
+#include "federation/protocol/observation_codec.h"
+#include "federation/base/status_macros.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "federation/codelists.h"
+#include "federation/classifications/codelists.h"
 #include "lmx/v1/query.pb.h"
 #include "node/flow_cache.h"
 #include "node/store.h"

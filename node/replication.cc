@@ -12,9 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "lmx/v1/classification.pb.h"
-#include "node/observation_codec.h"
-#include "node/status_macros.h"
-#include "node/timestamps.h"
+#include "federation/protocol/observation_codec.h"
+#include "federation/base/status_macros.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 

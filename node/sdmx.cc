@@ -13,9 +13,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "node/sdmx_structure.h"
-#include "node/status_macros.h"
-#include "node/text_formats.h"
-#include "node/timestamps.h"
+#include "federation/base/status_macros.h"
+#include "federation/base/text_formats.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 namespace {

@@ -10,7 +10,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "node/sdmx.h"
-#include "node/text_formats.h"
+#include "federation/base/text_formats.h"
 
 namespace lmx {
 namespace {

@@ -16,7 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "federation/codelists.h"
+#include "federation/classifications/codelists.h"
 #include "node/http_server.h"
 #include "node/sdmx.h"
 

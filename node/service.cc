@@ -2,11 +2,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "federation/datasets.h"
+#include "federation/classifications/datasets.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "node/csv_reader.h"
-#include "node/timestamps.h"
+#include "federation/base/csv_reader.h"
+#include "federation/base/timestamps.h"
 
 namespace lmx {
 namespace {

@@ -10,10 +10,10 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "federation/certificates.h"
+#include "federation/trust/certificates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "node/node_config.h"
+#include "federation/trust/node_config.h"
 #include "node/store.h"
 #include "tests/scoped_temp_dir.h"
 

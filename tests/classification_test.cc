@@ -1,11 +1,11 @@
 // The classification registry: every regional codelist with its hierarchy
 // and labels.
-#include "federation/classification.h"
+#include "federation/classifications/classification.h"
 
 #include <map>
 #include <string>
 
-#include "federation/codelists.h"
+#include "federation/classifications/codelists.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_codelists.h"

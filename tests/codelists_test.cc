@@ -1,4 +1,4 @@
-#include "federation/codelists.h"
+#include "federation/classifications/codelists.h"
 
 #include <filesystem>
 #include <map>
@@ -8,7 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "node/csv_reader.h"
+#include "federation/base/csv_reader.h"
 #include "tests/test_codelists.h"
 
 namespace lmx {

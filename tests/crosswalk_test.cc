@@ -1,13 +1,13 @@
 // The crosswalk model and its CSV import.
-#include "federation/crosswalk.h"
+#include "federation/harmonization/crosswalk.h"
 
 #include <string>
 #include <vector>
 
-#include "federation/codelists.h"
+#include "federation/classifications/codelists.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "node/crosswalk_import.h"
+#include "federation/harmonization/crosswalk_import.h"
 
 namespace lmx {
 namespace {

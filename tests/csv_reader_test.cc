@@ -1,4 +1,4 @@
-#include "node/csv_reader.h"
+#include "federation/base/csv_reader.h"
 
 #include <fstream>
 #include <string>

@@ -1,4 +1,4 @@
-#include "federation/disclosure.h"
+#include "federation/statistics/disclosure.h"
 
 #include <map>
 #include <string>

@@ -16,7 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "node/csv_reader.h"
+#include "federation/base/csv_reader.h"
 #include "tests/node_test_base.h"
 
 namespace lmx::testing {

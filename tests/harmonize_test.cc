@@ -1,4 +1,4 @@
-#include "federation/harmonize.h"
+#include "federation/harmonization/harmonize.h"
 
 #include <memory>
 #include <numeric>

@@ -1,4 +1,5 @@
-#include "federation/identity.h"
+#include "federation/trust/keys.h"
+#include "federation/trust/manifest.h"
 
 #include <sys/stat.h>
 

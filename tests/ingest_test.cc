@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "node/observation_codec.h"
+#include "federation/protocol/observation_codec.h"
 #include "tests/scoped_temp_dir.h"
 #include "tests/test_codelists.h"
 

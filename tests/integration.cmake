@@ -15,7 +15,7 @@ add_executable(lmx_integration_tests
   soak_integration_test.cc
   node_process.cc
   tcp_proxy.cc)
-target_link_libraries(lmx_integration_tests PRIVATE lmx_csv lmx_proto GTest::gmock GTest::gtest_main
+target_link_libraries(lmx_integration_tests PRIVATE lmx_base lmx_proto GTest::gmock GTest::gtest_main
   gRPC::grpc++ absl::strings PkgConfig::HTTPLIB)
 target_include_directories(lmx_integration_tests PRIVATE ${PROJECT_SOURCE_DIR})
 target_compile_definitions(lmx_integration_tests PRIVATE

@@ -19,7 +19,7 @@
 
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
-#include "node/csv_reader.h"
+#include "federation/base/csv_reader.h"
 
 extern char** environ;
 

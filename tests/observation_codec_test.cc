@@ -1,4 +1,4 @@
-#include "node/observation_codec.h"
+#include "federation/protocol/observation_codec.h"
 
 #include <algorithm>
 #include <string>

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "federation/datasets.h"
+#include "federation/classifications/datasets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/flow_cache.h"

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "node/csv_reader.h"
+#include "federation/base/csv_reader.h"
 #include "node/ingest.h"
 #include "node/store.h"
 #include "tests/scoped_temp_dir.h"

@@ -15,7 +15,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "node/status_macros.h"
+#include "federation/base/status_macros.h"
 #include "tests/scoped_temp_dir.h"
 
 namespace lmx {

@@ -7,7 +7,7 @@
 #include <iostream>
 #include <memory>
 
-#include "federation/codelists.h"
+#include "federation/classifications/codelists.h"
 
 namespace lmx {
 

@@ -1,4 +1,4 @@
-#include "federation/time_period.h"
+#include "federation/classifications/time_period.h"
 
 #include <algorithm>
 #include <string>

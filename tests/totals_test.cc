@@ -1,4 +1,4 @@
-#include "federation/totals.h"
+#include "federation/statistics/totals.h"
 
 #include <map>
 

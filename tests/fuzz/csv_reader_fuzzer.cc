@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "node/csv_reader.h"
+#include "federation/base/csv_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto reader =

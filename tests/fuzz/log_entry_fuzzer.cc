@@ -5,7 +5,7 @@
 // chunks; see make_log_entry_seeds.cc.
 #include <cstdint>
 
-#include "federation/identity.h"
+#include "federation/trust/keys.h"
 #include "lmx/v1/federation.pb.h"
 #include "node/log_builder.h"
 

@@ -9,10 +9,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "federation/identity.h"
+#include "federation/trust/keys.h"
 #include "lmx/v1/classification.pb.h"
 #include "lmx/v1/federation.pb.h"
-#include "node/observation_codec.h"
+#include "federation/protocol/observation_codec.h"
 #include "tests/sample_observations.h"
 
 namespace {

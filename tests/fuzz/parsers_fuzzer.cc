@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "federation/codelists.h"
-#include "federation/time_period.h"
+#include "federation/classifications/codelists.h"
+#include "federation/classifications/time_period.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto codelists = lmx::Codelists::Load();

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
-#include "federation/codelists.h"
+#include "federation/classifications/codelists.h"
 #include "node/sdmx.h"
 #include "node/sdmx_structure.h"
 
