@@ -43,7 +43,7 @@ for ((i = 0; i < origins; i++)); do kill "${pids[$i]}" 2>/dev/null || true; done
 region_pid=${pids[-1]}
 echo "region node RSS after catch-up: $(rss_mb "$region_pid") MB"
 # Each origin's flows are read into columns once per flow batch, by a
-# background thread once the store is quiet (node/flow_cache.h). The first
+# background thread once the store is quiet (node/query/flow_cache.h). The first
 # aggregate right after the catch-up waits for what it has not built yet.
 t0=$(now)
 "$lmx" --node="$region" aggregate flows --by=country --format=csv >/dev/null 2>&1

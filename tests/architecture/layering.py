@@ -10,6 +10,8 @@ fails when
   - a library of federation/ or client/ depends on anything in node/;
   - federation/ reaches for RocksDB or a gRPC server;
   - two libraries depend on each other, directly or in a longer cycle;
+  - two units (a header and its source) include each other, even within
+    one folder;
   - a folder holds code but no library.
 
 usage: layering.py TABLE SOURCE_ROOT [STAMP]
@@ -124,6 +126,26 @@ def main():
     cycle = find_cycle(libs)
     if cycle:
         errors.append('the libraries depend on each other: ' + ' -> '.join(cycle))
+
+    # Units: foo.h and foo.cc are one unit; a unit uses the units whose
+    # headers it includes.
+    units = {}
+    for lib in libs.values():
+        path = os.path.join(root, lib['folder'])
+        for file in os.listdir(path):
+            if not file.endswith(('.h', '.cc')):
+                continue
+            unit = os.path.join(lib['folder'], os.path.splitext(file)[0])
+            uses = units.setdefault(unit, {'deps': []})['deps']
+            for text in open(os.path.join(path, file), encoding='utf-8'):
+                match = INCLUDE.match(text)
+                if match and match.group(1).endswith('.h'):
+                    used = os.path.splitext(match.group(1))[0]
+                    if used != unit and os.path.exists(os.path.join(root, used + '.h')):
+                        uses.append(used)
+    cycle = find_cycle(units)
+    if cycle:
+        errors.append('these files include each other: ' + ' -> '.join(cycle))
 
     for top in CHECKED_ROOTS:
         for dirpath, dirnames, filenames in os.walk(os.path.join(root, top)):

@@ -7,7 +7,7 @@
 
 #include "federation/trust/keys.h"
 #include "lmx/v1/federation.pb.h"
-#include "node/log_builder.h"
+#include "node/replication/log_builder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   lmx::v1::SignedChunk signed_chunk;

@@ -13,7 +13,7 @@
 #include "lmx/v1/classification.pb.h"
 #include "lmx/v1/federation.pb.h"
 #include "federation/protocol/observation_codec.h"
-#include "tests/sample_observations.h"
+#include "tests/support/sample_observations.h"
 
 namespace {
 

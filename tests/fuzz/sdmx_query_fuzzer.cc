@@ -9,8 +9,8 @@
 
 #include "absl/strings/str_split.h"
 #include "federation/classifications/codelists.h"
-#include "node/sdmx.h"
-#include "node/sdmx_structure.h"
+#include "node/http/sdmx.h"
+#include "node/http/sdmx_structure.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto codelists = lmx::Codelists::Load();

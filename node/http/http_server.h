@@ -1,0 +1,72 @@
+// The node's HTTP endpoint (`--http_listen`), served by Debian's cpp-httplib
+// on a small pool of its own threads. It answers GET requests on the paths
+// it is given: /metrics (node/server/metrics.h) and SDMX data (node/http/sdmx.h).
+//
+//   HttpServer http;
+//   http.Get("/metrics", [&](const HttpServer::Request&) {
+//     return HttpServer::Answer{200, "text/plain", text()};
+//   });
+//   absl::StatusOr<std::string> bound = http.Start("127.0.0.1:0");
+//   ...
+//   http.Stop();
+#ifndef LMX_NODE_HTTP_HTTP_SERVER_H_
+#define LMX_NODE_HTTP_HTTP_SERVER_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace lmx {
+
+class HttpServer {
+ public:
+  struct Request {
+    std::string path;
+    std::multimap<std::string, std::string> parameters;  // decoded query
+    std::map<std::string, std::string> headers;          // names lower-cased
+    std::string remote;                                  // the caller's address
+    std::vector<std::string> matches;                    // the path pattern's groups
+    // The header's value, or none.
+    std::optional<std::string> Header(const std::string& lower_case_name) const;
+  };
+  // Writes part of a streamed answer; false once the caller is gone.
+  using Write = std::function<bool(absl::string_view)>;
+  struct Answer {
+    int status = 200;
+    std::string content_type;
+    std::string body;
+    // When set, the answer is streamed (chunked) from it instead of `body`.
+    std::function<void(const Write&)> stream;
+  };
+  using Handler = std::function<Answer(const Request&)>;
+
+  HttpServer();
+  ~HttpServer();  // stops the server
+
+  // Answers GET requests whose path matches `pattern` (an ECMAScript
+  // regular expression over the whole path) with what `handler` returns.
+  // Before Start only.
+  void Get(const std::string& pattern, Handler handler);
+
+  // Listens on `address` ("host:port"; port 0 picks a free one) and serves
+  // in the background. Returns the address bound.
+  absl::StatusOr<std::string> Start(const std::string& address);
+  // Stops serving and waits for the server's thread; idempotent.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::thread thread_;
+};
+
+}  // namespace lmx
+
+#endif  // LMX_NODE_HTTP_HTTP_SERVER_H_

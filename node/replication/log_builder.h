@@ -1,0 +1,84 @@
+// What leaves the node: the signed log entry of one of its own batches
+// (SPEC §4). Shortages go as published; flows after disclosure control
+// (federation/statistics/disclosure.h); vacancies only as VACANCY_AGG, the change the
+// batch made to the monthly aggregates; crosswalks whole.
+//
+// An entry is a pure function of the store as of its version, so it can be
+// made after the commit and made again, identical, after a crash.
+//
+//   LogBuilder builder(store, "KEN", &identity, 5);
+//   ASSIGN_OR_RETURN(LogEntry entry, builder.Build(batch, previous_hash));
+//   store->AppendLog("KEN", batch.version, entry.chunks, entry.hash);
+#ifndef LMX_NODE_REPLICATION_LOG_BUILDER_H_
+#define LMX_NODE_REPLICATION_LOG_BUILDER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "federation/trust/keys.h"
+#include "lmx/v1/federation.pb.h"
+#include "node/storage/store.h"
+
+namespace lmx {
+
+struct LogEntry {
+  std::vector<std::string> chunks;  // serialized SignedChunk
+  std::string hash;                 // the log hash after this entry
+  uint64_t cells = 0;
+  uint64_t suppressed = 0;  // flow cells withheld by disclosure control
+};
+
+// The log hash after an entry: SHA-256 over the previous hash and the
+// SHA-256 of each chunk's signed bytes. Every node computes it the same way.
+class LogHasher {
+ public:
+  explicit LogHasher(std::string previous) : parts_(std::move(previous)) {}
+  void Add(absl::string_view chunk_bytes);
+  std::string Finish() const;
+
+ private:
+  std::string parts_;
+};
+
+// Cells per chunk, and the bytes a chunk stops growing at.
+inline constexpr int kCellsPerChunk = 4096;
+inline constexpr size_t kChunkBytes = 1 << 20;
+
+// Checks a cell of `origin`'s log as a puller receives it: its key names
+// the origin and a replicated dataset (never vacancy microdata), and its
+// value is the observation or crosswalk that key belongs to.
+// `period`, when given, receives the observation's period (empty for a
+// crosswalk).
+absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell,
+                          std::string* period = nullptr);
+
+class LogBuilder {
+ public:
+  LogBuilder(const Store* store, std::string country, const Identity* identity,
+             int64_t disclosure_threshold)
+      : store_(store),
+        country_(std::move(country)),
+        identity_(identity),
+        threshold_(disclosure_threshold) {}
+
+  // The entry of the node's own committed `batch`, chained to
+  // `previous_hash` (the log hash of the version before it).
+  absl::StatusOr<LogEntry> Build(const BatchInfo& batch, const std::string& previous_hash) const;
+
+ private:
+  absl::Status ShortageCells(const BatchInfo& batch, std::vector<v1::LogCell>* cells) const;
+  absl::Status FlowCells(const BatchInfo& batch, std::vector<v1::LogCell>* cells,
+                         uint64_t* suppressed) const;
+  absl::Status VacancyCells(const BatchInfo& batch, std::vector<v1::LogCell>* cells) const;
+  absl::Status CrosswalkCells(const BatchInfo& batch, std::vector<v1::LogCell>* cells) const;
+
+  const Store* store_;
+  std::string country_;
+  const Identity* identity_;
+  int64_t threshold_;
+};
+
+}  // namespace lmx
+
+#endif  // LMX_NODE_REPLICATION_LOG_BUILDER_H_

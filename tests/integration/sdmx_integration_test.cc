@@ -1,0 +1,389 @@
+// SDMX 3.0 REST data queries on a real node's HTTP endpoint: SDMX-CSV 2.0
+// with the numbers `lmx` gives, the key syntax and filters, the SDMX REST
+// status codes, and the same roles as over gRPC.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "tests/support/node_process.h"
+
+namespace lmx::testing {
+namespace {
+
+using ::testing::AnyOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+constexpr char kFlows[] =
+    "period,direction,counterpart,count,occupation,sex\n"
+    "2024,OUTFLOW,SAU,3,7212,M\n"
+    "2025,OUTFLOW,SAU,4,7212,M\n"
+    "2025,INFLOW,UGA,5,2221,F\n"
+    "2025,OUTFLOW,ARE,6,5322,F\n";
+constexpr char kShortages[] =
+    "period,occupation,status,shortage_index,hard_to_fill\n"
+    "2025-Q1,2221,SHORTAGE,0.5,40\n"
+    "2025-Q1,7212,SURPLUS,-0.25,\n";
+constexpr char kVacancies[] =
+    "vacancy_id,posted,occupation,positions\n"
+    "V-1,2025-03-02,2221,2\n"
+    "V-2,2025-03-09,2221,3\n"
+    "V-3,2025-04-01,7212,1\n";
+
+struct Got {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+class SdmxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("sdmx");
+    for (const char* role : {"publisher", "reader", "analyst"}) {
+      CliResult made = RunLmx({"admin", "token", "create", "--config=" + dir_ + "/data/config.json",
+                               absl::StrCat("--name=", role), absl::StrCat("--role=", role)});
+      ASSERT_EQ(made.exit_code, 0) << made.err;
+      tokens_[role] = std::string(absl::StripAsciiWhitespace(made.out));
+    }
+    node_ = std::make_unique<NodeProcess>("KEN", dir_ + "/data");
+    std::string error;
+    ASSERT_TRUE(
+        node_->Start(&error, {"--http_listen=127.0.0.1:0", "--http_ready_file=" + dir_ + "/http"}))
+        << error;
+    http_ = std::string(absl::StripTrailingAsciiWhitespace(ReadFile(dir_ + "/http")));
+    for (const auto& [dataset, text] : std::vector<std::pair<std::string, std::string>>{
+             {"flows", kFlows}, {"shortages", kShortages}, {"vacancies", kVacancies}}) {
+      std::string path = dir_ + "/" + dataset + ".csv";
+      WriteFile(path, text);
+      CliResult published = Lmx("publisher", {"publish", dataset, path});
+      ASSERT_EQ(published.exit_code, 0) << published.err;
+    }
+  }
+
+  void TearDown() override {
+    node_.reset();
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+
+  CliResult Lmx(const std::string& role, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--node=" + node_->address(), "--token=" + tokens_[role]});
+    return RunLmx(args);
+  }
+
+  // GET /sdmx/3.0/data/dataflow/LMX/`query` as `role` (none when empty).
+  Got Get(const std::string& query, const std::string& role = "analyst",
+          const std::string& accept = "") {
+    httplib::Headers headers;
+    if (!role.empty()) headers.emplace("Authorization", "Bearer " + tokens_[role]);
+    if (!accept.empty()) headers.emplace("Accept", accept);
+    return Fetch("/sdmx/3.0/data/dataflow/LMX/" + query, headers);
+  }
+
+  // All flows as the `accept` type, checked and saved to dir_/`name`.
+  std::string SaveFlows(const std::string& accept, const std::string& name) {
+    Got got = Get("FLOW/1.0/*", "analyst", accept);
+    EXPECT_EQ(got.status, 200) << got.body;
+    EXPECT_THAT(got.content_type, HasSubstr(accept.substr(0, accept.find(';'))));
+    std::string file = dir_ + "/" + name;
+    WriteFile(file, got.body);
+    return file;
+  }
+
+  // GET `path` on the node's HTTP endpoint.
+  Got Fetch(const std::string& path, const httplib::Headers& headers = {}) {
+    std::vector<std::string> parts = absl::StrSplit(http_, ':');
+    httplib::Client client(parts[0], std::stoi(parts[1]));
+    client.set_read_timeout(20, 0);
+    auto answer = client.Get(path.c_str(), headers);
+    Got got;
+    if (!answer) return got;
+    got.status = answer->status;
+    got.content_type = answer->get_header_value("Content-Type");
+    got.body = answer->body;
+    return got;
+  }
+
+  std::string dir_;
+  std::map<std::string, std::string> tokens_;
+  std::unique_ptr<NodeProcess> node_;
+  std::string http_;
+};
+
+// Sums of `value` by `by` over SDMX-CSV or `lmx --format=csv` rows.
+std::map<std::string, int64_t> SumBy(const std::vector<std::map<std::string, std::string>>& rows,
+                                     const std::string& by, const std::string& value) {
+  std::map<std::string, int64_t> sums;
+  for (const auto& row : rows) {
+    int64_t number = 0;
+    EXPECT_TRUE(absl::SimpleAtoi(row.at(value), &number)) << row.at(value);
+    sums[row.at(by)] += number;
+  }
+  return sums;
+}
+
+TEST_F(SdmxTest, FlowDataIsSdmxCsvWithTheNumbersOfLmxAggregate) {
+  Got got = Get("FLOW/1.0/*");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_THAT(got.content_type, HasSubstr("application/vnd.sdmx.data+csv; version=2.0.0"));
+  EXPECT_EQ(got.body.substr(0, got.body.find('\n')),
+            "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,DIRECTION,COUNTERPART_AREA,OCCUPATION,SEX,"
+            "AGE,CHANNEL,TIME_PERIOD,OBS_VALUE,CONF_STATUS");
+  auto rows = CsvAnswer(got.body);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0]["STRUCTURE"], "dataflow");
+  EXPECT_EQ(rows[0]["STRUCTURE_ID"], "LMX:FLOW(1.0)");
+  EXPECT_EQ(rows[0]["ACTION"], "I");
+
+  auto cli =
+      CsvAnswer(Lmx("analyst", {"aggregate", "flows", "--by=counterpart", "--format=csv"}).out);
+  EXPECT_EQ(SumBy(rows, "COUNTERPART_AREA", "OBS_VALUE"), SumBy(cli, "counterpart", "count"));
+  EXPECT_THAT(SumBy(rows, "COUNTERPART_AREA", "OBS_VALUE"),
+              ElementsAre(Pair("ARE", 6), Pair("SAU", 7), Pair("UGA", 5)));
+}
+
+TEST_F(SdmxTest, LabelsBothNamesTheColumnsAndTheCodes) {
+  Got got = Get("FLOW/1.0/*?labels=both");
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto rows = CsvAnswer(got.body);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0]["STRUCTURE_ID"], "LMX:FLOW(1.0): Migrant-worker flows");
+  EXPECT_EQ(rows[0]["REF_AREA: Reference area (the reporting country)"], "KEN: Kenya");
+  std::set<std::string> sexes;
+  for (auto& row : rows) sexes.insert(row["SEX: Sex"]);
+  for (const auto& sex : sexes) EXPECT_THAT(sex, AnyOf("F: Female", "M: Male", "_T: Total"));
+  // Codes without a codelist, and values, stay as they are.
+  EXPECT_FALSE(rows[0]["OBS_VALUE: Number of migrant workers"].empty());
+  EXPECT_THAT(rows[0]["OBS_VALUE: Number of migrant workers"], Not(HasSubstr(":")));
+  std::set<std::string> counterparts;
+  for (auto& row : rows) counterparts.insert(row["COUNTERPART_AREA: Counterpart area"]);
+  EXPECT_THAT(counterparts,
+              ElementsAre("ARE: United Arab Emirates", "SAU: Saudi Arabia", "UGA: Uganda"));
+  EXPECT_EQ(Get("FLOW/1.0/*?labels=name").status, 400);
+}
+
+TEST_F(SdmxTest, RsdmxReadsTheSdmxMlAnswerAndGetsTheNumbersOfLmxAggregate) {
+  std::string file = SaveFlows("application/vnd.sdmx.genericdata+xml;version=2.1", "flows.xml");
+  // R's rsdmx (Debian r-cran-rsdmx), as an analyst's script would use it.
+  CliResult r = RunProgram(
+      "/usr/bin/Rscript",
+      {"-e", "suppressMessages(library(rsdmx)); d <- as.data.frame(readSDMX(file='" + file +
+                 "', isURL=FALSE)); s <- aggregate(obsValue ~ COUNTERPART_AREA, d, sum); "
+                 "for (i in seq_len(nrow(s))) cat(s$COUNTERPART_AREA[i], s$obsValue[i], '\\n')"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, int64_t> from_r;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipWhitespace())) {
+    std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    ASSERT_EQ(parts.size(), 2u) << line;
+    ASSERT_TRUE(absl::SimpleAtoi(parts[1], &from_r[parts[0]])) << line;
+  }
+  auto cli =
+      CsvAnswer(Lmx("analyst", {"aggregate", "flows", "--by=counterpart", "--format=csv"}).out);
+  EXPECT_EQ(from_r, SumBy(cli, "counterpart", "count"));
+  EXPECT_THAT(from_r, ElementsAre(Pair("ARE", 6), Pair("SAU", 7), Pair("UGA", 5)));
+}
+
+// SDMX-ML 2.1 has one primary measure: the shortage index, a number, which
+// is what rsdmx reads it as; status and hard-to-fill are attributes.
+TEST_F(SdmxTest, RsdmxReadsShortagesWhoseOtherMeasuresAreAttributes) {
+  Got got = Get("SHORTAGE/1.0/*?format=genericdata", "reader");
+  ASSERT_EQ(got.status, 200) << got.body;
+  std::string file = dir_ + "/shortages.xml";
+  WriteFile(file, got.body);
+  CliResult r = RunProgram(
+      "/usr/bin/Rscript",
+      {"-e", "suppressMessages(library(rsdmx)); d <- as.data.frame(readSDMX(file='" + file +
+                 "', isURL=FALSE)); d <- d[order(d$OCCUPATION, d$TIME_PERIOD), ]; "
+                 "for (i in seq_len(nrow(d))) cat(d$OCCUPATION[i], d$TIME_PERIOD[i], "
+                 "d$SHORTAGE_STATUS[i], d$obsValue[i], d$HARD_TO_FILL[i], '\\n')"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto cli = CsvAnswer(Lmx("reader", {"query", "shortages", "--format=csv"}).out);
+  std::vector<std::string> expected;
+  std::sort(cli.begin(), cli.end(), [](auto& a, auto& b) {
+    return std::tie(a["occupation"], a["period"]) < std::tie(b["occupation"], b["period"]);
+  });
+  for (auto& row : cli) {
+    expected.push_back(absl::StrCat(row["occupation"], " ", row["period"], " ", row["status"], " ",
+                                    row["shortage_index"], " ",
+                                    row["hard_to_fill"].empty() ? "NA" : row["hard_to_fill"]));
+  }
+  std::vector<std::string> from_r;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipWhitespace())) {
+    from_r.emplace_back(absl::StripAsciiWhitespace(line));
+  }
+  EXPECT_EQ(from_r, expected);
+  EXPECT_FALSE(from_r.empty());
+}
+
+TEST_F(SdmxTest, StructuresAreSdmxMlThatRsdmxReads) {
+  auto structure = [&](const std::string& query) { return Fetch("/sdmx/3.0/structure/" + query); };
+  Got isco = structure("codelist/LMX/CL_OCCUPATION/1.0");
+  ASSERT_EQ(isco.status, 200) << isco.body;
+  EXPECT_THAT(isco.content_type, HasSubstr("application/vnd.sdmx.structure+xml"));
+  // The hierarchy: each code names its parent.
+  EXPECT_THAT(isco.body, HasSubstr("<structure:Code id=\"2221\"><common:Name xml:lang=\"en\">"
+                                   "Nursing professionals</common:Name><structure:Parent>"
+                                   "<Ref id=\"222\"/></structure:Parent></structure:Code>"));
+  std::string file = dir_ + "/isco.xml";
+  WriteFile(file, isco.body);
+  CliResult r = RunProgram(
+      "/usr/bin/Rscript",
+      {"-e", "suppressMessages(library(rsdmx)); d <- as.data.frame(readSDMX(file='" + file +
+                 "', isURL=FALSE)); cat(nrow(d), d$label.en[d$id == '2221'], '\\n')"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // ISCO-08's 619 codes and SDMX's _T, _U and _Z.
+  EXPECT_EQ(r.out, "622 Nursing professionals \n");
+
+  Got dsd = structure("datastructure/LMX/DSD_FLOW");
+  ASSERT_EQ(dsd.status, 200) << dsd.body;
+  EXPECT_THAT(dsd.body, HasSubstr("<structure:Dimension id=\"COUNTERPART_AREA\" position=\"3\">"));
+  EXPECT_THAT(dsd.body, HasSubstr("<structure:TimeDimension id=\"TIME_PERIOD\" position=\"8\">"));
+  EXPECT_THAT(dsd.body, HasSubstr("<Ref id=\"CL_AREA\" version=\"1.0\" agencyID=\"LMX\""));
+  Got flows = structure("dataflow/LMX/*/1.0");
+  ASSERT_EQ(flows.status, 200);
+  EXPECT_THAT(flows.body, HasSubstr("<structure:Dataflow id=\"VACANCY_AGG\""));
+  EXPECT_EQ(structure("conceptscheme/LMX/CS_LMX/1.0").status, 200);
+  EXPECT_EQ(structure("codelist/LMX/CL_NOPE/1.0").status, 404);
+  EXPECT_EQ(structure("codelist/ESTAT/*/1.0").status, 404);
+  EXPECT_EQ(structure("categoryscheme/LMX/*/1.0").status, 404);
+  EXPECT_EQ(structure("codelist/LMX/*/1.0?references=children").status, 501);
+}
+
+TEST_F(SdmxTest, SdmxJsonHasTheNumbersOfLmxAggregateAndTheShapeOfTheStandard) {
+  std::string file = SaveFlows("application/vnd.sdmx.data+json;version=2.0.0", "flows.json");
+  // A reader that knows only the SDMX-JSON 2.0 message: it checks what the
+  // standard's schema requires and decodes observations by their keys.
+  const char* kReader = R"py(
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert {"id", "prepared", "sender"} <= set(m["meta"]) and "id" in m["meta"]["sender"]
+data_set, = m["data"]["dataSets"]
+structure = m["data"]["structures"][data_set["structure"]]
+assert data_set["links"] and data_set["action"] == "Information"
+dims = structure["dimensions"]["observation"]
+for position, d in enumerate(dims):
+    assert d["keyPosition"] == position and d["values"], d["id"]
+for a in structure["attributes"]["observation"]:
+    assert "relationship" in a
+where = [d["id"] for d in dims].index("COUNTERPART_AREA")
+sums = {}
+for key, values in data_set["observations"].items():
+    code = dims[where]["values"][int(key.split(":")[where])]["id"]
+    sums[code] = sums.get(code, 0) + values[0]
+for code in sorted(sums):
+    print(code, sums[code])
+)py";
+  CliResult read = RunProgram("/usr/bin/python3", {"-c", kReader, file});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  auto cli =
+      CsvAnswer(Lmx("analyst", {"aggregate", "flows", "--by=counterpart", "--format=csv"}).out);
+  std::string expected;
+  for (const auto& [code, count] : SumBy(cli, "counterpart", "count")) {
+    absl::StrAppend(&expected, code, " ", count, "\n");
+  }
+  EXPECT_EQ(read.out, expected);
+  EXPECT_EQ(read.out, "ARE 6\nSAU 7\nUGA 5\n");
+}
+
+TEST_F(SdmxTest, KeysAndFiltersSelectExactlyTheirObservations) {
+  auto values = [&](const std::string& query) {
+    Got got = Get(query);
+    EXPECT_EQ(got.status, 200) << query << ": " << got.body;
+    std::vector<std::string> out;
+    for (auto& row : CsvAnswer(got.body)) {
+      out.push_back(
+          absl::StrCat(row["COUNTERPART_AREA"], " ", row["TIME_PERIOD"], " ", row["OBS_VALUE"]));
+    }
+    return out;
+  };
+  EXPECT_THAT(values("FLOW/1.0/KEN.OUTFLOW.SAU+ARE...."),
+              UnorderedElementsAre("SAU 2024 3", "SAU 2025 4", "ARE 2025 6"));
+  EXPECT_THAT(values("FLOW/1.0/..UGA...._T"), ElementsAre("UGA 2025 5"));
+  // '+' sent as it is, and form-encoded as a space.
+  EXPECT_THAT(values("FLOW/1.0/*?c[TIME_PERIOD]=ge:2025-01+le:2025-12&c[DIRECTION]=OUTFLOW"),
+              UnorderedElementsAre("SAU 2025 4", "ARE 2025 6"));
+  EXPECT_THAT(values("FLOW/1.0/*?c%5BSEX%5D=F%20M&c%5BOCCUPATION%5D=7212"),
+              UnorderedElementsAre("SAU 2024 3", "SAU 2025 4"));
+  EXPECT_THAT(values("FLOW/1.0/KEN.OUTFLOW.SAU....?lastNObservations=1&"
+                     "dimensionAtObservation=AllDimensions"),
+              ElementsAre("SAU 2025 4"));
+  EXPECT_EQ(Get("FLOW/1.0/*?updatedAfter=2199-01-01T00:00:00Z").status, 404);
+  EXPECT_EQ(values("FLOW/1.0/*?updatedAfter=2000-01-01T00:00:00Z").size(), 4u);
+}
+
+TEST_F(SdmxTest, ShortagesAndVacancyAggregatesAreServed) {
+  Got shortages = Get("SHORTAGE/1.0/KEN.2221..", "reader");
+  ASSERT_EQ(shortages.status, 200) << shortages.body;
+  auto rows = CsvAnswer(shortages.body);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["TIME_PERIOD"], "2025-Q1");
+  EXPECT_EQ(rows[0]["SHORTAGE_STATUS"], "SHORTAGE");
+  EXPECT_EQ(rows[0]["SHORTAGE_INDEX"], "0.5");
+  EXPECT_EQ(rows[0]["HARD_TO_FILL"], "40");
+
+  Got vacancies = Get("VACANCY_AGG/1.0/*", "reader");
+  ASSERT_EQ(vacancies.status, 200) << vacancies.body;
+  rows = CsvAnswer(vacancies.body);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["OCCUPATION"], "2221");
+  EXPECT_EQ(rows[0]["TIME_PERIOD"], "2025-03");
+  EXPECT_EQ(rows[0]["VACANCIES"], "2");
+  EXPECT_EQ(rows[0]["POSITIONS"], "5");
+  EXPECT_EQ(rows[1]["OCCUPATION"], "7212");
+  EXPECT_EQ(rows[1]["TIME_PERIOD"], "2025-04");
+  EXPECT_EQ(rows[1]["VACANCIES"], "1");
+}
+
+TEST_F(SdmxTest, ErrorsFollowTheSdmxRestStatusCodes) {
+  Got got = Get("FLOW/1.0/KEN.OUTFLOW");
+  EXPECT_EQ(got.status, 400);
+  EXPECT_THAT(got.body, HasSubstr("key 'KEN.OUTFLOW' has 2 parts; FLOW has 7"));
+  EXPECT_EQ(Get("FLOW/1.0/*?c[WIDGET]=1").status, 400);
+  EXPECT_EQ(Get("FLOW/1.0/*?colour=red").status, 400);
+  EXPECT_EQ(Get("FLOW/1.0/*?c[TIME_PERIOD]=2025-13").status, 404);  // a code no data has
+  EXPECT_EQ(Get("FLOW/1.0/*?c[TIME_PERIOD]=ge:2025-13").status, 400);
+  EXPECT_EQ(Get("MIGRANTS/1.0/*").status, 404);
+  EXPECT_EQ(Get("FLOW/1.0/KEN.RETURN.....").status, 404);
+  EXPECT_EQ(Get("FLOW/1.0/*?c[OBS_VALUE]=gt:3").status, 400);
+  EXPECT_EQ(Get("FLOW/1.0/*?c[SEX]=ne:F").status, 501);
+  EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "application/pdf").status, 406);
+  EXPECT_EQ(Get("FLOW/1.0/*", "analyst", "text/csv").status, 200);
+  // A component filter that leaves its dimension no code: no results.
+  EXPECT_EQ(Get("FLOW/1.0/KEN......?c[REF_AREA]=UGA").status, 404);
+  EXPECT_EQ(Get("FLOW/1.0/*?lastNObservations=5000").status, 400);
+  EXPECT_EQ(Get("VACANCY_AGG/1.0/*?updatedAfter=2000-01-01T00:00:00Z").status, 501);
+  // A caller that asked for SDMX-JSON gets the error as an SDMX-JSON
+  // message: an `errors` array with the SDMX web-service code.
+  got = Get("FLOW/1.0/*?format=jsondata&updatedAfter=2199-01-01T00:00:00Z");
+  EXPECT_EQ(got.status, 404);
+  EXPECT_THAT(got.body, HasSubstr("{\"errors\":[{\"code\":100,\"title\":\"No results found\""));
+  got = Get("FLOW/1.0/KEN?format=jsondata");
+  EXPECT_EQ(got.status, 400);
+  EXPECT_THAT(got.body,
+              HasSubstr("\"code\":140,\"title\":\"Syntax error\",\"detail\":\"key 'KEN'"));
+}
+
+TEST_F(SdmxTest, CallersNeedTheRolesTheSameReadNeedsOverGrpc) {
+  Got anonymous = Get("SHORTAGE/1.0/*", "");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_THAT(anonymous.body, HasSubstr("needs credentials"));
+  EXPECT_EQ(Get("FLOW/1.0/*", "reader").status, 403);
+  EXPECT_EQ(Get("SHORTAGE/1.0/*", "reader").status, 200);
+  EXPECT_EQ(Get("FLOW/1.0/*", "analyst").status, 200);
+}
+
+}  // namespace
+}  // namespace lmx::testing
