@@ -102,7 +102,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 void AuditLog::Record(v1::AuditRecord record) const {
-  if (!record.has_time()) *record.mutable_time() = ToTimestamp(absl::Now());
+  if (!record.has_time()) *record.mutable_time() = ToTimestamp(store_->clock()->Now());
   // Callers choose file names and the like: every text is kept short and
   // valid UTF-8, so that each record stays readable.
   for (std::string* text :
@@ -116,9 +116,9 @@ void AuditLog::Record(v1::AuditRecord record) const {
   }
 }
 
-v1::AuditRecord AuditLog::For(const Principal& who, absl::string_view action) {
+v1::AuditRecord AuditLog::For(const Principal& who, absl::string_view action) const {
   v1::AuditRecord record;
-  *record.mutable_time() = ToTimestamp(absl::Now());
+  *record.mutable_time() = ToTimestamp(store_->clock()->Now());
   record.set_principal(who.name);
   record.set_role(who.role);
   record.set_client(who.client);
@@ -233,7 +233,7 @@ absl::StatusOr<Principal> Access::Authorize(const Caller& caller, Action action,
                                                        RoleNames(RuleFor(action).roles)));
   }
   if (refusal.ok()) return who;
-  v1::AuditRecord record = AuditLog::For(who, "access refused");
+  v1::AuditRecord record = audit_->For(who, "access refused");
   record.set_detail(detail.empty() ? ActionName(action)
                                    : absl::StrCat(ActionName(action), ": ", detail));
   record.set_outcome(absl::StatusCodeToString(refusal.code()));
@@ -257,7 +257,7 @@ absl::Status Access::ChangeTokens(
       config_.tokens = current->tokens;
     }
   }
-  v1::AuditRecord record = AuditLog::For(by, action);
+  v1::AuditRecord record = audit_->For(by, action);
   record.set_detail(RedactToken(detail));
   if (!status.ok()) {
     record.set_outcome(absl::StatusCodeToString(status.code()));
@@ -312,7 +312,7 @@ std::vector<TokenEntry> Access::Tokens() const {
 absl::Status Access::Reload() {
   Principal node;
   node.name = "node (SIGHUP)";
-  v1::AuditRecord record = AuditLog::For(node, "config reload");
+  v1::AuditRecord record = audit_->For(node, "config reload");
   absl::Status status;
   {
     absl::MutexLock file_lock(&file_mu_);

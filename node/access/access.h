@@ -88,7 +88,7 @@ class AuditLog {
   // reported on stderr; it never fails the call it describes.
   void Record(v1::AuditRecord record) const;
   // A record for `who` doing `action`, to fill in and pass to Record().
-  static v1::AuditRecord For(const Principal& who, absl::string_view action);
+  v1::AuditRecord For(const Principal& who, absl::string_view action) const;
   // The records at or after `since`, only the last `last` of them when
   // `last` > 0, oldest first.
   absl::Status Read(absl::Time since, uint64_t last,

@@ -473,7 +473,7 @@ void PublishSession::Start() {
       return fail("a crosswalk takes effect when it is imported; --release_at is for data");
     }
     if (!context_.embargo) return fail("this node keeps no release calendar for --release_at");
-    embargoed_ = FromTimestamp(header_.release_at()) > absl::Now();
+    embargoed_ = FromTimestamp(header_.release_at()) > context_.store->clock()->Now();
   }
   if (header_.dataset() == v1::DATASET_CROSSWALK) {
     auto national = NationalClassificationId(id);

@@ -610,7 +610,7 @@ void Replication::RecordEquivocation(v1::Equivocation proof) {
     if (!state.forks.insert(version).second) return;
     ++events_;
   }
-  *proof.mutable_detected_at() = ToTimestamp(absl::Now());
+  *proof.mutable_detected_at() = ToTimestamp(store_->clock()->Now());
   absl::Status kept = store_->PutMeta(ForkKey(origin, version), proof.SerializeAsString());
   Log(absl::StrCat("FORK: ", origin, " signed two histories, apart at version ", version,
                    " or before (", proof.detail(), "; offered by ", proof.from(),
@@ -806,7 +806,7 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
     {
       absl::MutexLock lock(&mu_);
       peer->connected = true;
-      peer->last_contact = absl::Now();
+      peer->last_contact = store_->clock()->Now();
       if (!got) peer->last_error.clear();
     }
     got = true;
@@ -856,7 +856,7 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
 }
 
 void Replication::OnHeartbeat(PeerState* peer, const v1::Heartbeat& heartbeat) {
-  absl::Time now = absl::Now();
+  absl::Time now = store_->clock()->Now();
   uint64_t own_head = 0;  // a peer that lists no digest of this node holds none of its log
   bool reopen = false;
   for (const auto& digest : heartbeat.digests()) {
@@ -922,7 +922,7 @@ void Replication::NoteOwnHead(const std::string& peer_id, uint64_t version) {
 v1::Heartbeat Replication::MakeHeartbeat() const {
   v1::Heartbeat heartbeat;
   heartbeat.set_node(options_.country);
-  *heartbeat.mutable_at() = ToTimestamp(absl::Now());
+  *heartbeat.mutable_at() = ToTimestamp(store_->clock()->Now());
   for (const auto& [origin, head] : store_->LogHeads()) {
     auto hash = store_->LogHash(origin, head);
     if (!hash.ok()) continue;

@@ -119,7 +119,7 @@ grpc::Status PublishServiceImpl::Publish(
   // whole stream runs under the watchdog.
   AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kPublish));
   auto watch = watchdog_->Start(context, limits_.max_duration);
-  v1::AuditRecord record = AuditLog::For(who, "publish");
+  v1::AuditRecord record = audit_->For(who, "publish");
   // Every publish is recorded with how it ended.
   auto finish = [&](grpc::Status status, const v1::PublishResponse* result = nullptr) {
     if (result != nullptr) {
@@ -442,7 +442,7 @@ grpc::Status AdminServiceImpl::Backup(grpc::ServerContext* context,
   AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kBackup));
   if (!backup_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this node makes no backups");
   auto made = backup_(request->dir());
-  v1::AuditRecord record = AuditLog::For(who, "backup");
+  v1::AuditRecord record = audit_->For(who, "backup");
   record.set_detail(request->dir());
   record.set_outcome(absl::StatusCodeToString(made.status().code()));
   record.set_message(std::string(made.status().message()));
@@ -462,7 +462,7 @@ grpc::Status AdminServiceImpl::DeclareRegionLost(grpc::ServerContext* context,
                         "reason: say why the region's copies are lost; it goes to the audit log");
   }
   auto declared = declare_(request->reason());
-  v1::AuditRecord record = AuditLog::For(who, "declare region lost");
+  v1::AuditRecord record = audit_->For(who, "declare region lost");
   record.set_detail(request->reason());
   record.set_outcome(absl::StatusCodeToString(declared.status().code()));
   record.set_message(declared.ok() ? *declared : std::string(declared.status().message()));
@@ -491,7 +491,7 @@ grpc::Status AdminServiceImpl::CancelRelease(grpc::ServerContext* context,
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this node keeps no release calendar");
   }
   auto cancelled = calendar_->Cancel(request->id());
-  v1::AuditRecord record = AuditLog::For(who, "release cancel");
+  v1::AuditRecord record = audit_->For(who, "release cancel");
   record.set_detail(cancelled.ok() ? absl::StrCat(request->id(), " (", cancelled->source(), ")")
                                    : request->id());
   if (cancelled.ok()) record.set_rows(cancelled->rows());

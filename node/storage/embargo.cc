@@ -124,7 +124,7 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
     record.set_id(id_);
     *record.mutable_batch() = ToBatchRecord(info);
     *record.mutable_release_at() = ToTimestamp(release_at_);
-    *record.mutable_stored_at() = ToTimestamp(absl::Now());
+    *record.mutable_stored_at() = ToTimestamp(calendar_->store_->clock()->Now());
     record.set_rows_hash(hash_.hash());
     std::string bytes = record.SerializeAsString();
     const std::string record_path = calendar_->dir_ + "/" + id_ + kRecord;
@@ -217,7 +217,7 @@ absl::StatusOr<std::unique_ptr<Store::Batch>> ReleaseCalendar::Begin(absl::Time 
   // The time to the microsecond and a counter; created exclusively, so a
   // node restarted within the same microsecond cannot reuse a waiting id.
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const absl::Time now = absl::Now();
+    const absl::Time now = store_->clock()->Now();
     const int64_t micros =
         absl::ToInt64Microseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)));
     std::string id =
@@ -449,7 +449,8 @@ void ReleaseCalendar::Loop() {
       if (stop_) return;
       seen = changes_;
     }
-    auto released = ReleaseDue(absl::Now());
+    const Clock* clock = store_->clock();
+    auto released = ReleaseDue(clock->Now());
     absl::Duration wait = absl::Minutes(1);
     if (absl::Status admitted = admit_ ? admit_() : absl::OkStatus(); !admitted.ok()) {
       // The node catches up on its own log (or is read-only): every release
@@ -464,14 +465,14 @@ void ReleaseCalendar::Loop() {
     // The next batch due that has not failed; failed ones once a minute.
     for (const v1::Release& release : Upcoming()) {
       if (!release.error().empty()) continue;
-      wait = std::min(wait, FromTimestamp(release.release_at()) - absl::Now());
+      wait = std::min(wait, FromTimestamp(release.release_at()) - clock->Now());
       break;
     }
     // Wakes at the next release time, or when the calendar changes.
     absl::MutexLock lock(&mu_);
     auto changed = [this, seen]()
                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || changes_ != seen; };
-    mu_.AwaitWithTimeout(absl::Condition(&changed), std::max(wait, absl::ZeroDuration()));
+    clock->AwaitWithTimeout(&mu_, absl::Condition(&changed), std::max(wait, absl::ZeroDuration()));
   }
 }
 

@@ -214,9 +214,11 @@ class RocksBatch : public Store::Batch {
 
 class RocksStore : public Store {
  public:
-  RocksStore(std::string dir, std::unique_ptr<DiskGuard> guard, std::unique_ptr<rocksdb::Env> env,
-             std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
+  RocksStore(std::string dir, const Clock* clock, std::unique_ptr<DiskGuard> guard,
+             std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
+             std::vector<rocksdb::ColumnFamilyHandle*> handles)
       : dir_(std::move(dir)),
+        clock_(clock),
         spool_dir_(dir_ + "/spool"),
         guard_(std::move(guard)),
         env_(std::move(env)),
@@ -237,6 +239,7 @@ class RocksStore : public Store {
   }
 
   DiskGuard* disk() const override { return guard_.get(); }
+  const Clock* clock() const override { return clock_; }
   DiskGuard* guard() { return guard_.get(); }
 
   void SetCommitGate(std::function<absl::Status()> gate) override {
@@ -401,7 +404,7 @@ class RocksStore : public Store {
       if (it->Valid() && it->key().size() == 8)
         last_audit_ = absl::big_endian::Load64(it->key().data());
     }
-    uint64_t now = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
+    uint64_t now = static_cast<uint64_t>(absl::ToUnixMicros(clock_->Now()));
     last_audit_ = std::max(now, last_audit_ + 1);
     std::string key = AuditKey(last_audit_);
     RETURN_IF_ERROR(guard_->Reserve(record.size(), "the audit log"));
@@ -469,6 +472,7 @@ class RocksStore : public Store {
   absl::Status IngestRows(const SpooledRows& rows, const std::string& prefix);
 
   const std::string dir_;
+  const Clock* const clock_;
   const std::string spool_dir_;
   // Declared before the database, which writes through them, so that they
   // outlive it.
@@ -679,7 +683,7 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     info.version = next;
     // Publication times of an origin never go backwards, even if the clock
     // does: `--as_of` finds batches by time.
-    info.published_at = absl::Now();
+    info.published_at = clock_->Now();
     if (const BatchInfo* last = Catalog()->Find(info.origin, info.version - 1)) {
       info.published_at = std::max(info.published_at, last->published_at + absl::Nanoseconds(1));
     }
@@ -1070,7 +1074,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir + "/db", families, &handles, &raw),
                             absl::StrCat("open store in ", dir)));
-  auto store = std::make_unique<RocksStore>(dir, std::move(guard), std::move(env),
+  auto store = std::make_unique<RocksStore>(dir, store_options.clock, std::move(guard), std::move(env),
                                             std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
   RETURN_IF_ERROR(store->Recover());
   if (!owner.empty()) RETURN_IF_ERROR(store->ClaimOwner(owner));

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "federation/base/clock.h"
 #include "node/storage/batch_catalog.h"
 #include "node/storage/disk_guard.h"
 
@@ -38,6 +39,10 @@ struct StoreOptions {
   uint64_t reserve_bytes = 0;
   // Free bytes of the disk; measured unless set (tests).
   std::function<absl::StatusOr<uint64_t>()> free_bytes;
+  // The node's time: batches' publication times, audit records, and
+  // everything that asks the store for it (release calendar, ingest,
+  // replication).
+  const Clock* clock = Clock::Real();
 };
 
 class Store {
@@ -140,6 +145,9 @@ class Store {
   // The disk's state: every write of the store goes through it, and a full
   // or failing disk makes the store read-only until it heals.
   virtual DiskGuard* disk() const = 0;
+
+  // The node's clock (StoreOptions::clock).
+  virtual const Clock* clock() const = 0;
 
   // --- The audit log: the node's own record of who did what. Never
   // replicated, never part of a batch. ---

@@ -87,7 +87,11 @@ def owner_of(include, by_folder):
 def main():
     table, root = sys.argv[1], sys.argv[2]
     libs = read_table(table)
-    by_folder = {lib['folder']: name for name, lib in libs.items()}
+    # A folder's library owns its headers; an executable beside it (listed
+    # after the libraries) owns a folder only when there is none.
+    by_folder = {}
+    for name, lib in libs.items():
+        by_folder.setdefault(lib['folder'], name)
     errors = []
 
     for name, lib in sorted(libs.items()):

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/wait.h"
 #include "grpcpp/grpcpp.h"
 
 namespace lmx::testing {
@@ -74,18 +75,6 @@ grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, grpc::Client
 CliResult RunLmx(const std::vector<std::string>& args);
 // Runs any program; used to start lmx-node in the foreground for usage checks.
 CliResult RunProgram(const std::string& program, const std::vector<std::string>& args);
-
-// Asks `done()` every 50 ms until it holds or `seconds` have passed;
-// returns its last answer. Tests wait on conditions, never on sleeps.
-template <typename Condition>
-bool WaitUntil(Condition done, int seconds = 60) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a condition
-  }
-  return done();
-}
 
 }  // namespace lmx::testing
 

@@ -104,7 +104,7 @@ TEST(AuditStoreTest, RecordsComeBackInOrderFromAGivenTimeAndSurviveAReopen) {
   AuditLog audit(store->get());
   Principal who;
   who.name = "token 0123abcd (ops)";
-  v1::AuditRecord record = AuditLog::For(who, "publish flows");
+  v1::AuditRecord record = audit.For(who, "publish flows");
   record.set_rows(12);
   audit.Record(record);
   std::vector<v1::AuditRecord> last;
