@@ -29,6 +29,7 @@
 #include "node/ingest/classification_registry.h"
 #include "node/query/policy.h"
 #include "node/query/query_engine.h"
+#include "node/replication/peer_transport.h"
 #include "node/replication/replication.h"
 #include "node/server/metrics.h"
 #include "node/server/service.h"
@@ -132,6 +133,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
   ReplicationOptions federation;
   federation.country = *country;
   federation.startup_sync = options.startup_sync_timeout;
+  federation.transport = options.peer_transport;
+  federation.heartbeat = options.heartbeat;
+  federation.retry_blocked = options.retry_blocked;
   if (federation.startup_sync < absl::ZeroDuration()) {
     return Usage("--startup_sync_timeout must not be negative");
   }
@@ -217,7 +221,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     client.pem_root_certs = *ca;
     client.pem_private_key = *key;
     client.pem_cert_chain = *cert;
-    federation.credentials = grpc::SslCredentials(client);
+    federation.transport = PeerTransport::Grpc(grpc::SslCredentials(client));
   } else if (options.insecure && !loopback) {
     std::cerr << "lmx-node: WARNING: serving " << listen
               << " without TLS (--insecure): tokens and data cross the network in clear\n";

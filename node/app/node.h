@@ -23,6 +23,7 @@
 #include "federation/base/clock.h"
 #include "federation/classifications/codelists.h"
 #include "federation/statistics/disclosure.h"
+#include "node/replication/peer_transport.h"
 
 namespace lmx {
 
@@ -51,6 +52,13 @@ struct NodeOptions {
   // Time for embargoes, freshness, heartbeats and audit; the real clock
   // unless a test gives its own.
   const Clock* clock = Clock::Real();
+  // How the node reaches its peers; gRPC (with the region certificate when
+  // TLS is configured) unless a test gives its own.
+  std::shared_ptr<PeerTransport> peer_transport;
+  // Replication's pace: heartbeats on idle streams, and the wait before a
+  // stream that refused an origin is opened again (ReplicationOptions).
+  absl::Duration heartbeat = absl::Seconds(1);
+  absl::Duration retry_blocked = absl::Seconds(2);
 };
 
 class Node {

@@ -17,22 +17,10 @@
 #include "federation/base/timestamps.h"
 
 namespace lmx {
-
-// Fault injection for tests: a node started with this variable set to an
-// origin's code alters that origin's chunks as it relays them (never its
-// own), as a malicious relay would. Receivers must refuse them.
-constexpr char kTamperOrigin[] = "LMX_FAULT_TAMPER_ORIGIN";
-// Fault hook for tests: a relay that serves this origin's log from version 1
-// again, whatever the puller's cursor (a replay of older entries).
-constexpr char kReplayOrigin[] = "LMX_FAULT_REPLAY_ORIGIN";
-
 namespace {
 
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
-// How long a stream goes on after an origin was refused on it, before the
-// puller reopens it to retry that origin.
-constexpr absl::Duration kRetryBlocked = absl::Seconds(2);
 // Versions of one origin sent in a row before the stream turns to the next
 // origin, so one large origin cannot starve the others.
 constexpr int kVersionsPerTurn = 64;
@@ -96,7 +84,7 @@ struct Replication::PeerState {
   bool connected = false;
   absl::Time last_contact = absl::InfinitePast();
   std::string last_error;
-  grpc::ClientContext* active = nullptr;  // the open stream, for Stop
+  PullStream* active = nullptr;  // the open stream, for Stop
   // Heard since the node started (a heartbeat with its digests), and the
   // head of this node's own log it reported then.
   bool heard = false;
@@ -137,6 +125,7 @@ class Replication::Receiver {
     LogHasher hasher{""};
     v1::LogChunk first;
     std::set<std::string> periods;  // that the entry's cells hold
+    std::string last_digest;        // of the chunk taken last, signature included
   };
 
   void Fail(std::string origin, const std::string& error) {
@@ -244,6 +233,23 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
   }
   const std::string& origin = chunk.origin();
   if (blocked_.count(origin) || parked_.count(origin)) return;
+  // A chunk that came again, unchanged (a duplicated message): the one just
+  // taken, or one of an entry held whole already. Nothing to do.
+  const std::string digest = Sha256(absl::StrCat(signed_chunk.chunk(), signed_chunk.signature()));
+  if (pending_ && pending_->origin == origin && pending_->version == chunk.version() &&
+      pending_->next_chunk > 0 && chunk.chunk() == pending_->next_chunk - 1 &&
+      pending_->last_digest == digest) {
+    return;
+  }
+  if (!pending_ && chunk.chunk() != 0 && chunk.version() <= r_->store_->LogHead(origin)) {
+    auto held = r_->store_->ReadLogChunk(origin, chunk.version(), chunk.chunk());
+    v1::SignedChunk held_chunk;
+    if (held.ok() && held_chunk.ParseFromString(*held) &&
+        held_chunk.chunk() == signed_chunk.chunk() &&
+        held_chunk.signature() == signed_chunk.signature()) {
+      return;
+    }
+  }
   if (pending_ && (pending_->origin != origin || pending_->version != chunk.version() ||
                    pending_->next_chunk != chunk.chunk())) {
     std::string cut = pending_->origin;
@@ -261,6 +267,7 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
   }
   Pending& pending = *pending_;
   ++pending.next_chunk;
+  pending.last_digest = digest;
   if (pending.skip) {
     if (pending.compare) {
       auto held = r_->store_->ReadLogChunk(origin, chunk.version(), chunk.chunk());
@@ -344,6 +351,9 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
 Replication::Replication(Store* store, ReplicationOptions options)
     : store_(store),
       options_(std::move(options)),
+      transport_(options_.transport != nullptr ? options_.transport
+                                               : std::shared_ptr<PeerTransport>(
+                                                     PeerTransport::Grpc(nullptr))),
       builder_(store, options_.country, &options_.identity, options_.disclosure_threshold) {
   for (const auto& peer : options_.peers) {
     auto state = std::make_unique<PeerState>();
@@ -395,7 +405,7 @@ void Replication::Stop() {
     if (stop_) return;
     stop_ = true;
     for (auto& peer : peers_) {
-      if (peer->active != nullptr) peer->active->TryCancel();
+      if (peer->active != nullptr) peer->active->Cancel();
     }
   }
   for (auto& thread : threads_) thread.join();
@@ -728,30 +738,13 @@ void Replication::BuildLoop() {
 }
 
 void Replication::PullLoop(PeerState* peer) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
-  args.SetMaxReceiveMessageSize(16 << 20);
-  std::shared_ptr<grpc::ChannelCredentials> credentials = options_.credentials;
-  if (credentials == nullptr) {
-    credentials = grpc::InsecureChannelCredentials();
-  } else {
-    // The peer's certificate must name the member this node means to reach,
-    // whatever address it answers on.
-    args.SetSslTargetNameOverride(peer->peer.id);
-  }
-  auto channel = grpc::CreateCustomChannel(peer->peer.address, credentials, args);
-  auto stub = v1::Federation::NewStub(channel);
   absl::Duration backoff = kFirstBackoff;
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
       if (stop_) return;
     }
-    bool got = PullOnce(peer, stub.get());
+    bool got = PullOnce(peer);
     backoff = got ? kFirstBackoff : std::min(backoff * 2, kMaxBackoff);
     absl::MutexLock lock(&mu_);
     auto stopped = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stop_; };
@@ -759,14 +752,7 @@ void Replication::PullLoop(PeerState* peer) {
   }
 }
 
-bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.stream_lifetime));
-  {
-    absl::MutexLock lock(&mu_);
-    if (stop_) return false;
-    peer->active = &context;
-  }
+bool Replication::PullOnce(PeerState* peer) {
   std::map<std::string, uint64_t> recheck;
   {
     absl::MutexLock lock(&mu_);
@@ -794,7 +780,13 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
     cursor->set_applied(again == recheck.end() ? version
                                                : std::min(version, again->second - 1));
   }
-  auto reader = stub->Pull(&context, request);
+  std::unique_ptr<PullStream> stream =
+      transport_->Pull(peer->peer, request, options_.stream_lifetime);
+  {
+    absl::MutexLock lock(&mu_);
+    peer->active = stream.get();
+    if (stop_) stream->Cancel();
+  }
   Receiver receiver(this, peer->peer.id);
   v1::PullResponse response;
   bool got = false;
@@ -802,7 +794,7 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
   std::string error;
   absl::Time blocked_since = absl::InfiniteFuture();
   bool paused = false;  // entries went unapplied while the disk was full
-  while (reader->Read(&response)) {
+  while (stream->Read(&response)) {
     {
       absl::MutexLock lock(&mu_);
       peer->connected = true;
@@ -821,7 +813,7 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
       }
     }
     if (paused && writable && !cancelled) {
-      context.TryCancel();
+      stream->Cancel();
       cancelled = true;
     }
     if (response.has_heartbeat()) {
@@ -829,26 +821,26 @@ bool Replication::PullOnce(PeerState* peer, v1::Federation::Stub* stub) {
         error = absl::StrCat(peer->peer.address, " is the node of ", response.heartbeat().node(),
                              ", not of ", peer->peer.id);
         Log(error);
-        context.TryCancel();
+        stream->Cancel();
         cancelled = true;
         continue;
       }
       OnHeartbeat(peer, response.heartbeat());
     }
     if (receiver.blocked() && blocked_since == absl::InfiniteFuture()) blocked_since = absl::Now();
-    if (!cancelled && (receiver.reset() || absl::Now() - blocked_since > kRetryBlocked)) {
-      context.TryCancel();
+    if (!cancelled && (receiver.reset() || absl::Now() - blocked_since > options_.retry_blocked)) {
+      stream->Cancel();
       cancelled = true;
     }
   }
-  grpc::Status status = reader->Finish();
+  absl::Status status = stream->Finish();
   absl::MutexLock lock(&mu_);
   peer->active = nullptr;
   peer->connected = false;
   const bool reopening = peer->reopening;
   peer->reopening = false;
   if (!status.ok() && !cancelled && !stop_ && !reopening) {
-    peer->last_error = absl::StrCat(status.error_message(), " (", status.error_code(), ")");
+    peer->last_error = absl::StrCat(status.message(), " (", static_cast<int>(status.code()), ")");
   } else if (!error.empty()) {
     peer->last_error = error;
   }
@@ -899,7 +891,7 @@ void Replication::OnHeartbeat(PeerState* peer, const v1::Heartbeat& heartbeat) {
   peer->own_head = own_head;
   if (reopen && peer->active != nullptr) {
     peer->reopening = true;
-    peer->active->TryCancel();
+    peer->active->Cancel();
   }
 }
 
@@ -939,8 +931,6 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
   RETURN_IF_DENIED(options_.access->Authorize(context, Action::kPull));
   std::map<std::string, uint64_t> cursors;
   for (const auto& cursor : request->cursors()) cursors[cursor.origin()] = cursor.applied();
-  const char* tamper = std::getenv(kTamperOrigin);
-  if (const char* replay = std::getenv(kReplayOrigin)) cursors[replay] = 0;
   const absl::Time end = absl::Now() + options_.max_served_stream;
   // The loop ends the stream at `end` between writes; a puller that stops
   // reading blocks a write, and the watchdog ends that a minute later.
@@ -975,13 +965,6 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
           response.Clear();
           v1::SignedChunk* entry = response.mutable_entry();
           if (!entry->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
-          if (tamper != nullptr && origin == tamper && origin != options_.country) {
-            v1::LogChunk chunk;
-            chunk.ParseFromString(entry->chunk());
-            if (chunk.cells_size() > 0) chunk.mutable_cells(0)->mutable_value()->push_back('x');
-            chunk.set_source(chunk.source() + " (altered)");
-            entry->set_chunk(chunk.SerializeAsString());
-          }
           // Blocks while the puller's flow-control window is full, so a slow
           // puller holds back this loop, not this node's memory.
           write_failed = !writer->Write(response);

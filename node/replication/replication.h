@@ -35,15 +35,11 @@
 #include "lmx/v1/federation.grpc.pb.h"
 #include "node/access/access.h"
 #include "node/replication/log_builder.h"
+#include "node/replication/peer_transport.h"
 #include "node/storage/store.h"
 #include "node/access/stream_watchdog.h"
 
 namespace lmx {
-
-struct Peer {
-  std::string id;       // the peer's country
-  std::string address;  // HOST:PORT
-};
 
 // Parses `--peers=UGA=127.0.0.1:7402,TZA=...`.
 absl::StatusOr<std::vector<Peer>> ParsePeers(absl::string_view text);
@@ -58,6 +54,9 @@ struct ReplicationOptions {
   int64_t disclosure_threshold = 5;
   // How often an idle stream carries a heartbeat with digests.
   absl::Duration heartbeat = absl::Seconds(1);
+  // How long a stream goes on after an origin was refused on it, before the
+  // puller opens a new one to ask again.
+  absl::Duration retry_blocked = absl::Seconds(2);
   // How long one Pull stream lasts before the puller opens a new one.
   absl::Duration stream_lifetime = absl::Minutes(10);
   // The longest this node serves one Pull stream, whatever the puller asks.
@@ -72,9 +71,9 @@ struct ReplicationOptions {
   // Wait for every peer, with no deadline: set for a restored backup and for
   // a store made for a key that existed (a lost disk).
   bool wait_for_every_peer = false;
-  // How this node reaches its peers: its region certificate (mutual TLS),
-  // or plaintext on loopback when null.
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // How this node reaches its peers: PeerTransport::Grpc with its region
+  // certificate, or plaintext on loopback when null.
+  std::shared_ptr<PeerTransport> transport;
   // Who may pull and see replication state; required.
   const Access* access = nullptr;
   // Cuts off a served Pull stream whose puller stopped reading; required.
@@ -130,7 +129,7 @@ class Replication final : public v1::Federation::Service {
   void BuildLoop();
   void PullLoop(PeerState* peer);
   // Runs one Pull stream to `peer` until it ends; true if it got anything.
-  bool PullOnce(PeerState* peer, v1::Federation::Stub* stub);
+  bool PullOnce(PeerState* peer);
   // The key `origin`'s chunks must be signed with: the node's own, the
   // manifest's, or the pinned one (pinning `offered` on first use).
   absl::StatusOr<std::string> TrustedKey(const std::string& origin, const std::string& offered);
@@ -170,6 +169,8 @@ class Replication final : public v1::Federation::Service {
   Store* store_;
   int listener_ = 0;  // the store listener that counts changes
   ReplicationOptions options_;
+  // options_.transport, or plaintext gRPC.
+  std::shared_ptr<PeerTransport> transport_;
   LogBuilder builder_;
 
   mutable absl::Mutex mu_;
