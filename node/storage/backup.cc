@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "federation/base/file_system.h"
 #include "federation/base/files.h"
 #include "federation/base/status_macros.h"
 
@@ -45,14 +46,14 @@ absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, cons
     out->set_origin(origin);
     out->set_version(version);
   }
+  FileSystem* files = store->files();
   std::error_code error;
   // The node's identity, tokens and TLS files: the regular files beside
   // the store (the spool holds only batches in flight).
   for (const auto& entry : fs::directory_iterator(from, error)) {
     if (!entry.is_regular_file()) continue;
     fs::path target = to / entry.path().filename();
-    if (!fs::copy_file(entry.path(), target, error)) return Fail("copy", entry.path(), error);
-    RETURN_IF_ERROR(SyncPath(target.string()));
+    RETURN_IF_ERROR(CopyFile(files, entry.path().string(), target.string(), 0600));
     response.add_files(entry.path().filename().string());
   }
   if (error) return Fail("read", from, error);
@@ -60,8 +61,8 @@ absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, cons
   // region's copy of its own log, so it waits for every peer's report
   // before it signs anything (docs/operations.md).
   RETURN_IF_ERROR(WriteFileAtomically(
-      (to / kBackupMarker).string(),
-      absl::StrCat("made by lmx admin backup at ", absl::FormatTime(absl::Now()),
+      files, (to / kBackupMarker).string(),
+      absl::StrCat("made by lmx admin backup at ", absl::FormatTime(store->clock()->Now()),
                    "; a node started on this directory takes no publish before every peer has "
                    "reported the head of its log (or an operator runs lmx admin "
                    "declare-region-lost); the node removes this file then\n"),
@@ -70,8 +71,8 @@ absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, cons
       response.files().end()) {
     response.add_files(kBackupMarker);
   }
-  RETURN_IF_ERROR(SyncPath(to.string()));
-  RETURN_IF_ERROR(SyncPath(to.parent_path().string()));
+  RETURN_IF_ERROR(files->SyncPath(to.string()));
+  RETURN_IF_ERROR(files->SyncPath(to.parent_path().string()));
   return response;
 }
 

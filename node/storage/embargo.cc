@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "federation/base/file_system.h"
 #include "federation/base/files.h"
 #include "node/storage/batch_catalog.h"
 #include "federation/base/status_macros.h"
@@ -40,7 +41,7 @@ class Fnv1a {
   uint64_t hash_ = 0xcbf29ce484222325ULL;
 };
 
-void PutVarint(FILE* file, uint64_t value, Fnv1a* hash) {
+void PutVarint(std::string* out, uint64_t value, Fnv1a* hash) {
   char bytes[10];
   size_t n = 0;
   while (value >= 0x80) {
@@ -48,16 +49,16 @@ void PutVarint(FILE* file, uint64_t value, Fnv1a* hash) {
     value >>= 7;
   }
   bytes[n++] = static_cast<char>(value);
-  std::fwrite(bytes, 1, n, file);
+  out->append(bytes, n);
   hash->Add(absl::string_view(bytes, n));
 }
 
-bool GetVarint(FILE* file, uint64_t* value, Fnv1a* hash) {
+bool GetVarint(BufferedReader* file, uint64_t* value, Fnv1a* hash) {
   *value = 0;
   for (int shift = 0; shift < 64; shift += 7) {
-    int c = std::fgetc(file);
-    if (c == EOF) return false;
-    char byte = static_cast<char>(c);
+    char byte;
+    if (!file->ReadByte(&byte)) return false;
+    const unsigned char c = static_cast<unsigned char>(byte);
     hash->Add(absl::string_view(&byte, 1));
     *value |= static_cast<uint64_t>(c & 0x7f) << shift;
     if ((c & 0x80) == 0) return true;
@@ -83,25 +84,24 @@ v1::Release ReleaseOf(const internal::EmbargoRecord& record) {
 // The rows of one embargoed batch, written to `<id>.rows` as they come.
 class ReleaseCalendar::PendingBatch final : public Store::Batch {
  public:
-  PendingBatch(ReleaseCalendar* calendar, std::string id, absl::Time release_at, FILE* file)
-      : calendar_(calendar), id_(std::move(id)), release_at_(release_at), file_(file) {}
+  PendingBatch(ReleaseCalendar* calendar, std::string id, absl::Time release_at,
+               std::unique_ptr<WritableFile> file)
+      : calendar_(calendar), id_(std::move(id)), release_at_(release_at), file_(std::move(file)) {}
 
   ~PendingBatch() override {
-    if (file_ != nullptr) std::fclose(file_);
-    if (!committed_) std::remove(RowsPath().c_str());
+    file_.reset();
+    if (!committed_) calendar_->files_->Remove(RowsPath()).IgnoreError();
   }
 
   absl::Status Put(absl::string_view key, absl::string_view value) override {
-    PutVarint(file_, key.size(), &hash_);
-    std::fwrite(key.data(), 1, key.size(), file_);
+    PutVarint(&buffer_, key.size(), &hash_);
+    buffer_.append(key.data(), key.size());
     hash_.Add(key);
-    PutVarint(file_, value.size(), &hash_);
+    PutVarint(&buffer_, value.size(), &hash_);
     hash_.Add(value);
-    if (std::fwrite(value.data(), 1, value.size(), file_) != value.size()) {
-      return FileError("write", RowsPath());
-    }
+    buffer_.append(value.data(), value.size());
     ++rows_;
-    return absl::OkStatus();
+    return buffer_.size() < kBufferBytes ? absl::OkStatus() : Flush();
   }
 
   absl::Status PutLog(uint32_t, absl::string_view) override {
@@ -110,10 +110,9 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
 
   absl::StatusOr<BatchInfo> Commit(const BatchInfo& meta) override {
     if (committed_) return absl::FailedPreconditionError("the batch is stored already");
-    bool ok = std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
-    ok = std::fclose(file_) == 0 && ok;
-    file_ = nullptr;
-    if (!ok) return FileError("write", RowsPath());
+    RETURN_IF_ERROR(Flush());
+    RETURN_IF_ERROR(file_->Sync());
+    RETURN_IF_ERROR(file_->Close());
     BatchInfo info = meta;
     info.origin = calendar_->country_;
     info.version = 0;
@@ -128,10 +127,11 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
     record.set_rows_hash(hash_.hash());
     std::string bytes = record.SerializeAsString();
     const std::string record_path = calendar_->dir_ + "/" + id_ + kRecord;
-    RETURN_IF_ERROR(WriteFileAtomically(record_path, bytes, 0600));
-    if (absl::Status synced = SyncPath(calendar_->dir_); !synced.ok()) {
+    FileSystem* files = calendar_->files_;
+    RETURN_IF_ERROR(WriteFileAtomically(files, record_path, bytes, 0600));
+    if (absl::Status synced = files->SyncPath(calendar_->dir_); !synced.ok()) {
       // Not acknowledged, so not kept: no record may outlive its rows.
-      std::remove(record_path.c_str());
+      files->Remove(record_path).IgnoreError();
       return synced;
     }
     committed_ = true;
@@ -141,11 +141,18 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
 
  private:
   std::string RowsPath() const { return calendar_->dir_ + "/" + id_ + kRows; }
+  absl::Status Flush() {
+    absl::Status written = file_->Append(buffer_);
+    buffer_.clear();
+    return written;
+  }
 
+  static constexpr size_t kBufferBytes = 1 << 20;
   ReleaseCalendar* calendar_;
   std::string id_;
   absl::Time release_at_;
-  FILE* file_;
+  std::unique_ptr<WritableFile> file_;
+  std::string buffer_;
   uint64_t rows_ = 0;
   Fnv1a hash_;
   bool committed_ = false;
@@ -153,7 +160,11 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
 
 ReleaseCalendar::ReleaseCalendar(std::string dir, std::string country, Store* store,
                                  std::function<absl::Status()> admit)
-    : dir_(std::move(dir)), country_(std::move(country)), store_(store), admit_(std::move(admit)) {}
+    : dir_(std::move(dir)),
+      country_(std::move(country)),
+      store_(store),
+      files_(store->files()),
+      admit_(std::move(admit)) {}
 
 absl::StatusOr<std::unique_ptr<ReleaseCalendar>> ReleaseCalendar::Open(
     std::string dir, std::string country, Store* store, std::function<absl::Status()> admit) {
@@ -177,7 +188,7 @@ absl::Status ReleaseCalendar::Load() {
     std::string name = entry.path().filename().string();
     std::string path = entry.path().string();
     if (absl::EndsWith(name, kRecord)) {
-      ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
+      ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(files_, path));
       internal::EmbargoRecord record;
       if (!record.ParseFromString(bytes)) {
         return absl::DataLossError(absl::StrCat(path, ": not an embargo record"));
@@ -196,7 +207,7 @@ absl::Status ReleaseCalendar::Load() {
       std::string name = std::filesystem::path(path).filename().string();
       std::string id = name.substr(0, name.find('.'));
       if (absl::EndsWith(name, kRows) && waiting_.count(id)) continue;
-      std::remove(path.c_str());
+      files_->Remove(path).IgnoreError();
     }
   }
   // Batches released just before a crash, whose files were still there.
@@ -224,15 +235,10 @@ absl::StatusOr<std::unique_ptr<Store::Batch>> ReleaseCalendar::Begin(absl::Time 
         absl::StrFormat("r%s%06d-%x", absl::FormatTime("%Y%m%dT%H%M%S", now, absl::UTCTimeZone()),
                         micros, counter.fetch_add(1));
     std::string path = dir_ + "/" + id + kRows;
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == EEXIST) continue;
-    if (fd < 0) return FileError("create", path);
-    FILE* file = ::fdopen(fd, "wb");
-    if (file == nullptr) {
-      ::close(fd);
-      return FileError("open", path);
-    }
-    return std::unique_ptr<Store::Batch>(new PendingBatch(this, id, release_at, file));
+    auto file = files_->NewWritableFile(path, 0600, /*exclusive=*/true);
+    if (absl::IsAlreadyExists(file.status())) continue;
+    if (!file.ok()) return file.status();
+    return std::unique_ptr<Store::Batch>(new PendingBatch(this, id, release_at, std::move(*file)));
   }
   return absl::InternalError(absl::StrCat("cannot make a new embargo id in ", dir_));
 }
@@ -265,9 +271,9 @@ std::vector<v1::Release> ReleaseCalendar::Upcoming() const {
 absl::Status ReleaseCalendar::Remove(const std::string& id) {
   // The record first: rows without a record are removed at the next start.
   const std::string record = dir_ + "/" + id + kRecord;
-  if (std::remove(record.c_str()) != 0 && errno != ENOENT) return FileError("remove", record);
-  std::remove((dir_ + "/" + id + kRows).c_str());
-  RETURN_IF_ERROR(SyncPath(dir_));
+  RETURN_IF_ERROR(files_->Remove(record));
+  files_->Remove(dir_ + "/" + id + kRows).IgnoreError();
+  RETURN_IF_ERROR(files_->SyncPath(dir_));
   absl::MutexLock lock(&mu_);
   waiting_.erase(id);
   failed_.erase(id);
@@ -310,16 +316,13 @@ absl::StatusOr<uint64_t> ReleaseCalendar::Release(const std::string& id) {
   }
   ASSIGN_OR_RETURN(auto batch, store_->Begin(country_));
   std::string path = dir_ + "/" + id + kRows;
-  FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return FileError("open", path);
-  struct stat file_info;
-  if (::fstat(fileno(file), &file_info) != 0) {
-    std::fclose(file);
-    return FileError("stat", path);
-  }
+  ASSIGN_OR_RETURN(const uint64_t file_size, files_->FileSize(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> opened, files_->NewSequentialFile(path));
+  BufferedReader reader(std::move(opened));
+  BufferedReader* file = &reader;
   // Sizes are checked against what the file holds before anything is
   // allocated, and the checksum before anything is committed.
-  uint64_t left = static_cast<uint64_t>(file_info.st_size);
+  uint64_t left = file_size;
   auto damaged = [&](absl::string_view what) {
     return absl::DataLossError(absl::StrCat(path, ": ", what, "; the batch is not published"));
   };
@@ -334,7 +337,7 @@ absl::StatusOr<uint64_t> ReleaseCalendar::Release(const std::string& id) {
       break;
     }
     key.resize(size);
-    if (std::fread(key.data(), 1, size, file) != size) {
+    if (!file->ReadExactly(key.data(), size)) {
       status = damaged("a row is cut short");
       break;
     }
@@ -344,7 +347,7 @@ absl::StatusOr<uint64_t> ReleaseCalendar::Release(const std::string& id) {
       break;
     }
     value.resize(value_size);
-    if (std::fread(value.data(), 1, value_size, file) != value_size) {
+    if (!file->ReadExactly(value.data(), value_size)) {
       status = damaged("a row is cut short");
       break;
     }
@@ -352,7 +355,7 @@ absl::StatusOr<uint64_t> ReleaseCalendar::Release(const std::string& id) {
     status = batch->Put(key, value);
     ++rows;
   }
-  std::fclose(file);
+  if (!reader.status().ok()) return reader.status();
   RETURN_IF_ERROR(status);
   if (rows != record.batch().observations()) {
     return damaged(absl::StrCat(rows, " rows of ", record.batch().observations(), " are readable"));
@@ -406,22 +409,14 @@ absl::Status ReleaseCalendar::Backup(const std::string& to,
     absl::MutexLock lock(&mu_);
     for (const auto& [id, bytes] : waiting_) ids.push_back(id);
   }
-  std::error_code error;
-  fs::create_directory(to, error);
-  if (!error) fs::permissions(to, fs::perms::owner_all, error);
-  if (error) return absl::InternalError(absl::StrCat("create ", to, ": ", error.message()));
+  RETURN_IF_ERROR(files_->CreateDirectories(to, 0700));
   for (const std::string& id : ids) {
     for (const char* suffix : {kRecord, kRows}) {
-      const std::string target = to + "/" + id + suffix;
-      if (!fs::copy_file(dir_ + "/" + id + suffix, target, error)) {
-        return absl::InternalError(
-            absl::StrCat("copy ", dir_, "/", id, suffix, ": ", error.message()));
-      }
-      RETURN_IF_ERROR(SyncPath(target));
+      RETURN_IF_ERROR(CopyFile(files_, dir_ + "/" + id + suffix, to + "/" + id + suffix, 0600));
     }
     records->push_back(id + kRecord);
   }
-  RETURN_IF_ERROR(SyncPath(to));
+  RETURN_IF_ERROR(files_->SyncPath(to));
   return then();
 }
 

@@ -87,6 +87,7 @@ class ReleaseCalendar {
 
   const std::string dir_, country_;
   Store* const store_;
+  FileSystem* const files_;  // the store's
   const std::function<absl::Status()> admit_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::string> waiting_ ABSL_GUARDED_BY(mu_);  // id -> EmbargoRecord bytes

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "federation/base/file_system.h"
 #include "federation/base/files.h"
 #include "federation/classifications/time_period.h"
 #include "node/storage/batch_catalog.h"
@@ -51,20 +51,13 @@ constexpr size_t kHashBytes = 32;
 // Spool records of log chunks have this bit set in their key size; their
 // key is the 4-byte chunk number.
 constexpr uint32_t kLogRecord = 0x80000000u;
-// A batch is kept in memory up to this size, then spooled to a file.
-constexpr size_t kSpoolThreshold = 16 << 20;
-// A spooled batch is applied in blocks of this size, each one or two table
-// files.
-constexpr size_t kApplyChunk = 64 << 20;
+// A batch is kept in memory up to StoreOptions::spool_threshold, then
+// spooled to a file; a spooled batch is applied in blocks of
+// StoreOptions::apply_block, each one or two table files.
 // A block of at least this many rows is written to two table files at once.
 constexpr size_t kParallelTableRows = 100000;
 constexpr size_t kVersionBytes = 8;
 constexpr size_t kOriginBytes = 3;
-
-// Fault injection for crash tests: when this environment variable is set,
-// the node kills itself right after applying the first block of a spooled
-// batch, before the batch commits.
-constexpr char kCrashDuringApply[] = "LMX_FAULT_CRASH_DURING_APPLY";
 
 absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
   if (status.ok()) return absl::OkStatus();
@@ -130,21 +123,24 @@ void AppendRecord(std::string* out, absl::string_view key, absl::string_view val
 // of a batch as if it were all of it would corrupt the store.
 class SpoolReader {
  public:
-  SpoolReader(FILE* file, std::string path) : file_(file), path_(std::move(path)) {}
+  SpoolReader(std::unique_ptr<SequentialFile> file, std::string path)
+      : file_(std::move(file)), path_(std::move(path)) {}
 
   // Returns false at the end of the spool or on an error (see status()).
   // `tag` receives the record's tag (kLogRecord for a log chunk).
   bool Next(std::string* key, std::string* value, uint32_t* tag) {
     char header[8];
-    size_t got = std::fread(header, 1, sizeof header, file_);
-    if (got == 0 && !std::ferror(file_)) return false;
-    if (got != sizeof header) return Fail();
+    if (!file_.ReadByte(header)) {
+      if (file_.status().ok()) return false;
+      return Fail();
+    }
+    if (!file_.ReadExactly(header + 1, sizeof header - 1)) return Fail();
     uint32_t key_size = absl::little_endian::Load32(header);
     *tag = key_size & kLogRecord;
     key->resize(key_size & ~kLogRecord);
     value->resize(absl::little_endian::Load32(header + 4));
-    if (std::fread(key->data(), 1, key->size(), file_) != key->size() ||
-        std::fread(value->data(), 1, value->size(), file_) != value->size()) {
+    if (!file_.ReadExactly(key->data(), key->size()) ||
+        !file_.ReadExactly(value->data(), value->size())) {
       return Fail();
     }
     ++records_;
@@ -155,12 +151,13 @@ class SpoolReader {
 
  private:
   bool Fail() {
-    status_ = absl::DataLossError(
-        absl::StrCat("spool ", path_, " is truncated or unreadable after ", records_, " rows"));
+    status_ = absl::DataLossError(absl::StrCat(
+        "spool ", path_, " is truncated or unreadable after ", records_, " rows",
+        file_.status().ok() ? "" : absl::StrCat(" (", file_.status().message(), ")")));
     return false;
   }
 
-  FILE* file_;
+  BufferedReader file_;
   std::string path_;
   absl::Status status_;
   uint64_t records_ = 0;
@@ -172,10 +169,7 @@ class RocksBatch : public Store::Batch {
  public:
   RocksBatch(RocksStore* store, std::string origin, std::string spool_path)
       : store_(store), origin_(std::move(origin)), spool_path_(std::move(spool_path)) {}
-  ~RocksBatch() override {
-    if (file_ != nullptr) std::fclose(file_);
-    if (!spool_path_.empty()) std::remove(spool_path_.c_str());
-  }
+  ~RocksBatch() override;
 
   absl::Status Put(absl::string_view key, absl::string_view value) override {
     return Add(key, value, 0);
@@ -208,17 +202,20 @@ class RocksBatch : public Store::Batch {
   uint64_t rows_ = 0;
   uint64_t bytes_ = 0;
   uint64_t log_records_ = 0;
-  FILE* file_ = nullptr;
+  std::unique_ptr<WritableFile> file_;
   bool committed_ = false;
 };
 
 class RocksStore : public Store {
  public:
-  RocksStore(std::string dir, const Clock* clock, std::unique_ptr<DiskGuard> guard,
+  RocksStore(std::string dir, const StoreOptions& options, std::unique_ptr<DiskGuard> guard,
              std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
              std::vector<rocksdb::ColumnFamilyHandle*> handles)
       : dir_(std::move(dir)),
-        clock_(clock),
+        clock_(options.clock),
+        files_(options.files),
+        spool_threshold_(options.spool_threshold),
+        apply_block_(options.apply_block),
         spool_dir_(dir_ + "/spool"),
         guard_(std::move(guard)),
         env_(std::move(env)),
@@ -240,6 +237,8 @@ class RocksStore : public Store {
 
   DiskGuard* disk() const override { return guard_.get(); }
   const Clock* clock() const override { return clock_; }
+  FileSystem* files() const override { return files_; }
+  size_t spool_threshold() const { return spool_threshold_; }
   DiskGuard* guard() { return guard_.get(); }
 
   void SetCommitGate(std::function<absl::Status()> gate) override {
@@ -473,6 +472,9 @@ class RocksStore : public Store {
 
   const std::string dir_;
   const Clock* const clock_;
+  FileSystem* const files_;
+  const size_t spool_threshold_;
+  const size_t apply_block_;
   const std::string spool_dir_;
   // Declared before the database, which writes through them, so that they
   // outlive it.
@@ -499,10 +501,15 @@ class RocksStore : public Store {
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
 };
 
+RocksBatch::~RocksBatch() {
+  file_.reset();
+  if (!spool_path_.empty()) store_->files()->Remove(spool_path_).IgnoreError();
+}
+
 absl::Status RocksBatch::Spill() {
-  file_ = std::fopen(spool_path_.c_str(), "wb");
-  if (file_ == nullptr) return store_->guard()->Check(FileError("create spool", spool_path_));
-  std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  auto file = store_->files()->NewWritableFile(spool_path_, 0600);
+  if (!file.ok()) return store_->guard()->Check(file.status());
+  file_ = std::move(*file);
   return absl::OkStatus();
 }
 
@@ -513,32 +520,26 @@ absl::Status RocksBatch::Add(absl::string_view key, absl::string_view value, uin
   ++rows_;
   bytes_ += key.size() + value.size();
   if (tag == kLogRecord) ++log_records_;
-  if (buffer_.size() < kSpoolThreshold) return absl::OkStatus();
+  if (buffer_.size() < store_->spool_threshold()) return absl::OkStatus();
   // The spool, then the table files made of it: twice what is spooled.
   RETURN_IF_ERROR(store_->guard()->Reserve(2 * buffer_.size(), "the batch being received"));
   if (file_ == nullptr) RETURN_IF_ERROR(Spill());
-  if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
-    return store_->guard()->Check(FileError("write spool", spool_path_));
-  }
+  RETURN_IF_ERROR(store_->guard()->Check(file_->Append(buffer_)));
   buffer_.clear();
   return absl::OkStatus();
 }
 
 absl::Status RocksBatch::SealSpool(const std::string& final_path) {
-  if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
-    return store_->guard()->Check(FileError("write spool", spool_path_));
-  }
+  FileSystem* files = store_->files();
+  if (!buffer_.empty()) RETURN_IF_ERROR(store_->guard()->Check(file_->Append(buffer_)));
   buffer_.clear();
-  if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0) {
-    return store_->guard()->Check(FileError("sync spool", spool_path_));
-  }
-  if (std::rename(spool_path_.c_str(), final_path.c_str()) != 0) {
-    return FileError("rename spool", spool_path_);
-  }
+  RETURN_IF_ERROR(store_->guard()->Check(file_->Sync()));
+  RETURN_IF_ERROR(store_->guard()->Check(file_->Close()));
+  RETURN_IF_ERROR(files->Rename(spool_path_, final_path));
   // From here the store owns the spool: it removes it once the batch is
   // committed or undone, and keeps it for Open() when neither worked.
   spool_path_.clear();
-  return SyncPath(fs::path(final_path).parent_path().string());
+  return files->SyncPath(fs::path(final_path).parent_path().string());
 }
 
 absl::StatusOr<BatchInfo> RocksBatch::Commit(const BatchInfo& meta) {
@@ -734,7 +735,7 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
         return status;
       }
     }
-    std::remove(spool.c_str());
+    files_->Remove(spool).IgnoreError();
     RETURN_IF_ERROR(status);
   }
 
@@ -824,8 +825,8 @@ absl::Status RocksStore::ResetOrigin(absl::string_view origin) {
 absl::Status RocksStore::ApplySpool(
     const std::string& path, absl::string_view origin, uint64_t version, uint64_t expected_rows,
     const std::function<absl::Status(rocksdb::WriteBatch*)>& commit) {
-  FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return FileError("open spool", path);
+  ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> file, files_->NewSequentialFile(path));
+  absl::Status read_error;
   // The spool is read in blocks; each block's whole records are applied
   // and the cut record at its end starts the next one.
   std::string block;
@@ -837,10 +838,12 @@ absl::Status RocksStore::ApplySpool(
   bool end = false;
   while (status.ok() && !end) {
     size_t kept = block.size();
-    block.resize(kept + kApplyChunk);
-    size_t got = std::fread(block.data() + kept, 1, kApplyChunk, file);
+    block.resize(kept + apply_block_);
+    auto read = file->Read(block.data() + kept, apply_block_);
+    if (!read.ok()) read_error = read.status();
+    size_t got = read.ok() ? *read : 0;
     block.resize(kept + got);
-    end = got < kApplyChunk;  // the end, or an error: checked below
+    end = got < apply_block_;  // the end, or an error: checked below
     write.Clear();
     size_t whole = ReadRecords(block, origin, version, &write, &rows, &records);
     if (end && whole != block.size()) {
@@ -853,12 +856,10 @@ absl::Status RocksStore::ApplySpool(
       status = FromRocks(db_->Write(rocksdb::WriteOptions(), &write), "apply batch");
     }
     block.erase(0, whole);
-    if (status.ok() && std::getenv(kCrashDuringApply) != nullptr) std::raise(SIGKILL);
   }
-  bool read_failed = std::ferror(file) != 0;
-  std::fclose(file);
+  file.reset();
+  if (!read_error.ok()) return read_error;
   RETURN_IF_ERROR(status);
-  if (read_failed) return FileError("read spool", path);
   if (records != expected_rows) {
     return absl::DataLossError(
         absl::StrCat("spool ", path, " holds ", records, " rows, the batch put ", expected_rows));
@@ -956,9 +957,8 @@ absl::Status RocksStore::LoadCatalog() {
 
 absl::Status RocksStore::UndoSpool(const std::string& path, absl::string_view origin,
                                    uint64_t version) {
-  FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return FileError("open spool", path);
-  SpoolReader reader(file, path);
+  ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> file, files_->NewSequentialFile(path));
+  SpoolReader reader(std::move(file), path);
   rocksdb::WriteBatch write;
   std::string key, value;
   uint32_t tag = 0;
@@ -970,7 +970,6 @@ absl::Status RocksStore::UndoSpool(const std::string& path, absl::string_view or
     AppendVersion(&key, version);
     write.Delete(observations(), key);
   }
-  std::fclose(file);
   // A spool that cannot be read whole cannot be undone whole.
   RETURN_IF_ERROR(reader.status());
   rocksdb::WriteOptions sync;
@@ -1074,7 +1073,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir + "/db", families, &handles, &raw),
                             absl::StrCat("open store in ", dir)));
-  auto store = std::make_unique<RocksStore>(dir, store_options.clock, std::move(guard), std::move(env),
+  auto store = std::make_unique<RocksStore>(dir, store_options, std::move(guard), std::move(env),
                                             std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
   RETURN_IF_ERROR(store->Recover());
   if (!owner.empty()) RETURN_IF_ERROR(store->ClaimOwner(owner));

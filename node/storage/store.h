@@ -28,6 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "federation/base/clock.h"
+#include "federation/base/file_system.h"
 #include "node/storage/batch_catalog.h"
 #include "node/storage/disk_guard.h"
 
@@ -43,6 +44,14 @@ struct StoreOptions {
   // everything that asks the store for it (release calendar, ingest,
   // replication).
   const Clock* clock = Clock::Real();
+  // Where the store, and what writes beside it (the release calendar,
+  // backups), put files outside the database: the spool of a large batch.
+  FileSystem* files = FileSystem::Default();
+  // A batch spools to a file once it holds this many bytes, and a spooled
+  // batch is applied in blocks of `apply_block` bytes. Tests make them
+  // small, to spool and apply in parts without writing megabytes.
+  size_t spool_threshold = 16 << 20;
+  size_t apply_block = 64 << 20;
 };
 
 class Store {
@@ -148,6 +157,8 @@ class Store {
 
   // The node's clock (StoreOptions::clock).
   virtual const Clock* clock() const = 0;
+  // The file system of StoreOptions::files.
+  virtual FileSystem* files() const = 0;
 
   // --- The audit log: the node's own record of who did what. Never
   // replicated, never part of a batch. ---

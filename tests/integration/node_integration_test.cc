@@ -222,41 +222,8 @@ TEST_F(NodeTest, AnAcknowledgedPublishSurvivesKillNine) {
   EXPECT_EQ(rows[1][8], "42");
 }
 
-TEST_F(NodeTest, ABatchHalfAppliedWhenTheNodeDiesLeavesNoTraceAndItsVersionIsReused) {
-  // Restart with the fault hook that kills the node after the first applied
-  // chunk of a spooled (large) batch, before its commit.
-  node_->Stop(SIGKILL);
-  std::string error;
-  node_ = std::make_unique<NodeProcess>("KEN", dir_ + "/data");
-  ASSERT_TRUE(node_->Start(&error, {}, {"LMX_FAULT_CRASH_DURING_APPLY=1"})) << error;
-
-  std::string small = "vacancy_id,posted,occupation\nA-1,2025-01-02,2512\nA-2,2025-01-03,2513\n";
-  ASSERT_EQ(Lmx({"publish", "vacancies", File("small.csv", small)}).exit_code, 0);
-
-  // Large enough to spool (over 16 MiB of rows) and to apply in chunks.
-  std::string large = "vacancy_id,posted,occupation,title,skills\n";
-  for (int i = 0; i < 200000; ++i) {
-    absl::StrAppend(&large, "B-", i, ",2025-02-", 10 + i % 18,
-                    ",2512,software developer for payment systems and mobile money platforms,"
-                    "C++|distributed systems|RocksDB|gRPC\n");
-  }
-  CliResult crashed = Lmx({"publish", "vacancies", File("large.csv", large)});
-  EXPECT_NE(crashed.exit_code, 0);
-  int status = node_->Wait();
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
-
-  Restart();
-  auto rows = CsvRows(Lmx({"query", "vacancies", "--format=csv"}).out);
-  EXPECT_EQ(rows.size(), 3u);  // header and the two acknowledged vacancies only
-
-  CliResult next =
-      Lmx({"publish", "flows",
-           File("flows.csv", "period,direction,counterpart,count\n2025,INFLOW,UGA,3\n")});
-  ASSERT_EQ(next.exit_code, 0) << next.err;
-  EXPECT_THAT(next.err, HasSubstr("written as version 2"));
-  // Had the dead batch's rows survived at version 2, they would show now.
-  EXPECT_EQ(CsvRows(Lmx({"query", "vacancies", "--format=csv"}).out).size(), 3u);
-}
+// A batch half applied when the node stops: tests/node/storage/
+// file_faults_test.cc, on a file system that fails mid-apply.
 
 TEST_F(NodeTest, ABackupIsADataDirectoryThatStartsTheNodeAsItWas) {
   auto flows = [&](const std::string& name, int count) {
