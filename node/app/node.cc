@@ -31,6 +31,7 @@
 #include "node/query/query_engine.h"
 #include "node/replication/peer_transport.h"
 #include "node/replication/replication.h"
+#include "node/server/federation_service.h"
 #include "node/server/metrics.h"
 #include "node/server/service.h"
 #include "node/storage/backup.h"
@@ -58,6 +59,7 @@ struct Node::Parts {
   std::unique_ptr<QueryServiceImpl> query_service;
   std::unique_ptr<ClassificationServiceImpl> classification_service;
   std::unique_ptr<AdminServiceImpl> admin_service;
+  std::unique_ptr<FederationServiceImpl> federation_service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<HttpServer> http;
   std::string address;
@@ -306,8 +308,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
   access_options.manifest = federation.manifest;
   p->access = std::make_unique<Access>(access_options, *config, p->audit.get());
   p->watchdog = std::make_unique<StreamWatchdog>();
-  federation.access = p->access.get();
-  federation.watchdog = p->watchdog.get();
   p->replication = std::make_unique<Replication>(p->store.get(), federation);
   Replication* replication = p->replication.get();
 
@@ -367,6 +367,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     return BackupNode(raw_store, data_dir, dir, releases);
   });
 
+  p->federation_service = std::make_unique<FederationServiceImpl>(
+      replication, p->access.get(), p->watchdog.get(), federation.max_served_stream);
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -376,7 +379,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
   builder.RegisterService(p->publish_service.get());
   builder.RegisterService(p->query_service.get());
   builder.RegisterService(p->classification_service.get());
-  builder.RegisterService(replication);
+  builder.RegisterService(p->federation_service.get());
   builder.RegisterService(p->admin_service.get());
   // Each sync call holds a thread: a flood of calls gets RESOURCE_EXHAUSTED
   // instead of exhausting the machine. A region of 20 full-mesh nodes

@@ -926,31 +926,30 @@ v1::Heartbeat Replication::MakeHeartbeat() const {
   return heartbeat;
 }
 
-grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullRequest* request,
-                               grpc::ServerWriter<v1::PullResponse>* writer) {
-  RETURN_IF_DENIED(options_.access->Authorize(context, Action::kPull));
+absl::Status Replication::Serve(const v1::PullRequest& request,
+                                const std::function<bool(const v1::PullResponse&)>& write,
+                                const std::function<bool()>& cancelled) {
+  const absl::Status gone = absl::CancelledError("the puller went away");
   std::map<std::string, uint64_t> cursors;
-  for (const auto& cursor : request->cursors()) cursors[cursor.origin()] = cursor.applied();
+  for (const auto& cursor : request.cursors()) cursors[cursor.origin()] = cursor.applied();
+  // The loop ends the stream at `end` between writes.
   const absl::Time end = absl::Now() + options_.max_served_stream;
-  // The loop ends the stream at `end` between writes; a puller that stops
-  // reading blocks a write, and the watchdog ends that a minute later.
-  auto watch = options_.watchdog->Start(context, options_.max_served_stream + absl::Minutes(1));
   v1::PullResponse response;
   // The heartbeat comes first: a puller that starts learns its own log's
   // head from it before any entry (the start-up barrier).
   *response.mutable_heartbeat() = MakeHeartbeat();
-  if (!writer->Write(response)) return grpc::Status::CANCELLED;
+  if (!write(response)) return gone;
   absl::Time last_heartbeat = absl::Now();
   for (;;) {
     uint64_t seen;
     {
       absl::MutexLock lock(&mu_);
-      if (stop_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the node is stopping");
+      if (stop_) return absl::UnavailableError("the node is stopping");
       seen = generation_;
     }
-    if (context->IsCancelled()) return grpc::Status::CANCELLED;
+    if (cancelled()) return gone;
     // The puller reopens; a stream never outlives its bound.
-    if (absl::Now() >= end) return grpc::Status::OK;
+    if (absl::Now() >= end) return absl::OkStatus();
     bool sent = false;
     bool write_failed = false;
     VersionLimits heads = store_->LogHeads();
@@ -967,7 +966,7 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
           if (!entry->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
           // Blocks while the puller's flow-control window is full, so a slow
           // puller holds back this loop, not this node's memory.
-          write_failed = !writer->Write(response);
+          write_failed = !write(response);
           return !write_failed;
         });
         if (!read.ok() || write_failed) break;
@@ -975,22 +974,15 @@ grpc::Status Replication::Pull(grpc::ServerContext* context, const v1::PullReque
         sent = true;
       }
     }
-    if (write_failed) return grpc::Status::CANCELLED;
+    if (write_failed) return gone;
     if (absl::Now() - last_heartbeat >= options_.heartbeat) {
       response.Clear();
       *response.mutable_heartbeat() = MakeHeartbeat();
-      if (!writer->Write(response)) return grpc::Status::CANCELLED;
+      if (!write(response)) return gone;
       last_heartbeat = absl::Now();
     }
     if (!sent) WaitForChange(seen, options_.heartbeat);
   }
-}
-
-grpc::Status Replication::Peers(grpc::ServerContext* context, const v1::PeersRequest* request,
-                                v1::PeersResponse* response) {
-  RETURN_IF_DENIED(options_.access->Authorize(context, Action::kPeers));
-  *response = State();
-  return grpc::Status::OK;
 }
 
 v1::PeersResponse Replication::State() const {

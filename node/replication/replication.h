@@ -1,15 +1,16 @@
 // Federation at a node (SPEC §4): it makes the signed log entries of its own
-// batches, serves every origin's log it holds to its peers (the Federation
-// gRPC service), and pulls from its peers, verifying every chunk before it
-// applies it with its cursor in one atomic store batch.
+// batches, serves every origin's log it holds to its peers (Serve, which the
+// Federation gRPC service of node/server/federation_service.h calls), and
+// pulls from its peers through a PeerTransport, verifying every chunk before
+// it applies it with its cursor in one atomic store batch.
 //
 // Threads: one builds own log entries after each commit; one per peer runs a
-// long-lived Pull stream and reconnects with backoff. Pull streams served to
-// peers run on gRPC's sync server threads and wait on the store's change
+// long-lived Pull stream and reconnects with backoff. Streams served to
+// peers run on the caller's thread and wait on the store's change
 // notifications, with a heartbeat (and the node's digests) while idle.
 //
-//   Replication replication(store, codelists, options);
-//   builder.RegisterService(&replication);
+//   Replication replication(store, options);
+//   FederationServiceImpl service(&replication, &access, &watchdog, limit);
 //   replication.Start();
 //   ...
 //   replication.Stop();
@@ -17,6 +18,7 @@
 #define LMX_NODE_REPLICATION_REPLICATION_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,13 +33,10 @@
 #include "federation/classifications/codelists.h"
 #include "federation/trust/keys.h"
 #include "federation/trust/manifest.h"
-#include "grpcpp/grpcpp.h"
-#include "lmx/v1/federation.grpc.pb.h"
-#include "node/access/access.h"
+#include "lmx/v1/federation.pb.h"
 #include "node/replication/log_builder.h"
 #include "node/replication/peer_transport.h"
 #include "node/storage/store.h"
-#include "node/access/stream_watchdog.h"
 
 namespace lmx {
 
@@ -74,16 +73,16 @@ struct ReplicationOptions {
   // How this node reaches its peers: PeerTransport::Grpc with its region
   // certificate, or plaintext on loopback when null.
   std::shared_ptr<PeerTransport> transport;
-  // Who may pull and see replication state; required.
-  const Access* access = nullptr;
-  // Cuts off a served Pull stream whose puller stopped reading; required.
-  StreamWatchdog* watchdog = nullptr;
 };
 
-class Replication final : public v1::Federation::Service {
+// The replication core: the log builder, the pullers, the receiver,
+// anti-entropy and the start-up barrier. It knows nothing of who calls it:
+// node/server/federation_service.h authorizes the Federation service's
+// calls and translates them to Serve and State.
+class Replication final {
  public:
   Replication(Store* store, ReplicationOptions options);
-  ~Replication() override;
+  ~Replication();
 
   // Starts the log builder and one puller per peer.
   void Start();
@@ -116,10 +115,14 @@ class Replication final : public v1::Federation::Service {
   // Replication state, per origin and per peer (what Peers answers).
   v1::PeersResponse State() const;
 
-  grpc::Status Pull(grpc::ServerContext* context, const v1::PullRequest* request,
-                    grpc::ServerWriter<v1::PullResponse>* writer) override;
-  grpc::Status Peers(grpc::ServerContext* context, const v1::PeersRequest* request,
-                     v1::PeersResponse* response) override;
+  // Serves one Pull stream: a heartbeat first, then every entry past the
+  // request's cursors as it is made, and heartbeats with digests while
+  // idle. `write` sends a message (false: the puller went, CANCELLED);
+  // `cancelled` says the caller went. Ends OK after max_served_stream, so
+  // the puller reopens; UNAVAILABLE when the node stops.
+  absl::Status Serve(const v1::PullRequest& request,
+                     const std::function<bool(const v1::PullResponse&)>& write,
+                     const std::function<bool()>& cancelled);
 
  private:
   struct OriginState;

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/storage/store.h"
+#include "tests/support/read_file.h"
 #include "tests/support/scoped_temp_dir.h"
 
 namespace lmx {
@@ -20,12 +21,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string Read(const std::string& path) { return testing::ReadTextFile(path); }
 
 TEST(AccessTest, EveryActionHasExactlyOneRule) {
   std::set<Action> seen;

@@ -13,9 +13,7 @@
 #include "federation/base/timestamps.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/support/manual_clock.h"
-#include "tests/support/scoped_temp_dir.h"
-#include "tests/support/wait.h"
+#include "tests/support/in_process_region.h"
 
 namespace lmx {
 namespace {
@@ -23,20 +21,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::lmx::testing::WaitUntil;
 
-class InProcessNodeTest : public ::testing::Test {
+class InProcessNodeTest : public testing::InProcessRegionTest {
  protected:
-  NodeOptions Options(const std::string& country, const std::string& peers = "") {
-    NodeOptions options;
-    options.country = country;
-    options.data_dir = dir_.path() + "/" + country;
-    options.listen = "127.0.0.1:0";
-    options.peers = peers;
-    options.warm_columns = false;
-    options.startup_sync_timeout = absl::Seconds(2);
-    options.clock = &clock_;
-    return options;
-  }
-
   std::unique_ptr<NodeClient> Client(const Node& node) {
     auto client = NodeClient::Connect(node.address());
     EXPECT_TRUE(client.ok()) << client.status();
@@ -72,8 +58,6 @@ class InProcessNodeTest : public ::testing::Test {
     return periods;
   }
 
-  ScopedTempDir dir_;
-  ManualClock clock_{absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()))};
 };
 
 TEST_F(InProcessNodeTest, AnEmbargoIsReleasedWhenTheClockPassesItsTimeAndReplicatedAsTheNextVersion) {
