@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "node/query/flow_cache.h"
 #include "node/ingest/ingest.h"
+#include "tests/support/published_store.h"
 #include "tests/support/scoped_temp_dir.h"
 #include "tests/support/test_codelists.h"
 
@@ -25,48 +26,11 @@ using ::testing::UnorderedElementsAre;
 
 using Rows = std::vector<std::vector<std::string>>;
 
-// A store filled the way a node fills it: through PublishSession, one batch
-// per origin and file.
-class QueryEngineTest : public ::testing::Test {
+class QueryEngineTest : public testing::PublishedStoreTest {
  protected:
   void SetUp() override {
-    auto store = Store::Open(dir_.path() + "/store");
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
+    PublishedStoreTest::SetUp();
     engine_ = std::make_unique<QueryEngine>(store_.get(), TestCodelists());
-  }
-
-  // Publishes `rows` under `columns` as `country`'s next batch.
-  void Publish(absl::string_view country, v1::Dataset dataset,
-               const std::vector<std::string>& columns, const Rows& rows) {
-    IngestContext context;
-    context.country = std::string(country);
-    context.codelists = TestCodelists();
-    context.store = store_.get();
-    v1::PublishHeader header;
-    header.set_dataset(dataset);
-    header.set_source("test.csv");
-    for (const auto& column : columns) header.add_columns(column);
-    PublishSession session(context, header);
-    uint64_t line = 2;
-    for (const auto& fields : rows) {
-      v1::Row row;
-      row.set_line(line++);
-      for (const auto& field : fields) row.add_fields(field);
-      session.AddRow(row);
-    }
-    auto response = session.Finish();
-    ASSERT_TRUE(response.ok()) << response.status();
-    ASSERT_TRUE(response->written()) << response->DebugString();
-  }
-
-  void PublishFlows(absl::string_view country, const Rows& rows) {
-    Publish(country, v1::DATASET_FLOW,
-            {"period", "direction", "counterpart", "occupation", "sex", "count"}, rows);
-  }
-  void PublishShortages(absl::string_view country, const Rows& rows) {
-    Publish(country, v1::DATASET_SHORTAGE,
-            {"period", "occupation", "status", "shortage_index", "hard_to_fill", "region"}, rows);
   }
 
   // The standard flow data: two countries, periods of every frequency.
@@ -146,8 +110,6 @@ class QueryEngineTest : public ::testing::Test {
     return rows.ok() ? *rows : std::vector<v1::ShortageViewRow>{};
   }
 
-  ScopedTempDir dir_;
-  std::unique_ptr<Store> store_;
   std::unique_ptr<QueryEngine> engine_;
 };
 
