@@ -349,24 +349,19 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
   limits.max_duration = options.max_stream_duration;
   p->metrics = std::make_unique<Metrics>();
   p->publish_service = std::make_unique<PublishServiceImpl>(
-      ingest, limits, p->access.get(), p->audit.get(), p->watchdog.get());
-  p->publish_service->set_metrics(p->metrics.get());
-  p->query_service = std::make_unique<QueryServiceImpl>(
-      *country, p->engine.get(), p->access.get(), p->watchdog.get(), limits.max_duration);
-  p->query_service->set_policy(p->policy.get());
+      ingest, limits, p->access.get(), p->audit.get(), p->watchdog.get(), p->metrics.get());
+  p->query_service = std::make_unique<QueryServiceImpl>(*country, p->engine.get(), p->policy.get(),
+                                                        p->access.get(), p->watchdog.get(),
+                                                        limits.max_duration);
   p->classification_service = std::make_unique<ClassificationServiceImpl>(
       p->classifications.get(), p->access.get(), p->watchdog.get(), limits.max_duration);
-  p->admin_service = std::make_unique<AdminServiceImpl>(p->access.get(), p->audit.get(),
-                                                        p->watchdog.get(), limits.max_duration);
-  p->admin_service->set_calendar(releases);
-  p->admin_service->set_declare_region_lost(
-      [replication](const std::string& reason) { return replication->DeclareRegionLost(reason); });
   Store* raw_store = p->store.get();
-  p->admin_service->set_backup([raw_store, data_dir = options.data_dir,
-                                releases](const std::string& dir) {
-    return BackupNode(raw_store, data_dir, dir, releases);
-  });
-
+  p->admin_service = std::make_unique<AdminServiceImpl>(
+      p->access.get(), p->audit.get(), p->watchdog.get(), limits.max_duration, releases,
+      [raw_store, data_dir = options.data_dir, releases](const std::string& dir) {
+        return BackupNode(raw_store, data_dir, dir, releases);
+      },
+      [replication](const std::string& reason) { return replication->DeclareRegionLost(reason); });
   p->federation_service = std::make_unique<FederationServiceImpl>(
       replication, p->access.get(), p->watchdog.get(), federation.max_served_stream);
 

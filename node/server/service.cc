@@ -230,9 +230,7 @@ grpc::Status PublishServiceImpl::Publish(
   }
   auto result = session.Finish();
   if (!result.ok()) return finish(ToGrpcStatus(result.status()));
-  if (metrics_ != nullptr) {
-    metrics_->RecordPublish(result->accepted(), result->rejected(), result->written());
-  }
+  metrics_->RecordPublish(result->accepted(), result->rejected(), result->written());
 
   // The errors first, in messages of bounded size; then the summary.
   v1::PublishResponse summary = *result;
@@ -314,7 +312,6 @@ grpc::Status QueryServiceImpl::ShortageList(grpc::ServerContext* context,
                                             const v1::ShortageListRequest* request,
                                             v1::ShortageListResponse* response) {
   RETURN_IF_DENIED(access_->Authorize(context, Action::kShortageList));
-  if (policy_ == nullptr) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no policy views");
   auto list = policy_->ShortageList(*request);
   if (!list.ok()) return ToGrpcStatus(list.status());
   *response = *std::move(list);
@@ -325,7 +322,6 @@ grpc::Status QueryServiceImpl::MirrorFlows(grpc::ServerContext* context,
                                            const v1::MirrorFlowsRequest* request,
                                            grpc::ServerWriter<v1::MirrorFlowsResponse>* writer) {
   RETURN_IF_DENIED(access_->Authorize(context, Action::kMirrorFlows));
-  if (policy_ == nullptr) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no policy views");
   auto watch = watchdog_->Start(context, max_duration_);
   QueryEngine::Origins origins;
   auto rows = policy_->Mirror(*request, &origins);
@@ -339,7 +335,6 @@ grpc::Status QueryServiceImpl::MirrorFlows(grpc::ServerContext* context,
 grpc::Status QueryServiceImpl::Match(grpc::ServerContext* context, const v1::MatchRequest* request,
                                      grpc::ServerWriter<v1::MatchResponse>* writer) {
   RETURN_IF_DENIED(access_->Authorize(context, Action::kMatch));
-  if (policy_ == nullptr) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no policy views");
   auto watch = watchdog_->Start(context, max_duration_);
   QueryEngine::Origins origins;
   auto result = policy_->Match(*request, &origins);
@@ -355,7 +350,6 @@ grpc::Status QueryServiceImpl::Completeness(grpc::ServerContext* context,
                                             const v1::CompletenessRequest* request,
                                             grpc::ServerWriter<v1::CompletenessResponse>* writer) {
   RETURN_IF_DENIED(access_->Authorize(context, Action::kCompleteness));
-  if (policy_ == nullptr) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no policy views");
   auto watch = watchdog_->Start(context, max_duration_);
   auto rows = policy_->Completeness(*request);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
@@ -440,7 +434,6 @@ grpc::Status AdminServiceImpl::Backup(grpc::ServerContext* context,
                                       const v1::BackupRequest* request,
                                       v1::BackupResponse* response) {
   AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kBackup));
-  if (!backup_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this node makes no backups");
   auto made = backup_(request->dir());
   v1::AuditRecord record = audit_->For(who, "backup");
   record.set_detail(request->dir());
@@ -456,7 +449,6 @@ grpc::Status AdminServiceImpl::DeclareRegionLost(grpc::ServerContext* context,
                                                  const v1::DeclareRegionLostRequest* request,
                                                  v1::DeclareRegionLostResponse* response) {
   AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kDeclareRegionLost));
-  if (!declare_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this node has no region");
   if (request->reason().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "reason: say why the region's copies are lost; it goes to the audit log");
@@ -476,9 +468,6 @@ grpc::Status AdminServiceImpl::Calendar(grpc::ServerContext* context,
                                         const v1::CalendarRequest* request,
                                         v1::CalendarResponse* response) {
   RETURN_IF_DENIED(access_->Authorize(context, Action::kCalendar));
-  if (calendar_ == nullptr) {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this node keeps no release calendar");
-  }
   for (auto& release : calendar_->Upcoming()) *response->add_releases() = std::move(release);
   return grpc::Status::OK;
 }
@@ -487,9 +476,6 @@ grpc::Status AdminServiceImpl::CancelRelease(grpc::ServerContext* context,
                                              const v1::CancelReleaseRequest* request,
                                              v1::CancelReleaseResponse* response) {
   AUTHORIZE_OR_RETURN(who, access_->Authorize(context, Action::kCalendar));
-  if (calendar_ == nullptr) {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this node keeps no release calendar");
-  }
   auto cancelled = calendar_->Cancel(request->id());
   v1::AuditRecord record = audit_->For(who, "release cancel");
   record.set_detail(cancelled.ok() ? absl::StrCat(request->id(), " (", cancelled->source(), ")")

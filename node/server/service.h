@@ -33,17 +33,16 @@ struct PublishLimits {
 
 class PublishServiceImpl final : public v1::PublishService::Service {
  public:
+  // Every collaborator is required and must outlive the service; `metrics`
+  // counts the rows of every answered publish.
   PublishServiceImpl(IngestContext context, PublishLimits limits, const Access* access,
-                     const AuditLog* audit, StreamWatchdog* watchdog)
+                     const AuditLog* audit, StreamWatchdog* watchdog, Metrics* metrics)
       : context_(std::move(context)),
         limits_(limits),
         access_(access),
         audit_(audit),
-        watchdog_(watchdog) {}
-
-  // Counts the rows of every answered publish there; must outlive the
-  // service. Optional.
-  void set_metrics(Metrics* metrics) { metrics_ = metrics; }
+        watchdog_(watchdog),
+        metrics_(metrics) {}
 
   grpc::Status Publish(
       grpc::ServerContext* context,
@@ -55,16 +54,19 @@ class PublishServiceImpl final : public v1::PublishService::Service {
   const Access* access_;
   const AuditLog* audit_;
   StreamWatchdog* watchdog_;
-  Metrics* metrics_ = nullptr;
+  Metrics* metrics_;
 };
 
 class QueryServiceImpl final : public v1::QueryService::Service {
  public:
-  // A reader that stops reading is cut off after `max_duration`.
-  QueryServiceImpl(std::string country, const QueryEngine* engine, const Access* access,
-                   StreamWatchdog* watchdog, absl::Duration max_duration)
+  // A reader that stops reading is cut off after `max_duration`. `policy`
+  // answers the shortage list, mirror, match and completeness. Every
+  // collaborator is required and must outlive the service.
+  QueryServiceImpl(std::string country, const QueryEngine* engine, const PolicyViews* policy,
+                   const Access* access, StreamWatchdog* watchdog, absl::Duration max_duration)
       : country_(std::move(country)),
         engine_(engine),
+        policy_(policy),
         access_(access),
         watchdog_(watchdog),
         max_duration_(max_duration) {}
@@ -86,13 +88,9 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   grpc::Status Completeness(grpc::ServerContext* context, const v1::CompletenessRequest* request,
                             grpc::ServerWriter<v1::CompletenessResponse>* writer) override;
 
-  // The policy views (shortage list, mirror, match, completeness); without
-  // them those methods are UNIMPLEMENTED. Must outlive the service.
-  void set_policy(const PolicyViews* policy) { policy_ = policy; }
-
  private:
   std::string country_;
-  const PolicyViews* policy_ = nullptr;
+  const PolicyViews* policy_;
   const QueryEngine* engine_;
   const Access* access_;
   StreamWatchdog* watchdog_;
@@ -119,9 +117,23 @@ class ClassificationServiceImpl final : public v1::ClassificationService::Servic
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
+  // What Backup does (node/storage/backup.h), and what DeclareRegionLost
+  // does (Replication::DeclareRegionLost).
+  using BackupFunction = std::function<absl::StatusOr<v1::BackupResponse>(const std::string& dir)>;
+  using DeclareFunction = std::function<absl::StatusOr<std::string>(const std::string& reason)>;
+
+  // Every collaborator is required and must outlive the service: the
+  // node's release calendar answers Calendar and CancelRelease.
   AdminServiceImpl(Access* access, const AuditLog* audit, StreamWatchdog* watchdog,
-                   absl::Duration max_duration)
-      : access_(access), audit_(audit), watchdog_(watchdog), max_duration_(max_duration) {}
+                   absl::Duration max_duration, ReleaseCalendar* calendar, BackupFunction backup,
+                   DeclareFunction declare)
+      : access_(access),
+        audit_(audit),
+        watchdog_(watchdog),
+        max_duration_(max_duration),
+        backup_(std::move(backup)),
+        declare_(std::move(declare)),
+        calendar_(calendar) {}
 
   grpc::Status CreateToken(grpc::ServerContext* context, const v1::CreateTokenRequest* request,
                            v1::CreateTokenResponse* response) override;
@@ -142,19 +154,6 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                                  const v1::DeclareRegionLostRequest* request,
                                  v1::DeclareRegionLostResponse* response) override;
 
-  // The node's embargoed batches; without it Calendar and CancelRelease are
-  // UNIMPLEMENTED. Must outlive the service.
-  void set_calendar(ReleaseCalendar* calendar) { calendar_ = calendar; }
-
-  // What Backup does (node/storage/backup.h); without it Backup is UNIMPLEMENTED.
-  using BackupFunction = std::function<absl::StatusOr<v1::BackupResponse>(const std::string& dir)>;
-  void set_backup(BackupFunction backup) { backup_ = std::move(backup); }
-
-  // What DeclareRegionLost does (Replication::DeclareRegionLost); without it
-  // DeclareRegionLost is UNIMPLEMENTED.
-  using DeclareFunction = std::function<absl::StatusOr<std::string>(const std::string& reason)>;
-  void set_declare_region_lost(DeclareFunction declare) { declare_ = std::move(declare); }
-
  private:
   Access* access_;
   const AuditLog* audit_;
@@ -162,7 +161,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   absl::Duration max_duration_;
   BackupFunction backup_;
   DeclareFunction declare_;
-  ReleaseCalendar* calendar_ = nullptr;
+  ReleaseCalendar* calendar_;
 };
 
 }  // namespace lmx
