@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "federation/protocol/log_format.h"
 #include "federation/trust/keys.h"
 #include "lmx/v1/federation.pb.h"
 #include "node/storage/store.h"
@@ -28,30 +29,6 @@ struct LogEntry {
   uint64_t cells = 0;
   uint64_t suppressed = 0;  // flow cells withheld by disclosure control
 };
-
-// The log hash after an entry: SHA-256 over the previous hash and the
-// SHA-256 of each chunk's signed bytes. Every node computes it the same way.
-class LogHasher {
- public:
-  explicit LogHasher(std::string previous) : parts_(std::move(previous)) {}
-  void Add(absl::string_view chunk_bytes);
-  std::string Finish() const;
-
- private:
-  std::string parts_;
-};
-
-// Cells per chunk, and the bytes a chunk stops growing at.
-inline constexpr int kCellsPerChunk = 4096;
-inline constexpr size_t kChunkBytes = 1 << 20;
-
-// Checks a cell of `origin`'s log as a puller receives it: its key names
-// the origin and a replicated dataset (never vacancy microdata), and its
-// value is the observation or crosswalk that key belongs to.
-// `period`, when given, receives the observation's period (empty for a
-// crosswalk).
-absl::Status CheckLogCell(const std::string& origin, const v1::LogCell& cell,
-                          std::string* period = nullptr);
 
 class LogBuilder {
  public:
