@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "federation/base/file_system.h"
+#include "node/storage/spool.h"
 #include "federation/base/files.h"
 #include "federation/classifications/time_period.h"
 #include "node/storage/batch_catalog.h"
@@ -48,9 +49,6 @@ constexpr char kLog[] = "log";
 constexpr char kLogHash[] = "loghash";
 constexpr char kAudit[] = "audit";
 constexpr size_t kHashBytes = 32;
-// Spool records of log chunks have this bit set in their key size; their
-// key is the 4-byte chunk number.
-constexpr uint32_t kLogRecord = 0x80000000u;
 // A batch is kept in memory up to StoreOptions::spool_threshold, then
 // spooled to a file; a spooled batch is applied in blocks of
 // StoreOptions::apply_block, each one or two table files.
@@ -106,70 +104,11 @@ std::string ChunkNumber(uint32_t chunk) {
   return std::string(bytes, 4);
 }
 
-// Spooled rows are length-prefixed key and value pairs; `tag` marks log
-// chunks.
-void AppendRecord(std::string* out, absl::string_view key, absl::string_view value,
-                  uint32_t tag = 0) {
-  char header[8];
-  absl::little_endian::Store32(header, static_cast<uint32_t>(key.size()) | tag);
-  absl::little_endian::Store32(header + 4, static_cast<uint32_t>(value.size()));
-  out->append(header, sizeof header);
-  out->append(key.data(), key.size());
-  out->append(value.data(), value.size());
-}
-
-// Reads spooled records from a file, one at a time. A read error or a
-// truncated record is an error, never a quiet end: applying or undoing part
-// of a batch as if it were all of it would corrupt the store.
-class SpoolReader {
- public:
-  SpoolReader(std::unique_ptr<SequentialFile> file, std::string path)
-      : file_(std::move(file)), path_(std::move(path)) {}
-
-  // Returns false at the end of the spool or on an error (see status()).
-  // `tag` receives the record's tag (kLogRecord for a log chunk).
-  bool Next(std::string* key, std::string* value, uint32_t* tag) {
-    char header[8];
-    if (!file_.ReadByte(header)) {
-      if (file_.status().ok()) return false;
-      return Fail();
-    }
-    if (!file_.ReadExactly(header + 1, sizeof header - 1)) return Fail();
-    uint32_t key_size = absl::little_endian::Load32(header);
-    *tag = key_size & kLogRecord;
-    key->resize(key_size & ~kLogRecord);
-    value->resize(absl::little_endian::Load32(header + 4));
-    if (!file_.ReadExactly(key->data(), key->size()) ||
-        !file_.ReadExactly(value->data(), value->size())) {
-      return Fail();
-    }
-    ++records_;
-    return true;
-  }
-  const absl::Status& status() const { return status_; }
-  uint64_t records() const { return records_; }
-
- private:
-  bool Fail() {
-    status_ = absl::DataLossError(absl::StrCat(
-        "spool ", path_, " is truncated or unreadable after ", records_, " rows",
-        file_.status().ok() ? "" : absl::StrCat(" (", file_.status().message(), ")")));
-    return false;
-  }
-
-  BufferedReader file_;
-  std::string path_;
-  absl::Status status_;
-  uint64_t records_ = 0;
-};
-
 class RocksStore;
 
 class RocksBatch : public Store::Batch {
  public:
-  RocksBatch(RocksStore* store, std::string origin, std::string spool_path)
-      : store_(store), origin_(std::move(origin)), spool_path_(std::move(spool_path)) {}
-  ~RocksBatch() override;
+  RocksBatch(RocksStore* store, std::string origin, std::string spool_path);
 
   absl::Status Put(absl::string_view key, absl::string_view value) override {
     return Add(key, value, 0);
@@ -181,28 +120,25 @@ class RocksBatch : public Store::Batch {
 
   const std::string& origin() const { return origin_; }
   // Records put: rows and log chunks.
-  uint64_t rows() const { return rows_; }
+  uint64_t rows() const { return spool_.rows(); }
   // Bytes put, keys and values.
-  uint64_t bytes() const { return bytes_; }
-  uint64_t log_records() const { return log_records_; }
+  uint64_t bytes() const { return spool_.bytes(); }
+  uint64_t log_records() const { return spool_.log_records(); }
   // In-memory rows, when the batch never spilled to a file.
-  const std::string& buffer() const { return buffer_; }
-  bool spilled() const { return file_ != nullptr; }
+  const std::string& buffer() const { return spool_.buffer(); }
+  bool spilled() const { return spool_.spilled(); }
   // Flushes and syncs the spool file, and renames it to `final_path`.
-  absl::Status SealSpool(const std::string& final_path);
+  absl::Status SealSpool(const std::string& final_path) { return spool_.Seal(final_path); }
 
  private:
-  absl::Status Spill();
-  absl::Status Add(absl::string_view key, absl::string_view value, uint32_t tag);
+  absl::Status Add(absl::string_view key, absl::string_view value, uint32_t tag) {
+    if (committed_) return absl::FailedPreconditionError("batch already committed");
+    return spool_.Add(key, value, tag);
+  }
 
   RocksStore* store_;
   std::string origin_;
-  std::string spool_path_;
-  std::string buffer_;
-  uint64_t rows_ = 0;
-  uint64_t bytes_ = 0;
-  uint64_t log_records_ = 0;
-  std::unique_ptr<WritableFile> file_;
+  Spool spool_;
   bool committed_ = false;
 };
 
@@ -501,46 +437,10 @@ class RocksStore : public Store {
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
 };
 
-RocksBatch::~RocksBatch() {
-  file_.reset();
-  if (!spool_path_.empty()) store_->files()->Remove(spool_path_).IgnoreError();
-}
-
-absl::Status RocksBatch::Spill() {
-  auto file = store_->files()->NewWritableFile(spool_path_, 0600);
-  if (!file.ok()) return store_->guard()->Check(file.status());
-  file_ = std::move(*file);
-  return absl::OkStatus();
-}
-
-absl::Status RocksBatch::Add(absl::string_view key, absl::string_view value, uint32_t tag) {
-  if (committed_) return absl::FailedPreconditionError("batch already committed");
-  if (key.size() >= kLogRecord) return absl::InvalidArgumentError("key too long");
-  AppendRecord(&buffer_, key, value, tag);
-  ++rows_;
-  bytes_ += key.size() + value.size();
-  if (tag == kLogRecord) ++log_records_;
-  if (buffer_.size() < store_->spool_threshold()) return absl::OkStatus();
-  // The spool, then the table files made of it: twice what is spooled.
-  RETURN_IF_ERROR(store_->guard()->Reserve(2 * buffer_.size(), "the batch being received"));
-  if (file_ == nullptr) RETURN_IF_ERROR(Spill());
-  RETURN_IF_ERROR(store_->guard()->Check(file_->Append(buffer_)));
-  buffer_.clear();
-  return absl::OkStatus();
-}
-
-absl::Status RocksBatch::SealSpool(const std::string& final_path) {
-  FileSystem* files = store_->files();
-  if (!buffer_.empty()) RETURN_IF_ERROR(store_->guard()->Check(file_->Append(buffer_)));
-  buffer_.clear();
-  RETURN_IF_ERROR(store_->guard()->Check(file_->Sync()));
-  RETURN_IF_ERROR(store_->guard()->Check(file_->Close()));
-  RETURN_IF_ERROR(files->Rename(spool_path_, final_path));
-  // From here the store owns the spool: it removes it once the batch is
-  // committed or undone, and keeps it for Open() when neither worked.
-  spool_path_.clear();
-  return files->SyncPath(fs::path(final_path).parent_path().string());
-}
+RocksBatch::RocksBatch(RocksStore* store, std::string origin, std::string spool_path)
+    : store_(store),
+      origin_(std::move(origin)),
+      spool_(store->files(), store->guard(), std::move(spool_path), store->spool_threshold()) {}
 
 absl::StatusOr<BatchInfo> RocksBatch::Commit(const BatchInfo& meta) {
   if (committed_) return absl::FailedPreconditionError("batch already committed");
