@@ -156,6 +156,35 @@ absl::Status LogBuilder::CrosswalkCells(const BatchInfo& batch,
   return absl::OkStatus();
 }
 
+v1::LogChunk ChunkHeaderOf(const BatchInfo& batch) {
+  v1::LogChunk header;
+  header.set_origin(batch.origin);
+  header.set_version(batch.version);
+  *header.mutable_published_at() = ToTimestamp(batch.published_at);
+  header.set_dataset(static_cast<v1::Dataset>(batch.dataset));
+  header.set_source(batch.source);
+  header.set_rows(batch.rows);
+  header.set_classification(batch.classification);
+  header.set_classification_version(batch.classification_version);
+  header.set_release_id(batch.release_id);
+  return header;
+}
+
+BatchInfo ReplicatedBatchOf(const v1::LogChunk& first) {
+  BatchInfo meta;
+  meta.replicated = true;
+  meta.origin = first.origin();
+  meta.version = first.version();
+  meta.published_at = FromTimestamp(first.published_at());
+  meta.dataset = first.dataset();
+  meta.source = first.source();
+  meta.rows = first.rows();
+  meta.classification = first.classification();
+  meta.classification_version = first.classification_version();
+  meta.release_id = first.release_id();
+  return meta;
+}
+
 absl::StatusOr<LogEntry> LogBuilder::Build(const BatchInfo& batch,
                                            const std::string& previous_hash) const {
   LogEntry entry;
@@ -179,16 +208,8 @@ absl::StatusOr<LogEntry> LogBuilder::Build(const BatchInfo& batch,
   }
   entry.cells = cells.size();
 
-  v1::LogChunk header;
+  v1::LogChunk header = ChunkHeaderOf(batch);
   header.set_origin(country_);
-  header.set_version(batch.version);
-  *header.mutable_published_at() = ToTimestamp(batch.published_at);
-  header.set_dataset(static_cast<v1::Dataset>(batch.dataset));
-  header.set_source(batch.source);
-  header.set_rows(batch.rows);
-  header.set_classification(batch.classification);
-  header.set_classification_version(batch.classification_version);
-  header.set_release_id(batch.release_id);
   header.set_public_key(identity_->public_key());
   header.set_previous_hash(previous_hash);
 

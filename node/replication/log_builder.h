@@ -30,6 +30,14 @@ struct LogEntry {
   uint64_t suppressed = 0;  // flow cells withheld by disclosure control
 };
 
+// A batch's description in its log entry, both ways, in this one place: the
+// fields of `batch` every chunk of its entry carries (origin, version,
+// publication time, dataset, source, rows, classification and its
+// version, release id), and the replicated batch a receiver commits from
+// an entry's first chunk (its log hash and periods still to fill in).
+v1::LogChunk ChunkHeaderOf(const BatchInfo& batch);
+BatchInfo ReplicatedBatchOf(const v1::LogChunk& first);
+
 class LogBuilder {
  public:
   LogBuilder(const Store* store, std::string country, const Identity* identity,

@@ -328,17 +328,7 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
   pending.hasher.Add(signed_chunk.chunk());
   if (!chunk.last()) return;
 
-  const v1::LogChunk& first = pending.first;
-  BatchInfo meta;
-  meta.replicated = true;
-  meta.version = first.version();
-  meta.published_at = FromTimestamp(first.published_at());
-  meta.dataset = first.dataset();
-  meta.source = first.source();
-  meta.rows = first.rows();
-  meta.classification = first.classification();
-  meta.classification_version = first.classification_version();
-  meta.release_id = first.release_id();
+  BatchInfo meta = ReplicatedBatchOf(pending.first);
   meta.log_hash = pending.hasher.Finish();
   // What the origin reported, for completeness reports (the entry does not
   // list it).

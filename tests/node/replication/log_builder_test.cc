@@ -119,5 +119,29 @@ TEST_F(LogBuilderTest, VacanciesLeaveOnlyAsMonthlyAggregatesAndTheirMicrodataIsR
   EXPECT_FALSE(CheckLogCell("UGA", chunks[0].cells(0)).ok());
 }
 
+TEST_F(LogBuilderTest, ABatchDescriptionSurvivesTheTripThroughItsEntry) {
+  BatchInfo batch;
+  batch.origin = "KEN";
+  batch.version = 12;
+  batch.published_at = absl::FromUnixMicros(1'790'000'000'123'456);
+  batch.dataset = v1::DATASET_SHORTAGE;
+  batch.source = "shortages-2026Q1.csv";
+  batch.rows = 577;
+  batch.classification = "KNOCS";
+  batch.classification_version = 3;
+  batch.release_id = "r20260101T000000000000-0";
+  BatchInfo back = ReplicatedBatchOf(ChunkHeaderOf(batch));
+  EXPECT_TRUE(back.replicated);
+  EXPECT_EQ(back.origin, batch.origin);
+  EXPECT_EQ(back.version, batch.version);
+  EXPECT_EQ(back.published_at, batch.published_at);
+  EXPECT_EQ(back.dataset, batch.dataset);
+  EXPECT_EQ(back.source, batch.source);
+  EXPECT_EQ(back.rows, batch.rows);
+  EXPECT_EQ(back.classification, batch.classification);
+  EXPECT_EQ(back.classification_version, batch.classification_version);
+  EXPECT_EQ(back.release_id, batch.release_id);
+}
+
 }  // namespace
 }  // namespace lmx::testing
