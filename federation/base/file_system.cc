@@ -90,6 +90,12 @@ class PosixFileSystem final : public FileSystem {
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
     int fd = ::open(path.c_str(), flags, mode);
     if (fd < 0) return Errno("create", path, errno);
+    // Exactly `mode`, whatever the umask.
+    if (::fchmod(fd, mode) != 0) {
+      absl::Status error = Errno("chmod", path, errno);
+      ::close(fd);
+      return error;
+    }
     return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
   }
   absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(
@@ -147,9 +153,15 @@ absl::Status WriteFileAtomically(FileSystem* fs, const std::string& path,
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
   static std::atomic<uint64_t> counter{0};
-  const std::string partial =
-      absl::StrCat(path, ".", ::getpid(), "-", counter.fetch_add(1), ".partial");
-  auto file = fs->NewWritableFile(partial, mode, /*exclusive=*/true);
+  std::string partial;
+  absl::StatusOr<std::unique_ptr<WritableFile>> file = absl::UnknownError("not tried");
+  // A fresh name, created exclusively (never a link planted there); one
+  // that a crash left behind is passed over.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    partial = absl::StrCat(path, ".", ::getpid(), "-", counter.fetch_add(1), ".partial");
+    file = fs->NewWritableFile(partial, mode, /*exclusive=*/true);
+    if (!absl::IsAlreadyExists(file.status())) break;
+  }
   if (!file.ok()) return file.status();
   absl::Status written = (*file)->Append(contents);
   if (written.ok()) written = (*file)->Sync();
@@ -203,6 +215,8 @@ bool BufferedReader::Fill() {
   auto got = file_->Read(buffer_.data(), buffer_.size());
   if (!got.ok()) {
     status_ = got.status();
+    buffer_.clear();
+    at_ = 0;
     return false;
   }
   buffer_.resize(*got);

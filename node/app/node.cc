@@ -125,8 +125,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     // only when chosen knowingly, and only with tokens (checked below).
     if (!IsLoopback(http_host) && !options.insecure) {
       return Usage(absl::StrCat("--http_listen=", http_listen,
-                               " is not a loopback address; the HTTP endpoint is plaintext, so "
-                               "serve it on loopback, or pass --insecure with tokens configured"));
+                                " is not a loopback address; the HTTP endpoint is plaintext, so "
+                                "serve it on loopback, or pass --insecure with tokens configured"));
     }
   }
   if (options.disclosure_threshold < 1) {
@@ -151,8 +151,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     federation.manifest = *manifest;
   }
 
-  if (options.max_message_bytes < (1 << 20) ||
-      options.max_message_bytes > (64 << 20)) {
+  if (options.max_message_bytes < (1 << 20) || options.max_message_bytes > (64 << 20)) {
     return Usage("--max_message_bytes must be between 1 MiB and 64 MiB");
   }
   if (options.max_batch_rows < 1) return Failed("--max_batch_rows must be positive");
@@ -169,23 +168,23 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
   const bool tls = config->tls.enabled();
   if (!loopback && !tls && !options.insecure) {
     return Usage(absl::StrCat("--listen=", listen,
-                             " is not a loopback address; beyond loopback the node needs TLS "
-                             "(the tls section of ",
-                             config_path, ") or, knowingly, --insecure"));
+                              " is not a loopback address; beyond loopback the node needs TLS "
+                              "(the tls section of ",
+                              config_path, ") or, knowingly, --insecure"));
   }
   if (!loopback && !tls && config->tokens.empty()) {
-    return Usage(
-        absl::StrCat("--listen=", listen, ": no credentials are configured in ", config_path,
-                     ", so the node serves loopback only; create a token with `lmx admin "
-                     "token create --config=",
-                     config_path, " --name=NAME --role=admin` first"));
+    return Usage(absl::StrCat("--listen=", listen, ": no credentials are configured in ",
+                              config_path,
+                              ", so the node serves loopback only; create a token with `lmx admin "
+                              "token create --config=",
+                              config_path, " --name=NAME --role=admin` first"));
   }
   if (!http_listen.empty() && !IsLoopback(http_host) && config->tokens.empty()) {
     // Anonymous callers get every role on an open node: fine on loopback,
     // never for a whole network.
-    return Usage(
-        absl::StrCat("--http_listen=", http_listen, ": no credentials are configured in ",
-                     config_path, ", so HTTP is served on loopback only; create a token first"));
+    return Usage(absl::StrCat("--http_listen=", http_listen, ": no credentials are configured in ",
+                              config_path,
+                              ", so HTTP is served on loopback only; create a token first"));
   }
   std::shared_ptr<grpc::ServerCredentials> server_credentials = grpc::InsecureServerCredentials();
   if (tls) {
@@ -200,20 +199,18 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     auto name = CertificateCommonName(*cert);
     if (!name.ok() || *name != *country) {
       return Failed(absl::StrCat(files.cert, ": the certificate must name ", *country,
-                               " as its common name",
-                               name.ok() ? absl::StrCat(", not ", *name) : std::string()));
+                                 " as its common name",
+                                 name.ok() ? absl::StrCat(", not ", *name) : std::string()));
     }
     auto ca_digest = CertificateSha256(*ca);
     if (!ca_digest.ok()) return Failed(absl::StrCat(files.ca, ": not a PEM certificate"));
     if (federation.manifest->ca_sha256.empty()) {
-      return Usage(absl::StrCat(options.region,
-                               " names no region CA (ca_sha256); TLS needs one"));
+      return Usage(absl::StrCat(options.region, " names no region CA (ca_sha256); TLS needs one"));
     }
     if (*ca_digest != federation.manifest->ca_sha256) {
-      return Failed(absl::StrCat(files.ca, " is not the region's CA: its SHA-256 is ",
-                               absl::BytesToHexString(*ca_digest), ", ",
-                               options.region, " names ",
-                               absl::BytesToHexString(federation.manifest->ca_sha256)));
+      return Failed(absl::StrCat(
+          files.ca, " is not the region's CA: its SHA-256 is ", absl::BytesToHexString(*ca_digest),
+          ", ", options.region, " names ", absl::BytesToHexString(federation.manifest->ca_sha256)));
     }
     grpc::SslServerCredentialsOptions options(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
     options.pem_root_certs = *ca;
@@ -223,7 +220,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     client.pem_root_certs = *ca;
     client.pem_private_key = *key;
     client.pem_cert_chain = *cert;
-    federation.transport = PeerTransport::Grpc(grpc::SslCredentials(client));
+    if (federation.transport == nullptr) {
+      federation.transport = PeerTransport::Grpc(grpc::SslCredentials(client));
+    }
   } else if (options.insecure && !loopback) {
     std::cerr << "lmx-node: WARNING: serving " << listen
               << " without TLS (--insecure): tokens and data cross the network in clear\n";
@@ -239,8 +238,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     if (::statvfs(options.data_dir.c_str(), &disk) == 0 &&
         static_cast<uint64_t>(disk.f_bavail) * disk.f_frsize < (4u << 20)) {
       return Failed(absl::StrCat("the disk of ", options.data_dir,
-                               " is full (less than 4 MiB free): the node cannot open its store; "
-                               "free space on it and start the node again (nothing was lost)"));
+                                 " is full (less than 4 MiB free): the node cannot open its store; "
+                                 "free space on it and start the node again (nothing was lost)"));
     }
   }
   // A store made now for a key that was there already: the node lost its
@@ -267,8 +266,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     }
     if (self->public_key != identity->public_key()) {
       return Failed(absl::StrCat(options.region, " gives ", *country, " the key ",
-                               Fingerprint(self->public_key), ", but ", key_path, " holds ",
-                               Fingerprint(identity->public_key())));
+                                 Fingerprint(self->public_key), ", but ", key_path, " holds ",
+                                 Fingerprint(identity->public_key())));
     }
     for (const auto& peer : federation.peers) {
       if (federation.manifest->Find(peer.id) == nullptr) {
@@ -322,9 +321,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
   // the region waits for it, then goes on or is refused with the reason.
   const absl::Duration admit_wait = federation.startup_sync + absl::Seconds(5);
   ingest.admit = [replication, admit_wait] { return replication->AwaitPublish(admit_wait); };
-  auto calendar = ReleaseCalendar::Open(
-      absl::StrCat(options.data_dir, "/embargo"), *country, p->store.get(),
-      [replication] { return replication->CanPublish(); });
+  auto calendar =
+      ReleaseCalendar::Open(absl::StrCat(options.data_dir, "/embargo"), *country, p->store.get(),
+                            [replication] { return replication->CanPublish(); });
   if (!calendar.ok()) return Failed(std::string(calendar.status().message()));
   p->calendar = std::move(*calendar);
   ReleaseCalendar* releases = p->calendar.get();
@@ -342,17 +341,17 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
         "--shortage_list_min_periods must be 1 to --shortage_list_last_periods, and "
         "--shortage_list_index_above within [-1, 1]");
   }
-  p->policy = std::make_unique<PolicyViews>(p->engine.get(), p->store.get(), *codelists,
-                                            shortage_list);
+  p->policy =
+      std::make_unique<PolicyViews>(p->engine.get(), p->store.get(), *codelists, shortage_list);
   PublishLimits limits;
   limits.max_rows = static_cast<uint64_t>(options.max_batch_rows);
   limits.max_duration = options.max_stream_duration;
   p->metrics = std::make_unique<Metrics>();
   p->publish_service = std::make_unique<PublishServiceImpl>(
       ingest, limits, p->access.get(), p->audit.get(), p->watchdog.get(), p->metrics.get());
-  p->query_service = std::make_unique<QueryServiceImpl>(*country, p->engine.get(), p->policy.get(),
-                                                        p->access.get(), p->watchdog.get(),
-                                                        limits.max_duration);
+  p->query_service =
+      std::make_unique<QueryServiceImpl>(*country, p->engine.get(), p->policy.get(),
+                                         p->access.get(), p->watchdog.get(), limits.max_duration);
   p->classification_service = std::make_unique<ClassificationServiceImpl>(
       p->classifications.get(), p->access.get(), p->watchdog.get(), limits.max_duration);
   Store* raw_store = p->store.get();
@@ -397,10 +396,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
   p->address = absl::StrCat(host, ":", port);
   std::cerr << "lmx-node: " << *country << " serving on " << p->address << " ("
             << (tls ? "mutual TLS with the region's CA" : "plaintext") << "; "
-            << (p->access->open()
-                    ? "no credentials configured: loopback only, every local caller "
-                      "has every role"
-                    : absl::StrCat(config->tokens.size(), " tokens in ", config_path))
+            << (p->access->open() ? "no credentials configured: loopback only, every local caller "
+                                    "has every role"
+                                  : absl::StrCat(config->tokens.size(), " tokens in ", config_path))
             << "); key " << Fingerprint(identity->public_key()) << "\n";
   if (!federation.peers.empty()) {
     std::cerr << "lmx-node: pulling from";

@@ -12,12 +12,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "federation/classifications/datasets.h"
-#include "federation/classifications/time_period.h"
-#include "federation/protocol/observation_codec.h"
 #include "federation/base/row_errors.h"
 #include "federation/base/status_macros.h"
 #include "federation/base/timestamps.h"
+#include "federation/classifications/datasets.h"
+#include "federation/classifications/time_period.h"
+#include "federation/protocol/observation_codec.h"
 
 namespace lmx {
 
@@ -699,7 +699,7 @@ absl::StatusOr<v1::PublishResponse> PublishSession::Finish() {
     for (auto& notice : notices) response.add_notices(std::move(notice));
     meta.classification = crosswalk.id();
     written_ = import_->pairs();
-    if (batch_ != nullptr) {
+    if (batch_ != nullptr && store_error_.ok()) {
       store_error_ = batch_->Put(CrosswalkKey(context_.country, crosswalk.id()),
                                  crosswalk.SerializeAsString());
     }

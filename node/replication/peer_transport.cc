@@ -10,20 +10,21 @@ namespace {
 
 class GrpcPullStream final : public PullStream {
  public:
-  GrpcPullStream(v1::Federation::Stub* stub, const v1::PullRequest& request,
-                 absl::Duration lifetime) {
+  GrpcPullStream(v1::Federation::Stub* stub, absl::Duration lifetime) : stub_(stub) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + lifetime));
-    reader_ = stub->Pull(&context_, request);
   }
+  // A context cancelled before the call starts cancels the call as it
+  // starts, so Cancel() ends a connection still being made.
+  void Start(const v1::PullRequest& request) override { reader_ = stub_->Pull(&context_, request); }
   bool Read(v1::PullResponse* response) override { return reader_->Read(response); }
   void Cancel() override { context_.TryCancel(); }
   absl::Status Finish() override {
     grpc::Status status = reader_->Finish();
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   }
 
  private:
+  v1::Federation::Stub* const stub_;
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<v1::PullResponse>> reader_;
 };
@@ -33,9 +34,8 @@ class GrpcTransport final : public PeerTransport {
   explicit GrpcTransport(std::shared_ptr<grpc::ChannelCredentials> credentials)
       : credentials_(std::move(credentials)) {}
 
-  std::unique_ptr<PullStream> Pull(const Peer& peer, const v1::PullRequest& request,
-                                   absl::Duration lifetime) override {
-    return std::make_unique<GrpcPullStream>(StubFor(peer), request, lifetime);
+  std::unique_ptr<PullStream> Pull(const Peer& peer, absl::Duration lifetime) override {
+    return std::make_unique<GrpcPullStream>(StubFor(peer), lifetime);
   }
 
  private:

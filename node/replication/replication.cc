@@ -8,13 +8,13 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "lmx/v1/classification.pb.h"
-#include "federation/protocol/observation_codec.h"
 #include "federation/base/status_macros.h"
 #include "federation/base/timestamps.h"
+#include "federation/protocol/observation_codec.h"
+#include "lmx/v1/classification.pb.h"
 
 namespace lmx {
 namespace {
@@ -70,7 +70,7 @@ absl::StatusOr<std::vector<Peer>> ParsePeers(absl::string_view text) {
 }
 
 struct Replication::OriginState {
-  std::mutex apply;  // one entry of the origin is applied at a time
+  std::mutex apply;                              // one entry of the origin is applied at a time
   std::map<std::string, uint64_t> head_by_peer;  // the version each peer last reported
   absl::Time last_contact = absl::InfinitePast();
   uint64_t rejected = 0;
@@ -94,7 +94,7 @@ struct Replication::PeerState {
   // compared (and a fork proven), once per reported hash.
   std::map<std::string, uint64_t> recheck;
   std::map<std::string, absl::Time> rechecked;  // when each was last asked for
-  bool reopening = false;  // the stream was cancelled to ask again: no error
+  bool reopening = false;                       // the stream was cancelled to ask again: no error
 };
 
 // Applies the entries of one stream. An entry's chunks come in a row; they
@@ -235,7 +235,8 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
   if (blocked_.count(origin) || parked_.count(origin)) return;
   // A chunk that came again, unchanged (a duplicated message): the one just
   // taken, or one of an entry held whole already. Nothing to do.
-  const std::string digest = Sha256(absl::StrCat(signed_chunk.chunk(), signed_chunk.signature()));
+  const std::string digest =
+      absl::StrCat(Sha256(signed_chunk.chunk()), Sha256(signed_chunk.signature()));
   if (pending_ && pending_->origin == origin && pending_->version == chunk.version() &&
       pending_->next_chunk > 0 && chunk.chunk() == pending_->next_chunk - 1 &&
       pending_->last_digest == digest) {
@@ -279,17 +280,18 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
         auto key = r_->KnownKey(origin);
         if (!key.ok() || chunk.public_key() != *key ||
             !VerifySignature(*key, signed_chunk.chunk(), signed_chunk.signature())) {
-          return Fail(origin, absl::StrCat(where, " differs from the one held here, and its "
-                                                  "signature does not verify"));
+          return Fail(origin, absl::StrCat(where,
+                                           " differs from the one held here, and its "
+                                           "signature does not verify"));
         }
         // Only two chunks that both verify prove anything about the origin;
         // a held chunk that is missing or does not verify is this node's
         // corruption, repaired by pulling the copy again.
         if (!held.ok() || !VerifySignature(*key, held_chunk.chunk(), held_chunk.signature())) {
           absl::Status intact = r_->DropIfCorrupt(origin, &reset_);
-          return Fail(origin, absl::StrCat(where, ": this node's copy of it is damaged (",
-                                           intact.ok() ? "a chunk is missing" : intact.message(),
-                                           ")"));
+          return Fail(origin,
+                      absl::StrCat(where, ": this node's copy of it is damaged (",
+                                   intact.ok() ? "a chunk is missing" : intact.message(), ")"));
         }
         v1::Equivocation proof;
         proof.set_origin(origin);
@@ -298,8 +300,10 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
         if (held.ok()) *proof.mutable_held() = held_chunk;
         *proof.mutable_offered() = signed_chunk;
         proof.set_from(from_);
-        proof.set_detail(absl::StrCat(where, " offered differs from the one held here, and both "
-                                             "are signed by ", origin));
+        proof.set_detail(absl::StrCat(where,
+                                      " offered differs from the one held here, and both "
+                                      "are signed by ",
+                                      origin));
         std::string detail = proof.detail();
         r_->RecordEquivocation(std::move(proof));
         return Fail(origin, absl::StrCat(detail, ": ", origin,
@@ -341,9 +345,9 @@ void Replication::Receiver::Handle(const v1::SignedChunk& signed_chunk) {
 Replication::Replication(Store* store, ReplicationOptions options)
     : store_(store),
       options_(std::move(options)),
-      transport_(options_.transport != nullptr ? options_.transport
-                                               : std::shared_ptr<PeerTransport>(
-                                                     PeerTransport::Grpc(nullptr))),
+      transport_(options_.transport != nullptr
+                     ? options_.transport
+                     : std::shared_ptr<PeerTransport>(PeerTransport::Grpc(nullptr))),
       builder_(store, options_.country, &options_.identity, options_.disclosure_threshold) {
   for (const auto& peer : options_.peers) {
     auto state = std::make_unique<PeerState>();
@@ -368,14 +372,15 @@ Replication::~Replication() {
 void Replication::Start() {
   if (started_) return;
   started_ = true;
-  absl::Status loaded = store_->ScanMeta(kForkPrefix, [&](absl::string_view, absl::string_view value) {
-    v1::Equivocation proof;
-    if (!proof.ParseFromArray(value.data(), static_cast<int>(value.size()))) return;
-    absl::MutexLock lock(&mu_);
-    OriginState& state = Origin(proof.origin());
-    state.forks.insert(proof.version());
-    state.last_error = proof.detail();
-  });
+  absl::Status loaded =
+      store_->ScanMeta(kForkPrefix, [&](absl::string_view, absl::string_view value) {
+        v1::Equivocation proof;
+        if (!proof.ParseFromArray(value.data(), static_cast<int>(value.size()))) return;
+        absl::MutexLock lock(&mu_);
+        OriginState& state = Origin(proof.origin());
+        state.forks.insert(proof.version());
+        state.last_error = proof.detail();
+      });
   if (!loaded.ok()) Log(absl::StrCat("cannot read the proofs of forks: ", loaded.message()));
   {
     absl::MutexLock lock(&mu_);
@@ -447,8 +452,9 @@ bool Replication::Synced(uint64_t applied, std::string* why) const {
     *why = absl::StrCat(
         "this data directory is a restored backup (or a new store for an existing key: a lost "
         "disk), so the node waits for every peer to report "
-        "the head of ", options_.country, "'s log before it signs anything (", heard, " of ",
-        peers_.size(), " answered; waiting for ", absl::StrJoin(silent, "; "),
+        "the head of ",
+        options_.country, "'s log before it signs anything (", heard, " of ", peers_.size(),
+        " answered; waiting for ", absl::StrJoin(silent, "; "),
         "): a silent peer may hold versions newer than the backup. If it is gone for good, an "
         "operator can say so with `lmx admin declare-region-lost --reason=...`");
   } else if (heard == 0 && waited) {
@@ -488,11 +494,11 @@ absl::Status Replication::DropIfCorrupt(const std::string& origin, bool* dropped
   }
   absl::Status reset = store_->ResetOrigin(origin);
   *dropped = reset.ok();
-  Log(absl::StrCat("this node's copy of ", origin, " was corrupt (", intact.message(), "): ",
-                   reset.ok() ? "dropped, and pulled again" : reset.message()));
-  return absl::DataLossError(absl::StrCat(
-      "this node's copy was corrupt (", intact.message(), ")",
-      reset.ok() ? "; it was dropped and is pulled again" : ""));
+  Log(absl::StrCat("this node's copy of ", origin, " was corrupt (", intact.message(),
+                   "): ", reset.ok() ? "dropped, and pulled again" : reset.message()));
+  return absl::DataLossError(
+      absl::StrCat("this node's copy was corrupt (", intact.message(), ")",
+                   reset.ok() ? "; it was dropped and is pulled again" : ""));
 }
 
 absl::Status Replication::CanPublish() const {
@@ -500,7 +506,8 @@ absl::Status Replication::CanPublish() const {
   const uint64_t applied = OwnApplied();
   absl::MutexLock lock(&mu_);
   if (!log_backlog_.empty()) return absl::ResourceExhaustedError(log_backlog_);
-  if (auto it = origins_.find(options_.country); it != origins_.end() && !it->second->forks.empty()) {
+  if (auto it = origins_.find(options_.country);
+      it != origins_.end() && !it->second->forks.empty()) {
     std::vector<uint64_t> versions(it->second->forks.begin(), it->second->forks.end());
     return absl::FailedPreconditionError(absl::StrCat(
         "this node's own log is forked: the region holds other entries signed by ",
@@ -546,9 +553,12 @@ absl::StatusOr<std::string> Replication::DeclareRegionLost(const std::string& re
         "'s log: the region's copies are not lost, and this node is pulling them back"));
   }
   if (synced_) {
-    return absl::StrCat("nothing to declare: this node has heard its peers already; its next "
-                        "version would be ", applied + 1, " (lmx peers says whether it takes "
-                        "publishes now)");
+    return absl::StrCat(
+        "nothing to declare: this node has heard its peers already; its next "
+        "version would be ",
+        applied + 1,
+        " (lmx peers says whether it takes "
+        "publishes now)");
   }
   declared_lost_ = true;
   synced_ = true;
@@ -557,8 +567,7 @@ absl::StatusOr<std::string> Replication::DeclareRegionLost(const std::string& re
   Log(absl::StrCat("an operator declared the region's copies of ", options_.country,
                    "'s log lost (", reason, "): publishing from version ", applied + 1,
                    " without having heard a peer"));
-  return absl::StrCat("declared: ", options_.country, " takes publishes from version ",
-                      applied + 1,
+  return absl::StrCat("declared: ", options_.country, " takes publishes from version ", applied + 1,
                       ". If a peer turns out to hold newer versions of its log, the next "
                       "publishes fork it: peers keep their copies and report 'forked'");
 }
@@ -616,7 +625,8 @@ void Replication::RecordEquivocation(v1::Equivocation proof) {
                    " or before (", proof.detail(), "; offered by ", proof.from(),
                    "). This node keeps the one it had and refuses the other; lmx peers shows ",
                    origin, " as forked",
-                   kept.ok() ? "; the proof is kept" : absl::StrCat("; cannot keep the proof: ", kept.message())));
+                   kept.ok() ? "; the proof is kept"
+                             : absl::StrCat("; cannot keep the proof: ", kept.message())));
 }
 
 absl::StatusOr<std::string> Replication::TrustedKey(const std::string& origin,
@@ -705,7 +715,8 @@ void Replication::BuildLoop() {
         absl::MutexLock lock(&mu_);
         log_backlog_ = absl::StrCat(
             "version ", next, " is written, but its log entry waits for room on the disk (",
-            status.message(), "), so the region does not have it yet; the node takes no publish "
+            status.message(),
+            "), so the region does not have it yet; the node takes no publish "
             "until it has made it");
       }
       if (status.ok() && entry->suppressed > 0) {
@@ -720,10 +731,12 @@ void Replication::BuildLoop() {
       if (!log_backlog_.empty()) ++events_;
       log_backlog_.clear();
     }
-    std::string said = status.ok() ? "" : absl::StrCat("cannot make a log entry: ", status.message());
+    std::string said =
+        status.ok() ? "" : absl::StrCat("cannot make a log entry: ", status.message());
     if (said != last_said) Log(said.empty() ? "log entries made again" : said);
     if (!said.empty() || !last_said.empty()) last_said = said;
-    WaitForChange(seen, status.ok() || absl::IsResourceExhausted(status) ? absl::Seconds(5) : retry);
+    WaitForChange(seen,
+                  status.ok() || absl::IsResourceExhausted(status) ? absl::Seconds(5) : retry);
   }
 }
 
@@ -767,16 +780,16 @@ bool Replication::PullOnce(PeerState* peer) {
     auto* cursor = request.add_cursors();
     cursor->set_origin(origin);
     auto again = recheck.find(origin);
-    cursor->set_applied(again == recheck.end() ? version
-                                               : std::min(version, again->second - 1));
+    cursor->set_applied(again == recheck.end() ? version : std::min(version, again->second - 1));
   }
-  std::unique_ptr<PullStream> stream =
-      transport_->Pull(peer->peer, request, options_.stream_lifetime);
+  // Registered before it starts: Stop() ends a stream still connecting.
+  std::unique_ptr<PullStream> stream = transport_->Pull(peer->peer, options_.stream_lifetime);
   {
     absl::MutexLock lock(&mu_);
     peer->active = stream.get();
     if (stop_) stream->Cancel();
   }
+  stream->Start(request);
   Receiver receiver(this, peer->peer.id);
   v1::PullResponse response;
   bool got = false;

@@ -53,7 +53,9 @@ absl::StatusOr<v1::BackupResponse> Copy(Store* store, const fs::path& from, cons
   for (const auto& entry : fs::directory_iterator(from, error)) {
     if (!entry.is_regular_file()) continue;
     fs::path target = to / entry.path().filename();
-    RETURN_IF_ERROR(CopyFile(files, entry.path().string(), target.string(), 0600));
+    // With the mode it had (the key 0600, a certificate 0644).
+    const int mode = static_cast<int>(entry.status().permissions() & fs::perms::mask) & 0777;
+    RETURN_IF_ERROR(CopyFile(files, entry.path().string(), target.string(), mode));
     response.add_files(entry.path().filename().string());
   }
   if (error) return Fail("read", from, error);

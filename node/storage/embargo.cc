@@ -17,10 +17,10 @@
 #include "absl/strings/str_format.h"
 #include "federation/base/file_system.h"
 #include "federation/base/files.h"
-#include "node/storage/batch_catalog.h"
 #include "federation/base/status_macros.h"
-#include "node/storage/storage.pb.h"
 #include "federation/base/timestamps.h"
+#include "node/storage/batch_catalog.h"
+#include "node/storage/storage.pb.h"
 
 namespace lmx {
 namespace {
@@ -94,6 +94,7 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
   }
 
   absl::Status Put(absl::string_view key, absl::string_view value) override {
+    RETURN_IF_ERROR(error_);
     PutVarint(&buffer_, key.size(), &hash_);
     buffer_.append(key.data(), key.size());
     hash_.Add(key);
@@ -110,6 +111,7 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
 
   absl::StatusOr<BatchInfo> Commit(const BatchInfo& meta) override {
     if (committed_) return absl::FailedPreconditionError("the batch is stored already");
+    RETURN_IF_ERROR(error_);
     RETURN_IF_ERROR(Flush());
     RETURN_IF_ERROR(file_->Sync());
     RETURN_IF_ERROR(file_->Close());
@@ -141,10 +143,12 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
 
  private:
   std::string RowsPath() const { return calendar_->dir_ + "/" + id_ + kRows; }
+  // Writes the buffered rows. A failure sticks: rows already counted and
+  // hashed are lost, so the batch can only fail from then on.
   absl::Status Flush() {
-    absl::Status written = file_->Append(buffer_);
+    if (error_.ok()) error_ = file_->Append(buffer_);
     buffer_.clear();
-    return written;
+    return error_;
   }
 
   static constexpr size_t kBufferBytes = 1 << 20;
@@ -153,6 +157,7 @@ class ReleaseCalendar::PendingBatch final : public Store::Batch {
   absl::Time release_at_;
   std::unique_ptr<WritableFile> file_;
   std::string buffer_;
+  absl::Status error_;  // the first write that failed
   uint64_t rows_ = 0;
   Fnv1a hash_;
   bool committed_ = false;

@@ -51,16 +51,13 @@ class FaultyTransport final : public PeerTransport {
     return streams_;
   }
 
-  std::unique_ptr<PullStream> Pull(const Peer& peer, const v1::PullRequest& request,
-                                   absl::Duration lifetime) override {
-    v1::PullRequest sent = request;
+  std::unique_ptr<PullStream> Pull(const Peer& peer, absl::Duration lifetime) override {
     int number;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (rewrite_) rewrite_(&sent);
       number = ++streams_;
     }
-    return std::make_unique<Stream>(this, number, inner_->Pull(peer, sent, lifetime));
+    return std::make_unique<Stream>(this, number, inner_->Pull(peer, lifetime));
   }
 
  private:
@@ -74,6 +71,14 @@ class FaultyTransport final : public PeerTransport {
     ~Stream() override {
       std::lock_guard<std::mutex> lock(transport_->mu_);
       transport_->open_.erase(this);
+    }
+    void Start(const v1::PullRequest& request) override {
+      v1::PullRequest sent = request;
+      {
+        std::lock_guard<std::mutex> lock(transport_->mu_);
+        if (transport_->rewrite_) transport_->rewrite_(&sent);
+      }
+      inner_->Start(sent);
     }
     bool Read(v1::PullResponse* response) override {
       while (queued_.empty()) {
