@@ -1,6 +1,5 @@
 #include "federation/base/file_system.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -124,18 +123,6 @@ class PosixFileSystem final : public FileSystem {
     if (error) return Errno("create", path, error.value());
     if (::chmod(path.c_str(), mode) != 0) return Errno("chmod", path, errno);
     return absl::OkStatus();
-  }
-  absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& path) override {
-    DIR* dir = ::opendir(path.c_str());
-    if (dir == nullptr) return Errno("list", path, errno);
-    std::vector<std::string> names;
-    while (struct dirent* entry = ::readdir(dir)) {
-      std::string name = entry->d_name;
-      if (name != "." && name != "..") names.push_back(std::move(name));
-    }
-    ::closedir(dir);
-    std::sort(names.begin(), names.end());
-    return names;
   }
 };
 

@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -65,8 +64,6 @@ class FileSystem {
   virtual absl::Status SyncPath(const std::string& path) = 0;
   // Creates `path` and its parents with `mode` when missing.
   virtual absl::Status CreateDirectories(const std::string& path, int mode) = 0;
-  // The names in directory `path`, sorted.
-  virtual absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& path) = 0;
 
   // The operating system's. Never null, never destroyed.
   static FileSystem* Default();

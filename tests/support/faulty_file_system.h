@@ -76,9 +76,6 @@ class FaultyFileSystem final : public FileSystem {
   absl::Status CreateDirectories(const std::string& path, int mode) override {
     return base_->CreateDirectories(path, mode);
   }
-  absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& path) override {
-    return base_->ListDirectory(path);
-  }
 
  private:
   struct Rule {
