@@ -5,6 +5,7 @@
 #include <iostream>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -24,6 +25,55 @@ constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
 // Versions of one origin sent in a row before the stream turns to the next
 // origin, so one large origin cannot starve the others.
 constexpr int kVersionsPerTurn = 64;
+
+// Cancels a pull stream once nothing has arrived on it for `limit`. A peer
+// sends a heartbeat at least every `heartbeat` on an idle stream, so silence
+// means its connection went away without closing: TCP keepalive and
+// HTTP/2 pings do not always see that, and a blocked Read would wait for
+// the stream's whole lifetime.
+class SilenceCutter {
+ public:
+  SilenceCutter(PullStream* stream, absl::Duration limit)
+      : stream_(stream), limit_(limit), heard_(absl::Now()), thread_([this] { Run(); }) {}
+  ~SilenceCutter() {
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+    }
+    thread_.join();
+  }
+  void Heard() {
+    absl::MutexLock lock(&mu_);
+    heard_ = absl::Now();
+  }
+  bool cut() const {
+    absl::MutexLock lock(&mu_);
+    return cut_;
+  }
+
+ private:
+  void Run() {
+    absl::MutexLock lock(&mu_);
+    auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_; };
+    while (!done_) {
+      const absl::Duration left = heard_ + limit_ - absl::Now();
+      if (left <= absl::ZeroDuration()) {
+        cut_ = true;
+        stream_->Cancel();
+        return;
+      }
+      mu_.AwaitWithTimeout(absl::Condition(&done), left);
+    }
+  }
+
+  PullStream* const stream_;
+  const absl::Duration limit_;
+  mutable absl::Mutex mu_;
+  absl::Time heard_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool cut_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
 
 std::string PinKey(absl::string_view origin) { return absl::StrCat("pin/", origin); }
 // Proofs of equivocation: "fork/<origin>/<version, 20 digits>".
@@ -790,6 +840,11 @@ bool Replication::PullOnce(PeerState* peer) {
     if (stop_) stream->Cancel();
   }
   stream->Start(request);
+  const absl::Duration silence_limit =
+      options_.silence_limit > absl::ZeroDuration()
+          ? options_.silence_limit
+          : std::max(options_.heartbeat * 10, absl::Seconds(5));
+  SilenceCutter silence(stream.get(), silence_limit);
   Receiver receiver(this, peer->peer.id);
   v1::PullResponse response;
   bool got = false;
@@ -798,6 +853,7 @@ bool Replication::PullOnce(PeerState* peer) {
   absl::Time blocked_since = absl::InfiniteFuture();
   bool paused = false;  // entries went unapplied while the disk was full
   while (stream->Read(&response)) {
+    silence.Heard();
     {
       absl::MutexLock lock(&mu_);
       peer->connected = true;
@@ -837,12 +893,18 @@ bool Replication::PullOnce(PeerState* peer) {
     }
   }
   absl::Status status = stream->Finish();
+  if (silence.cut()) {
+    error = absl::StrCat("nothing arrived from ", peer->peer.id, " for ",
+                         absl::FormatDuration(silence_limit),
+                         ", not even a heartbeat: the connection was cut and opened again");
+    Log(error);
+  }
   absl::MutexLock lock(&mu_);
   peer->active = nullptr;
   peer->connected = false;
   const bool reopening = peer->reopening;
   peer->reopening = false;
-  if (!status.ok() && !cancelled && !stop_ && !reopening) {
+  if (!status.ok() && !cancelled && !stop_ && !reopening && error.empty()) {
     peer->last_error = absl::StrCat(status.message(), " (", static_cast<int>(status.code()), ")");
   } else if (!error.empty()) {
     peer->last_error = error;

@@ -58,6 +58,10 @@ struct ReplicationOptions {
   absl::Duration retry_blocked = absl::Seconds(2);
   // How long one Pull stream lasts before the puller opens a new one.
   absl::Duration stream_lifetime = absl::Minutes(10);
+  // A Pull stream on which nothing arrives for this long (10 heartbeats,
+  // at least 5 s, when 0) is cut and opened again: the peer's connection
+  // is gone without a word (a half-open TCP connection, a frozen host).
+  absl::Duration silence_limit;
   // The longest this node serves one Pull stream, whatever the puller asks.
   absl::Duration max_served_stream = absl::Minutes(30);
   // At start, how long the node waits for every peer to report its own

@@ -1,8 +1,8 @@
 // A soak of the region of tests/support/proxied_region.h: for LMX_SOAK_SECONDS
 // (60 by default; tests/integration/soak/run.sh runs it for longer) KEN, UGA and TZA
-// publish while nodes are killed, mid-publish too, links are cut and
-// healed, and nodes are backed up and restored from their backups. A
-// ledger keeps every batch and what its publisher was told. Then the region
+// publish while nodes are killed, mid-publish too, links are cut (or
+// frozen: connections up, nothing passing) and healed, and nodes are backed
+// up and restored from their backups. A ledger keeps every batch and what its publisher was told. Then the region
 // heals, and every node must hold every acknowledged batch (0 lost), each
 // batch once (0 duplicated), each whole or not at all (0 half-applied),
 // the same at every node, with digests that agree (no fork).
@@ -97,8 +97,14 @@ TEST_F(SoakTest, CrashesPartitionsAndRestoresLoseDuplicateAndHalfApplyNothing) {
       ++actions["kill -9 and restart"];
     } else if (dice < 75) {
       auto link = std::next(links_.begin(), rng() % links_.size());
-      link->second->Block();
-      ++actions["cut a link"];
+      if (rng() % 2 == 0) {
+        link->second->Block();
+        ++actions["cut a link"];
+      } else {
+        // Its connections stay up and say nothing: only silence tells.
+        link->second->Freeze();
+        ++actions["freeze a link"];
+      }
     } else if (dice < 83) {
       heal_all();
       ++actions["heal"];
@@ -147,6 +153,12 @@ TEST_F(SoakTest, CrashesPartitionsAndRestoresLoseDuplicateAndHalfApplyNothing) {
       },
       180);
   EXPECT_TRUE(converged);
+  if (!converged) {
+    // What each node says of the region, and of its links, for the note.
+    for (const auto& id : kMembers) {
+      std::cerr << "lmx peers at " << id << ":\n" << Lmx(id, {"peers"}).out << "\n";
+    }
+  }
   ExpectSameDigests();
 
   // Each batch: whole or absent, the same everywhere; acknowledged ones

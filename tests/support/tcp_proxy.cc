@@ -11,7 +11,7 @@
 namespace lmx::testing {
 
 TcpProxy::TcpProxy() {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int yes = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   sockaddr_in addr{};
@@ -44,19 +44,27 @@ void TcpProxy::SetTarget(const std::string& address) {
 void TcpProxy::Block() {
   std::lock_guard<std::mutex> lock(mu_);
   blocked_ = true;
+  frozen_ = false;
   for (int fd : open_) ::shutdown(fd, SHUT_RDWR);
 }
 
 void TcpProxy::Unblock() {
   std::lock_guard<std::mutex> lock(mu_);
   blocked_ = false;
+  frozen_ = false;
+}
+
+void TcpProxy::Freeze() {
+  std::lock_guard<std::mutex> lock(mu_);
+  blocked_ = true;
+  frozen_ = true;
 }
 
 void TcpProxy::AcceptLoop() {
   while (!stop_) {
     pollfd ready{listen_fd_, POLLIN, 0};
     if (::poll(&ready, 1, 50) <= 0) continue;
-    int client = ::accept(listen_fd_, nullptr, nullptr);
+    int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) continue;
     std::string target;
     {
@@ -70,7 +78,7 @@ void TcpProxy::AcceptLoop() {
       addr.sin_family = AF_INET;
       addr.sin_port = htons(static_cast<uint16_t>(std::atoi(target.c_str() + colon + 1)));
       ::inet_pton(AF_INET, target.substr(0, colon).c_str(), &addr.sin_addr);
-      server = ::socket(AF_INET, SOCK_STREAM, 0);
+      server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         ::close(server);
         server = -1;
@@ -92,6 +100,12 @@ void TcpProxy::Pump(int client, int server) {
   pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
   bool open = true;
   while (open && !stop_) {
+    if (frozen_) {
+      // Nothing is read, so nothing is acknowledged beyond the sockets'
+      // buffers; poll() only paces the wait.
+      ::poll(nullptr, 0, 50);
+      continue;
+    }
     if (::poll(fds, 2, 100) <= 0) continue;
     for (int i = 0; i < 2 && open; ++i) {
       if (fds[i].revents == 0) continue;

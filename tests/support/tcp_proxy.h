@@ -6,6 +6,10 @@
 //   proxy.SetTarget("127.0.0.1:7402");
 //   proxy.Block();                  // drops open connections, refuses new
 //   proxy.Unblock();
+//   proxy.Freeze();                 // open connections stay up, silent
+//
+// Its sockets are close-on-exec: a node the test starts does not inherit
+// them, which would keep a connection open after the proxy closed it.
 #ifndef LMX_TESTS_SUPPORT_TCP_PROXY_H_
 #define LMX_TESTS_SUPPORT_TCP_PROXY_H_
 
@@ -30,7 +34,12 @@ class TcpProxy {
   // Where connections go; until set, they are closed at once.
   void SetTarget(const std::string& address);
   void Block();
+  // Unblocks, and thaws frozen connections.
   void Unblock();
+  // Open connections stay established but carry nothing either way, as
+  // when the far host freezes or a NAT forgets the flow: neither end hears
+  // a close. New connections are refused. Block() or Unblock() ends it.
+  void Freeze();
 
  private:
   void AcceptLoop();
@@ -42,6 +51,7 @@ class TcpProxy {
   std::mutex mu_;
   std::string target_;
   bool blocked_ = false;
+  std::atomic<bool> frozen_{false};
   std::set<int> open_;  // sockets of live connections
   std::thread acceptor_;
   std::vector<std::thread> pumps_;

@@ -56,6 +56,20 @@ TEST_F(ReplicationTest, ADroppedChunkIsPulledAgainAndNothingIsLost) {
   EXPECT_GE(chunks.load(), 2);
 }
 
+TEST_F(ReplicationTest, AStreamThatFallsSilentIsCutAndOpenedAgain) {
+  // The first stream goes quiet after its opening heartbeat, as one does
+  // whose connection's far end vanished without closing it: the puller
+  // hears no heartbeat, cuts it, and the next stream brings the entries.
+  std::atomic<int> heard{0};
+  transport("RWA")->SetFilter([&](int stream, const v1::PullResponse& m) {
+    if (stream == 1 && heard++ > 0) return Messages{};
+    return Messages{m};
+  });
+  PublishFlows("KEN", 1, 480);
+  EXPECT_TRUE(Converged("RWA"));
+  EXPECT_GE(transport("RWA")->streams(), 2);
+}
+
 TEST_F(ReplicationTest, ReorderedChunksAreNotAppliedOutOfOrder) {
   // The first two chunks swap places, once.
   std::atomic<bool> swapped{false};
