@@ -20,7 +20,12 @@ std::chrono::system_clock::time_point Deadline(absl::Duration timeout) {
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  absl::Status converted(static_cast<absl::StatusCode>(status.error_code()),
+                         status.error_message());
+  if (!status.error_details().empty()) {
+    converted.SetPayload(kGrpcStatusPayload, absl::Cord(status.error_details()));
+  }
+  return converted;
 }
 
 NodeClient::NodeClient(std::shared_ptr<grpc::Channel> channel, std::string token,
@@ -74,9 +79,23 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(
       new NodeClient(std::move(channel), credentials.token, call_timeout));
 }
 
+std::unique_ptr<NodeClient> NodeClient::InProcess(std::shared_ptr<grpc::Channel> channel,
+                                                  OnBehalfOf caller,
+                                                  absl::Duration call_timeout) {
+  auto client = std::unique_ptr<NodeClient>(new NodeClient(std::move(channel), "", call_timeout));
+  client->on_behalf_of_ = std::move(caller);
+  return client;
+}
+
 void NodeClient::Prepare(grpc::ClientContext* context) const {
   context->set_deadline(Deadline(call_timeout_));
   if (!token_.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+  if (on_behalf_of_) {
+    if (on_behalf_of_->authorization) {
+      context->AddMetadata("authorization", *on_behalf_of_->authorization);
+    }
+    context->AddMetadata(kOnBehalfOfHeader, on_behalf_of_->address);
+  }
 }
 
 absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,

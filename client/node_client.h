@@ -21,6 +21,7 @@
 #include "lmx/v1/federation.grpc.pb.h"
 #include "lmx/v1/publish.grpc.pb.h"
 #include "lmx/v1/query.grpc.pb.h"
+#include "federation/base/call_metadata.h"
 #include "federation/base/csv_reader.h"
 
 namespace lmx {
@@ -63,6 +64,18 @@ class NodeClient {
       const std::string& address, const ClientCredentials& credentials = {},
       absl::Duration connect_timeout = absl::Seconds(5),
       absl::Duration call_timeout = absl::Minutes(60));
+
+  // A caller that a gateway inside the node speaks for (the HTTP/JSON API,
+  // node/http/api.h): its Authorization header, passed on as it came, and
+  // its address, which the node records in its audit log.
+  struct OnBehalfOf {
+    std::optional<std::string> authorization;
+    std::string address;
+  };
+  // A client of the node's own server through `channel`, an in-process
+  // channel: every call is checked and audited as if `caller` made it.
+  static std::unique_ptr<NodeClient> InProcess(std::shared_ptr<grpc::Channel> channel,
+                                               OnBehalfOf caller, absl::Duration call_timeout);
 
   // Streams every record of `reader` (header first) to the node and merges
   // the node's answer. A refused batch comes back as a response with
@@ -127,11 +140,15 @@ class NodeClient {
   std::unique_ptr<v1::Federation::Stub> federation_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
   std::string token_;
+  std::optional<OnBehalfOf> on_behalf_of_;
   absl::Duration call_timeout_;
 };
 
 // Maps a gRPC status to the absl::Status with the same code and message.
+// Its details (a serialized google.rpc.Status, with a BadRequest's field
+// violations, say) ride along as the payload kGrpcStatusPayload.
 absl::Status FromGrpcStatus(const grpc::Status& status);
+inline constexpr char kGrpcStatusPayload[] = "type.googleapis.com/google.rpc.Status";
 
 }  // namespace lmx
 

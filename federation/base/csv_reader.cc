@@ -36,6 +36,12 @@ std::unique_ptr<CsvReader> CsvReader::FromString(absl::string_view text) {
   return std::unique_ptr<CsvReader>(new CsvReader(nullptr, text, text.size()));
 }
 
+std::unique_ptr<CsvReader> CsvReader::FromSource(Source source, uint64_t size) {
+  auto reader = std::unique_ptr<CsvReader>(new CsvReader(nullptr, {}, size));
+  reader->source_ = std::move(source);
+  return reader;
+}
+
 CsvReader::CsvReader(FILE* file, absl::string_view text, uint64_t size)
     : file_(file), window_(text), size_(size) {}
 
@@ -44,6 +50,18 @@ CsvReader::~CsvReader() {
 }
 
 bool CsvReader::Fill() {
+  if (source_) {
+    if (!status_.ok()) return false;
+    buffer_.resize(kChunkBytes);
+    absl::StatusOr<size_t> n = source_(buffer_.data(), buffer_.size());
+    if (!n.ok()) status_ = n.status();
+    if (!n.ok() || *n == 0) {
+      source_ = nullptr;
+      return false;
+    }
+    window_ = absl::string_view(buffer_.data(), *n);
+    return true;
+  }
   if (file_ == nullptr) return false;
   buffer_.resize(kChunkBytes);
   size_t n = std::fread(buffer_.data(), 1, buffer_.size(), file_);

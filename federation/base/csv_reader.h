@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,12 @@ class CsvReader {
   static absl::StatusOr<std::unique_ptr<CsvReader>> Open(const std::string& path);
   // Reads from text held in memory, which must outlive the reader.
   static std::unique_ptr<CsvReader> FromString(absl::string_view text);
+  // Reads what `source` hands over: it fills up to `capacity` bytes of
+  // `buffer` and returns how many, 0 at the end of input, or an error that
+  // ends the input and becomes status(). `size` is the total when known.
+  // For bytes that arrive over a network, such as an HTTP request body.
+  using Source = std::function<absl::StatusOr<size_t>(char* buffer, size_t capacity)>;
+  static std::unique_ptr<CsvReader> FromSource(Source source, uint64_t size = 0);
 
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
@@ -68,6 +75,7 @@ class CsvReader {
   bool Fill();
 
   FILE* file_;
+  Source source_;
   std::string buffer_;
   absl::string_view window_;  // unread part of buffer_ or of the string
   uint64_t consumed_ = 0;

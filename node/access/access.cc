@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "federation/base/call_metadata.h"
 #include "federation/base/csv_reader.h"
 #include "federation/base/row_errors.h"
 #include "federation/base/timestamps.h"
@@ -208,7 +209,15 @@ absl::StatusOr<Principal> Access::Authorize(grpc::ServerContext* context, Action
   Caller caller;
   caller.address = context->peer();
   const auto& metadata = context->client_metadata();
-  if (auto bearer = metadata.find("authorization"); bearer != metadata.end()) {
+  // The node's HTTP/JSON API calls in process for its HTTP callers and says
+  // who they are; no remote caller can make an in-process call.
+  const bool in_process = !absl::StartsWith(caller.address, "ipv4:") &&
+                          !absl::StartsWith(caller.address, "ipv6:") &&
+                          !absl::StartsWith(caller.address, "unix:");
+  if (auto http = metadata.find(kOnBehalfOfHeader); http != metadata.end() && in_process) {
+    caller.address = absl::StrCat("http:", ToView(http->second));
+  }
+  if (auto bearer = metadata.find(kAuthorizationHeader); bearer != metadata.end()) {
     caller.authorization = std::string(ToView(bearer->second));
   }
   auto auth = context->auth_context();

@@ -22,6 +22,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "node/access/access.h"
 #include "node/access/stream_watchdog.h"
+#include "node/http/api.h"
 #include "node/http/dashboard.h"
 #include "node/http/http_server.h"
 #include "node/http/sdmx.h"
@@ -421,6 +422,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     p->http->Get("/sdmx/3.0/structure/(.*)", SdmxStructureHandler(codelists->get()));
     ServeDashboard(p->http.get(), p->engine.get(), p->policy.get(), p->store.get(), replication,
                    p->access.get());
+    // The HTTP/JSON API calls the gRPC services in process, as their
+    // HTTP callers: the same access rules, audit and code.
+    grpc::ChannelArguments in_process;
+    in_process.SetMaxReceiveMessageSize(64 << 20);
+    ServeApi(p->http.get(), {p->server->InProcessChannel(in_process)});
     auto http_bound = p->http->Start(http_listen);
     if (!http_bound.ok()) {
       // ~Node stops what started.
@@ -428,7 +434,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     }
     p->http_address = *http_bound;
     std::cerr << "lmx-node: HTTP on " << *http_bound
-              << ": / (dashboard), /metrics, /sdmx/3.0/data/, /sdmx/3.0/structure/\n";
+              << ": / (web application), /api/v1/ (JSON API), /metrics, /sdmx/3.0/data/, "
+                 "/sdmx/3.0/structure/\n";
   }
   p->codelists = *codelists;
   return std::unique_ptr<Node>(new Node(std::move(p)));

@@ -1,5 +1,6 @@
 #include "node/http/http_server.h"
 
+#include <limits>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -16,13 +17,31 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {
-  // Scrapes and a few readers, not a web site: a few threads, and idle
-  // connections closed soon, so that slow callers cannot hold them all.
-  impl_->server.new_task_queue = [] { return new httplib::ThreadPool(4); };
+  // Scrapes, the web application's readers and a few publishers: a few
+  // threads, and idle connections closed soon, so that slow callers cannot
+  // hold them all.
+  impl_->server.new_task_queue = [] { return new httplib::ThreadPool(8); };
   impl_->server.set_keep_alive_timeout(2);
   impl_->server.set_read_timeout(10, 0);
   impl_->server.set_write_timeout(30, 0);
-  impl_->server.set_payload_max_length(64 << 10);
+  // A published file may be larger than memory: bodies are streamed to the
+  // handlers (Post), which bound what they keep.
+  impl_->server.set_payload_max_length(std::numeric_limits<size_t>::max());
+  // Other requests carry no body worth reading: one is refused before it is
+  // read, so that it cannot fill memory.
+  impl_->server.set_pre_routing_handler([](const httplib::Request& in, httplib::Response& out) {
+    uint64_t length = 0;
+    const bool chunked = in.get_header_value("Transfer-Encoding").find("chunked") !=
+                         std::string::npos;
+    if (in.method != "POST" &&
+        (chunked || (absl::SimpleAtoi(in.get_header_value("Content-Length"), &length) &&
+                     length > (64 << 10)))) {
+      out.status = 413;
+      out.set_content("a request body of more than 64 KiB is taken only by POST\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
 }
 
 HttpServer::~HttpServer() { Stop(); }
@@ -33,44 +52,81 @@ std::optional<std::string> HttpServer::Request::Header(const std::string& name) 
   return it->second;
 }
 
+namespace {
+
+HttpServer::Request RequestOf(const httplib::Request& in) {
+  HttpServer::Request request;
+  request.path = in.path;
+  request.method = in.method;
+  request.parameters.insert(in.params.begin(), in.params.end());
+  for (const auto& [name, value] : in.headers) {
+    request.headers.emplace(absl::AsciiStrToLower(name), value);
+  }
+  request.remote = absl::StrCat(in.remote_addr, ":", in.remote_port);
+  for (size_t i = 1; i < in.matches.size(); ++i) request.matches.push_back(in.matches[i].str());
+  return request;
+}
+
+void Respond(HttpServer::Answer answer, httplib::Response& out) {
+  out.status = answer.status;
+  for (const auto& [name, value] : answer.headers) out.set_header(name.c_str(), value);
+  if (!answer.stream) {
+    out.set_content(std::move(answer.body), answer.content_type.c_str());
+    return;
+  }
+  out.set_chunked_content_provider(answer.content_type, [stream = std::move(answer.stream)](
+                                                            size_t, httplib::DataSink& sink) {
+    // Parts are gathered into chunks of about 64 KiB: one chunk a line
+    // would cost a write each.
+    std::string chunk;
+    bool open = true;
+    auto flush = [&] {
+      open = open && sink.write(chunk.data(), chunk.size());
+      chunk.clear();
+      return open;
+    };
+    stream([&](absl::string_view part) {
+      chunk.append(part.data(), part.size());
+      return chunk.size() < (64 << 10) || flush();
+    });
+    if (!chunk.empty()) flush();
+    sink.done();
+    return true;
+  });
+}
+
+}  // namespace
+
 void HttpServer::Get(const std::string& pattern, Handler handler) {
-  impl_->server.Get(
-      pattern, [handler = std::move(handler)](const httplib::Request& in, httplib::Response& out) {
-        Request request;
-        request.path = in.path;
-        request.parameters.insert(in.params.begin(), in.params.end());
-        for (const auto& [name, value] : in.headers) {
-          request.headers.emplace(absl::AsciiStrToLower(name), value);
-        }
-        request.remote = absl::StrCat(in.remote_addr, ":", in.remote_port);
-        for (size_t i = 1; i < in.matches.size(); ++i)
-          request.matches.push_back(in.matches[i].str());
-        Answer answer = handler(request);
-        out.status = answer.status;
-        if (!answer.stream) {
-          out.set_content(std::move(answer.body), answer.content_type.c_str());
-          return;
-        }
-        out.set_chunked_content_provider(answer.content_type, [stream = std::move(answer.stream)](
-                                                                  size_t, httplib::DataSink& sink) {
-          // Parts are gathered into chunks of about 64 KiB: one chunk a line
-          // would cost a write each.
-          std::string chunk;
-          bool open = true;
-          auto flush = [&] {
-            open = open && sink.write(chunk.data(), chunk.size());
-            chunk.clear();
-            return open;
-          };
-          stream([&](absl::string_view part) {
-            chunk.append(part.data(), part.size());
-            return chunk.size() < (64 << 10) || flush();
-          });
-          if (!chunk.empty()) flush();
-          sink.done();
-          return true;
-        });
+  impl_->server.Get(pattern, [handler = std::move(handler)](const httplib::Request& in,
+                                                            httplib::Response& out) {
+    Respond(handler(RequestOf(in)), out);
+  });
+}
+
+void HttpServer::Post(const std::string& pattern, Handler handler) {
+  impl_->server.Post(pattern, [handler = std::move(handler)](
+                                  const httplib::Request& in, httplib::Response& out,
+                                  const httplib::ContentReader& content) {
+    Request request = RequestOf(in);
+    if (in.has_header("Content-Length")) {
+      absl::SimpleAtoi(in.get_header_value("Content-Length"), &request.content_length);
+    }
+    bool read = false;
+    request.read_body = [&](const std::function<bool(absl::string_view)>& receive) {
+      if (read) return false;
+      read = true;
+      uint64_t got = 0;
+      bool stopped = false;
+      bool whole = content([&](const char* data, size_t size) {
+        got += size;
+        if (!receive(absl::string_view(data, size))) stopped = true;
+        return !stopped;
       });
+      return whole && !stopped && (request.content_length == 0 || got == request.content_length);
+    };
+    Respond(handler(request), out);
+  });
 }
 
 absl::StatusOr<std::string> HttpServer::Start(const std::string& address) {

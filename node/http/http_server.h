@@ -1,6 +1,8 @@
 // The node's HTTP endpoint (`--http_listen`), served by Debian's cpp-httplib
 // on a small pool of its own threads. It answers GET requests on the paths
-// it is given: /metrics (node/server/metrics.h) and SDMX data (node/http/sdmx.h).
+// it is given: /metrics (node/server/metrics.h), SDMX data (node/http/sdmx.h),
+// the web application (node/http/web_assets.h), and POST requests of the
+// HTTP/JSON API (node/http/api.h), whose bodies it streams.
 //
 //   HttpServer http;
 //   http.Get("/metrics", [&](const HttpServer::Request&) {
@@ -33,6 +35,14 @@ class HttpServer {
     std::map<std::string, std::string> headers;          // names lower-cased
     std::string remote;                                  // the caller's address
     std::vector<std::string> matches;                    // the path pattern's groups
+    std::string method;                                  // "GET" or "POST"
+    // POST: the body's length when the caller said it, else 0.
+    uint64_t content_length = 0;
+    // POST: reads the body in pieces as they arrive, handing each to
+    // `receive` until it returns false. True once the whole body was read;
+    // false when it ended early (the caller went away, or sent less than
+    // it said) or `receive` stopped. Once only.
+    std::function<bool(const std::function<bool(absl::string_view)>& receive)> read_body;
     // The header's value, or none.
     std::optional<std::string> Header(const std::string& lower_case_name) const;
   };
@@ -44,6 +54,7 @@ class HttpServer {
     std::string body;
     // When set, the answer is streamed (chunked) from it instead of `body`.
     std::function<void(const Write&)> stream;
+    std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type
   };
   using Handler = std::function<Answer(const Request&)>;
 
@@ -54,6 +65,9 @@ class HttpServer {
   // regular expression over the whole path) with what `handler` returns.
   // Before Start only.
   void Get(const std::string& pattern, Handler handler);
+  // Answers POST requests the same way; the handler reads the body with
+  // Request::read_body, as it arrives, so a body may be larger than memory.
+  void Post(const std::string& pattern, Handler handler);
 
   // Listens on `address` ("host:port"; port 0 picks a free one) and serves
   // in the background. Returns the address bound.
