@@ -211,9 +211,10 @@ absl::StatusOr<Principal> Access::Authorize(grpc::ServerContext* context, Action
   const auto& metadata = context->client_metadata();
   // The node's HTTP/JSON API calls in process for its HTTP callers and says
   // who they are; no remote caller can make an in-process call.
-  const bool in_process = !absl::StartsWith(caller.address, "ipv4:") &&
-                          !absl::StartsWith(caller.address, "ipv6:") &&
-                          !absl::StartsWith(caller.address, "unix:");
+  // An in-process call's peer is "unknown" (gRPC 1.51); every transport
+  // that carries a remote caller names its address (ipv4:, ipv6:, unix:).
+  const bool in_process = caller.address.empty() || caller.address == "unknown" ||
+                          absl::StartsWith(caller.address, "inproc");
   if (auto http = metadata.find(kOnBehalfOfHeader); http != metadata.end() && in_process) {
     caller.address = absl::StrCat("http:", ToView(http->second));
   }

@@ -6,11 +6,13 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -403,10 +405,21 @@ const std::map<std::string, Method>& Methods() {
   return *methods;
 }
 
-std::unique_ptr<NodeClient> ClientFor(const ApiOptions& options,
-                                      const HttpServer::Request& request) {
-  return NodeClient::InProcess(options.channel,
-                               {request.Header("authorization"), request.remote},
+// A client that calls as the HTTP caller. Its Authorization header goes
+// into gRPC metadata, which takes printable ASCII only (anything else would
+// abort the call, and the process): any other value is refused here.
+absl::StatusOr<std::unique_ptr<NodeClient>> ClientFor(const ApiOptions& options,
+                                                      const HttpServer::Request& request) {
+  std::optional<std::string> authorization = request.Header("authorization");
+  if (authorization) {
+    for (unsigned char c : *authorization) {
+      if (c < 0x20 || c > 0x7e) {
+        return absl::UnauthenticatedError(
+            "the authorization header must be 'Bearer <token>', in printable ASCII");
+      }
+    }
+  }
+  return NodeClient::InProcess(options.channel, {std::move(authorization), request.remote},
                                options.call_timeout);
 }
 
@@ -427,7 +440,9 @@ HttpServer::Answer Call(const ApiOptions& options, const Method& method,
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(method.request)->New());
   absl::Status read = ReadRequest(request, message.get());
   if (!read.ok()) return ErrorAnswer(read);
-  std::shared_ptr<NodeClient> client = ClientFor(options, request);
+  absl::StatusOr<std::unique_ptr<NodeClient>> made = ClientFor(options, request);
+  if (!made.ok()) return ErrorAnswer(made.status());
+  std::shared_ptr<NodeClient> client = std::move(*made);
   if (!method.streaming) {
     std::string json;
     absl::Status status = method.call(*client, *message, [&](const Message& response) {
@@ -477,9 +492,16 @@ absl::StatusOr<PublishOptions> PublishOptionsOf(const HttpServer::Request& reque
       v1::Dataset dataset;
       std::string upper = absl::AsciiStrToUpper(value);
       // DATASET_FLOW, or as `lmx publish` says it: flows.
-      std::string singular(absl::StripSuffix(upper, "S"));
-      if (!v1::Dataset_Parse(upper, &dataset) && !v1::Dataset_Parse("DATASET_" + upper, &dataset) &&
-          !v1::Dataset_Parse("DATASET_" + singular, &dataset)) {
+      static const auto* kWords = new std::map<std::string, v1::Dataset>{
+          {"SHORTAGES", v1::DATASET_SHORTAGE},
+          {"VACANCIES", v1::DATASET_VACANCY},
+          {"FLOWS", v1::DATASET_FLOW},
+          {"CROSSWALK", v1::DATASET_CROSSWALK}};
+      auto word = kWords->find(upper);
+      if (word != kWords->end()) {
+        dataset = word->second;
+      } else if (!v1::Dataset_Parse(upper, &dataset) &&
+                 !v1::Dataset_Parse("DATASET_" + upper, &dataset)) {
         return absl::InvalidArgumentError(absl::StrCat(
             "parameter dataset=", value,
             ": expected shortages, vacancies, flows or crosswalk (or DATASET_FLOW and so on)"));
@@ -528,7 +550,21 @@ absl::StatusOr<PublishOptions> PublishOptionsOf(const HttpServer::Request& reque
 HttpServer::Answer Publish(const ApiOptions& api, const HttpServer::Request& request) {
   absl::StatusOr<PublishOptions> options = PublishOptionsOf(request);
   if (!options.ok()) return ErrorAnswer(options.status());
-  std::unique_ptr<NodeClient> client = ClientFor(api, request);
+  // A body without a length or chunked framing ends when the connection
+  // closes, and a client that dies closes it too: such a body cannot be
+  // told from a whole one, so it is refused.
+  const bool chunked =
+      absl::StrContains(request.Header("transfer-encoding").value_or(""), "chunked");
+  if (request.content_length == 0 && !chunked) {
+    return HttpServer::Answer{
+        411, kJson,
+        ErrorJson(absl::FailedPreconditionError(
+            "a publish needs a Content-Length (or chunked transfer encoding), so that a "
+            "cut-off upload is told from a whole file; nothing was written"))};
+  }
+  absl::StatusOr<std::unique_ptr<NodeClient>> made = ClientFor(api, request);
+  if (!made.ok()) return ErrorAnswer(made.status());
+  std::unique_ptr<NodeClient> client = std::move(*made);
   Pipe body(64);
   absl::StatusOr<v1::PublishResponse> result;
   std::thread publisher([&] {
