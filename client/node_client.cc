@@ -251,6 +251,11 @@ absl::StatusOr<v1::ListClassificationsResponse> NodeClient::ListClassifications(
                v1::ListClassificationsRequest());
 }
 
+absl::StatusOr<v1::SearchOccupationsResponse> NodeClient::SearchOccupations(
+    const v1::SearchOccupationsRequest& request) {
+  return Unary(classifications_.get(), &v1::ClassificationService::Stub::Search, request);
+}
+
 absl::StatusOr<v1::ShowClassificationResponse> NodeClient::ShowClassification(
     const v1::ShowClassificationRequest& request) {
   v1::ShowClassificationResponse merged;

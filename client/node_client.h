@@ -94,6 +94,8 @@ class NodeClient {
   // Merges the streamed answer into one message.
   absl::StatusOr<v1::ShowClassificationResponse> ShowClassification(
       const v1::ShowClassificationRequest& request);
+  absl::StatusOr<v1::SearchOccupationsResponse> SearchOccupations(
+      const v1::SearchOccupationsRequest& request);
   absl::StatusOr<v1::CreateTokenResponse> CreateToken(const v1::CreateTokenRequest& request);
   absl::StatusOr<v1::RevokeTokenResponse> RevokeToken(const v1::RevokeTokenRequest& request);
   absl::StatusOr<v1::ListTokensResponse> ListTokens();

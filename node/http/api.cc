@@ -350,6 +350,9 @@ struct Method {
   bool streaming;
   // Calls the node; a unary method emits once.
   std::function<absl::Status(NodeClient& client, const Message& request, const Emit& emit)> call;
+  // A method that changes the node answers POST only, so that no link or
+  // image a page embeds can call it.
+  bool changes = false;
 };
 
 template <typename Request, typename Response>
@@ -383,6 +386,11 @@ Method Nullary(absl::StatusOr<Response> (NodeClient::*method)()) {
           }};
 }
 
+Method Changes(Method method) {
+  method.changes = true;
+  return method;
+}
+
 // What HTTP serves: reading, policy and the release calendar. Tokens,
 // audit, backup and declaring the region lost stay on gRPC (`lmx admin`).
 const std::map<std::string, Method>& Methods() {
@@ -399,8 +407,9 @@ const std::map<std::string, Method>& Methods() {
       {"ClassificationService/List",
        Nullary<v1::ListClassificationsRequest>(&NodeClient::ListClassifications)},
       {"ClassificationService/Show", Unary(&NodeClient::ShowClassification)},
+      {"ClassificationService/Search", Unary(&NodeClient::SearchOccupations)},
       {"AdminService/Calendar", Nullary<v1::CalendarRequest>(&NodeClient::Calendar)},
-      {"AdminService/CancelRelease", Unary(&NodeClient::CancelRelease)},
+      {"AdminService/CancelRelease", Changes(Unary(&NodeClient::CancelRelease))},
   };
   return *methods;
 }
@@ -619,6 +628,22 @@ HttpServer::Answer Publish(const ApiOptions& api, const HttpServer::Request& req
   return HttpServer::Answer{200, kJson, ToJson(*result) + "\n"};
 }
 
+// A browser names the page that makes a request in its Origin header. Only
+// the node's own pages (the web application) may call it from a browser: a
+// page of another site could otherwise publish to an open node on loopback,
+// or read from it. Programs (curl, R, Python) send no Origin.
+absl::Status SameOrigin(const HttpServer::Request& request) {
+  std::optional<std::string> origin = request.Header("origin");
+  if (!origin) return absl::OkStatus();
+  std::optional<std::string> host = request.Header("host");
+  if (host && (*origin == absl::StrCat("http://", *host) ||
+               *origin == absl::StrCat("https://", *host))) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "a page of ", *origin, " may not call this node's API; only the node's own pages may"));
+}
+
 std::string Index() {
   std::string json = "{\"methods\": [";
   bool first = true;
@@ -632,7 +657,7 @@ std::string Index() {
   };
   for (const auto& [path, method] : Methods()) {
     add(path, method.request->full_name(), method.response->full_name(), method.streaming,
-        "JSON (POST) or query parameters (GET)");
+        method.changes ? "JSON (POST)" : "JSON (POST) or query parameters (GET)");
   }
   add("PublishService/Publish", "lmx.v1.PublishHeader (query parameters)",
       "lmx.v1.PublishResponse", false, "the CSV file (POST)");
@@ -648,6 +673,7 @@ void ServeApi(HttpServer* http, ApiOptions options) {
   });
   auto route = [shared](const HttpServer::Request& request) -> HttpServer::Answer {
     const std::string& path = request.matches.at(0);
+    if (absl::Status same = SameOrigin(request); !same.ok()) return ErrorAnswer(same);
     if (path == "PublishService/Publish") {
       if (request.method != "POST") {
         return ErrorAnswer(absl::InvalidArgumentError(
@@ -659,6 +685,10 @@ void ServeApi(HttpServer* http, ApiOptions options) {
     if (method == Methods().end()) {
       return ErrorAnswer(absl::NotFoundError(
           absl::StrCat("/api/v1/", path, " is no method; GET /api/v1 lists them")));
+    }
+    if (method->second.changes && request.method != "POST") {
+      return ErrorAnswer(absl::InvalidArgumentError(
+          absl::StrCat("/api/v1/", path, " changes the node: call it with POST")));
     }
     return Call(*shared, method->second, request);
   };

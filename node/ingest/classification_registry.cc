@@ -14,6 +14,7 @@
 #include "federation/protocol/observation_codec.h"
 #include "federation/base/status_macros.h"
 #include "federation/base/timestamps.h"
+#include "federation/classifications/occupation_search.h"
 
 namespace lmx {
 namespace {
@@ -347,6 +348,33 @@ absl::StatusOr<v1::ShowClassificationResponse> ClassificationRegistry::ShowNatio
     if (batch.classification != id) continue;
     *(batch.dataset == v1::DATASET_CROSSWALK ? response.add_imports()
                                              : response.add_mapped_batches()) = ToBatchUse(batch);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::SearchOccupationsResponse> ClassificationRegistry::Search(
+    const v1::SearchOccupationsRequest& request) const {
+  constexpr uint32_t kDefaultLimit = 10, kMaxLimit = 100;
+  if (request.limit() > kMaxLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("limit: at most ", kMaxLimit));
+  }
+  if (request.text().size() > 200) return absl::InvalidArgumentError("text: at most 200 bytes");
+  const Classification& isco = Codelists::Isco();
+  v1::SearchOccupationsResponse response;
+  for (const OccupationMatch& match : OccupationSearch::Default().Find(
+           request.text(), request.limit() == 0 ? kDefaultLimit : request.limit())) {
+    v1::OccupationMatch* out = response.add_matches();
+    *out->mutable_occupation() = ToCode(isco, *isco.Find(match.code));
+    out->set_matched(match.matched);
+    switch (match.source) {
+      case OccupationMatch::kIscoTitle: out->set_source(v1::OccupationMatch::ISCO08_TITLE); break;
+      case OccupationMatch::kEscoLabel: out->set_source(v1::OccupationMatch::ESCO_LABEL); break;
+      case OccupationMatch::kEscoAltLabel:
+        out->set_source(v1::OccupationMatch::ESCO_ALT_LABEL);
+        break;
+      case OccupationMatch::kCode: out->set_source(v1::OccupationMatch::ISCO08_CODE); break;
+    }
+    for (const std::string& also : match.also) out->add_also(also);
   }
   return response;
 }

@@ -40,6 +40,9 @@ class ClassificationRegistry {
   // NOT_FOUND for an unknown classification or code.
   absl::StatusOr<v1::ShowClassificationResponse> Show(
       const v1::ShowClassificationRequest& request) const;
+  // ISCO-08 occupations for words (federation/classifications/occupation_search.h).
+  absl::StatusOr<v1::SearchOccupationsResponse> Search(
+      const v1::SearchOccupationsRequest& request) const;
 
  private:
   // Every origin's crosswalks at their latest version.

@@ -401,6 +401,16 @@ grpc::Status ClassificationServiceImpl::Show(
   return grpc::Status::OK;
 }
 
+grpc::Status ClassificationServiceImpl::Search(grpc::ServerContext* context,
+                                               const v1::SearchOccupationsRequest* request,
+                                               v1::SearchOccupationsResponse* response) {
+  RETURN_IF_DENIED(access_->Authorize(context, Action::kClassifications));
+  auto found = registry_->Search(*request);
+  if (!found.ok()) return ToGrpcStatus(found.status());
+  *response = *std::move(found);
+  return grpc::Status::OK;
+}
+
 grpc::Status AdminServiceImpl::CreateToken(grpc::ServerContext* context,
                                            const v1::CreateTokenRequest* request,
                                            v1::CreateTokenResponse* response) {

@@ -90,8 +90,8 @@ class QueryServiceImpl final : public v1::QueryService::Service {
 
  private:
   std::string country_;
-  const PolicyViews* policy_;
   const QueryEngine* engine_;
+  const PolicyViews* policy_;
   const Access* access_;
   StreamWatchdog* watchdog_;
   absl::Duration max_duration_;
@@ -107,6 +107,8 @@ class ClassificationServiceImpl final : public v1::ClassificationService::Servic
                     v1::ListClassificationsResponse* response) override;
   grpc::Status Show(grpc::ServerContext* context, const v1::ShowClassificationRequest* request,
                     grpc::ServerWriter<v1::ShowClassificationResponse>* writer) override;
+  grpc::Status Search(grpc::ServerContext* context, const v1::SearchOccupationsRequest* request,
+                      v1::SearchOccupationsResponse* response) override;
 
  private:
   const ClassificationRegistry* registry_;

@@ -247,6 +247,37 @@ TEST_F(ApiTest, ErrorsAreJsonWithTheCanonicalCode) {
   EXPECT_THAT(bad_parameter->body, HasSubstr("has no field colour"));
 }
 
+// A page of another site cannot call the node from a browser: a POST with a
+// foreign Origin writes nothing, even on an open node. The node's own pages
+// (same Origin) and programs (no Origin) are served. A method that changes
+// the node is POST only.
+TEST_F(ApiTest, APageOfAnotherSiteIsRefusedAndAChangeNeedsAPost) {
+  Sums ignored;
+  const std::string file = FlowFile(2, 240, &ignored);
+  const std::string publish = "/api/v1/PublishService/Publish?dataset=flows&source=f.csv";
+  httplib::Headers foreign = {{"Origin", "http://evil.example"}};
+  auto refused = Client().Post(publish.c_str(), foreign, file, "text/plain");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_THAT(refused->body, HasSubstr("http://evil.example may not call"));
+  auto read = Client().Get("/api/v1/QueryService/Describe", foreign);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 403);
+  EXPECT_TRUE(
+      CsvAnswer(RunLmx({"--node=" + nodes_["KEN"]->address(), "query", "flows", "--format=csv"}).out)
+          .empty());
+
+  httplib::Headers own = {{"Origin", "http://" + http_}};
+  auto served = Client().Post(publish.c_str(), own, file, "text/csv");
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200) << served->body;
+
+  auto cancel = Client().Get("/api/v1/AdminService/CancelRelease?id=1");
+  ASSERT_TRUE(cancel);
+  EXPECT_EQ(cancel->status, 400);
+  EXPECT_THAT(cancel->body, HasSubstr("call it with POST"));
+}
+
 class SecureApiTest : public ApiTest {
  protected:
   void SetUp() override {
