@@ -27,6 +27,7 @@
 #include "node/http/http_server.h"
 #include "node/http/sdmx.h"
 #include "node/http/sdmx_structure.h"
+#include "node/http/web_app.h"
 #include "node/ingest/classification_registry.h"
 #include "node/query/policy.h"
 #include "node/query/query_engine.h"
@@ -415,13 +416,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     Parts* parts = p.get();
     p->http->Get("/metrics", [parts](const HttpServer::Request&) {
       return HttpServer::Answer{200, "text/plain; version=0.0.4; charset=utf-8",
-                                parts->metrics->Render(*parts->store, parts->replication.get())};
+                                parts->metrics->Render(*parts->store, parts->replication.get()),
+                                nullptr, {}};
     });
     p->http->Get("/sdmx/3.0/data/(.*)",
                  SdmxDataHandler(p->engine.get(), p->access.get(), codelists->get()));
     p->http->Get("/sdmx/3.0/structure/(.*)", SdmxStructureHandler(codelists->get()));
     ServeDashboard(p->http.get(), p->engine.get(), p->policy.get(), p->store.get(), replication,
                    p->access.get());
+    ServeWebApp(p->http.get());
     // The HTTP/JSON API calls the gRPC services in process, as their
     // HTTP callers: the same access rules, audit and code.
     grpc::ChannelArguments in_process;
@@ -435,7 +438,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     p->http_address = *http_bound;
     std::cerr << "lmx-node: HTTP on " << *http_bound
               << ": / (web application), /api/v1/ (JSON API), /metrics, /sdmx/3.0/data/, "
-                 "/sdmx/3.0/structure/\n";
+                 "/sdmx/3.0/structure/, /dashboard\n";
   }
   p->codelists = *codelists;
   return std::unique_ptr<Node>(new Node(std::move(p)));

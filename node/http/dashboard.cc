@@ -192,9 +192,9 @@ absl::StatusOr<std::string> DashboardJson(const QueryEngine& engine, const Polic
 
 void ServeDashboard(HttpServer* http, const QueryEngine* engine, const PolicyViews* policy,
                     const Store* store, const Replication* replication, const Access* access) {
-  http->Get("/", [](const HttpServer::Request&) {
+  http->Get("/dashboard", [](const HttpServer::Request&) {
     return HttpServer::Answer{200, "text/html; charset=utf-8", std::string(kDashboardHtml),
-                              nullptr};
+                              nullptr, {}};
   });
   http->Get("/api/dashboard", [=](const HttpServer::Request& request) -> HttpServer::Answer {
     Access::Caller caller;
@@ -204,16 +204,16 @@ void ServeDashboard(HttpServer* http, const QueryEngine* engine, const PolicyVie
     const char* kText = "text/plain; charset=utf-8";
     if (!who.ok()) {
       int code = absl::IsUnauthenticated(who.status()) ? 401 : 403;
-      return {code, kText, absl::StrCat(who.status().message(), "\n"), nullptr};
+      return {code, kText, absl::StrCat(who.status().message(), "\n"), nullptr, {}};
     }
     auto period = request.parameters.find("period");
     auto json = DashboardJson(*engine, *policy, *store, replication,
                               period == request.parameters.end() ? "" : period->second);
     if (!json.ok()) {
       int code = absl::IsInvalidArgument(json.status()) ? 400 : 500;
-      return {code, kText, absl::StrCat(json.status().message(), "\n"), nullptr};
+      return {code, kText, absl::StrCat(json.status().message(), "\n"), nullptr, {}};
     }
-    return {200, "application/json", *std::move(json), nullptr};
+    return {200, "application/json", *std::move(json), nullptr, {}};
   });
 }
 

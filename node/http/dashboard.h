@@ -1,4 +1,4 @@
-// The regional dashboard the node serves at `/` (node/http/dashboard.html): a
+// The regional dashboard the node serves at `/dashboard` (node/http/dashboard.html): a
 // plain page whose script reads one JSON document, /api/dashboard, built
 // here from the node's replica:
 //   - shortages: per country and ISCO major group, the statuses of the
@@ -35,7 +35,7 @@ absl::StatusOr<std::string> DashboardJson(const QueryEngine& engine, const Polic
                                           const Store& store, const Replication* replication,
                                           absl::string_view period, absl::Time now = absl::Now());
 
-// The handlers of `/` (the page) and `/api/dashboard` (its data, for the
+// The handlers of `/dashboard` (the page) and `/api/dashboard` (its data, for the
 // analyst role, as flows are in it). All must outlive the server.
 void ServeDashboard(HttpServer* http, const QueryEngine* engine, const PolicyViews* policy,
                     const Store* store, const Replication* replication, const Access* access);

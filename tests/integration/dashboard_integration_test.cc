@@ -40,7 +40,7 @@ class DashboardTest : public RegionTestBase {
     CliResult run = RunProgram(
         kChromium, {"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
                     "--user-data-dir=" + dir_ + "/chromium", "--virtual-time-budget=10000",
-                    "--dump-dom", "http://" + http_ + "/"});
+                    "--dump-dom", "http://" + http_ + "/dashboard"});
     EXPECT_EQ(run.exit_code, 0) << run.err;
     return run.out;
   }
