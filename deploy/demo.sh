@@ -6,8 +6,21 @@
 # production: mutual TLS between nodes with the region's CA, and a bearer
 # token with its role for every client. Everything lives in a temporary
 # directory that is removed at the end.
+#
+# Every node also serves the web application (client/web) on its HTTP port.
+# With --keep the region stays up after the demo, until Ctrl-C, so that you
+# can open it in a browser with the tokens printed at the end.
+#
+#   bash deploy/demo.sh [--keep]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+keep=false
+for arg in "$@"; do
+  case "$arg" in
+    --keep) keep=true ;;
+    *) echo "usage: $0 [--keep]" >&2; exit 2 ;;
+  esac
+done
 bash "$root/deploy/build.sh"
 
 lmx_node="$root/build/node/lmx-node"
@@ -22,8 +35,9 @@ trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; }
 
-# Four free loopback ports in a row for the region.
-base=$(python3 "$root/deploy/free_ports.py" 4)
+# Eight free loopback ports in a row: the four nodes' gRPC ports, then their
+# HTTP ports (the web application, the JSON API, SDMX, /metrics).
+base=$(python3 "$root/deploy/free_ports.py" 8)
 countries=(KEN UGA TZA RWA)
 step "a region of four nodes: signing keys, a CA and certificates, the manifest" \
   lmx region init --dir=region --countries=KEN,UGA,TZA,RWA --base_port=$base --tls
@@ -45,6 +59,7 @@ tza_publisher=$(token TZA tza-statistics publisher)
 rwa_analyst=$(token RWA eac-secretariat analyst)
 "$lmx" admin token list --config="$work/region/KEN/config.json"
 address() { echo "127.0.0.1:$((base + $1))"; }
+web() { echo "http://127.0.0.1:$((base + 4 + $1))"; }
 # KEN, UGA and TZA pull from each other; RWA only from TZA, which relays.
 peers=("UGA=$(address 1),TZA=$(address 2)" "KEN=$(address 0),TZA=$(address 2)"
        "KEN=$(address 0),UGA=$(address 1)" "TZA=$(address 2)")
@@ -52,7 +67,7 @@ for i in 0 1 2 3; do
   c=${countries[$i]}
   "$lmx_node" --country="$c" --data_dir="$work/region/$c" --listen="$(address $i)" \
     --region="$work/region/region.json" --peers="${peers[$i]}" \
-    --ready_file="$work/$c.ready" 2>"$work/$c.log" &
+    --http_listen="127.0.0.1:$((base + 4 + i))" --ready_file="$work/$c.ready" 2>"$work/$c.log" &
   pids+=($!)
 done
 for c in "${countries[@]}"; do
@@ -61,6 +76,9 @@ for c in "${countries[@]}"; do
 done
 cat "$work/KEN.log"
 export LMX_NODE=$(address 0)
+echo
+echo "the web application: KEN at $(web 0)/  UGA at $(web 1)/  TZA at $(web 2)/  RWA at $(web 3)/"
+
 
 echo "== generating each ministry's sample files"
 for c in KEN UGA TZA; do
@@ -189,4 +207,16 @@ step "after $release: published, and replicated to RWA" \
 LMX_TOKEN="$rwa_analyst" "$lmx" --node="$rwa" query shortages --period=2026-Q1
 step "KEN's operator: the audit log (who did what; never replicated)" lmx admin audit --last=6
 LMX_TOKEN="$ken_admin" "$lmx" admin audit --last=6
-echo "demo finished; the region and its data are removed."
+
+printf '\n\033[1m== the web application\033[0m\n'
+for i in 0 1 2 3; do echo "  ${countries[$i]}: $(web $i)/"; done
+echo "  sign in at KEN with one of these tokens (the box at the top right):"
+echo "    reader (an employer):      $ken_reader"
+echo "    publisher (the ministry):  $ken_publisher"
+echo "  and at RWA as the regional analyst: $rwa_analyst"
+if $keep; then
+  echo "the region stays up until Ctrl-C (--keep)."
+  trap 'echo; echo "stopping the region"; exit 0' INT TERM
+  while true; do sleep 3600 & wait $!; done
+fi
+echo "demo finished; the region and its data are removed (bash deploy/demo.sh --keep leaves it up)."

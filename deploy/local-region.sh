@@ -7,9 +7,10 @@
 #
 # DIR (default ./local-region) gets each member's data directory, region.json,
 # the nodes' logs and pids, and with --tls the region's CA. Every node pulls
-# from every other (a full mesh). With --http each node also serves /metrics
-# and SDMX on the port after the last gRPC one. Uses the binaries in build/
-# (deploy/build.sh makes them), or in $LMX_BUILD_DIR.
+# from every other (a full mesh). With --http each node also serves the web
+# application, the JSON API, SDMX and /metrics on an HTTP port after the
+# gRPC ones. Uses the binaries in build/ (deploy/build.sh makes them), or in
+# $LMX_BUILD_DIR.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${LMX_BUILD_DIR:-$root/build}
@@ -76,7 +77,7 @@ echo "region LOCAL: ${#countries[@]} nodes in $dir"
 for i in "${!countries[@]}"; do
   c=${countries[$i]}
   line="  $c grpc 127.0.0.1:$((base + i))"
-  $http && line+="  http://127.0.0.1:$((base + n + i))/metrics"
+  $http && line+="  http://127.0.0.1:$((base + n + i))/"
   echo "$line"
 done
 [[ ${#tls[@]} -gt 0 ]] && echo "clients: export LMX_TLS_CA=$dir/ca.pem and pass --tls_server_name=COUNTRY"
