@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark of issue 6, in one command, each printing both of its
+# Every benchmark (issue 6, then 19), in one command, each printing both of its
 # numbers and their ratio from the same run. Installs the peers (bench/
 # setup.sh) and builds (deploy/build.sh) first. Takes about 15 minutes on a
 # 2-core machine; figures go to docs/performance.md by hand.
@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/setup.sh"
 bash "$here/../deploy/build.sh"
-for bench in publish http_publish aggregate point_queries replication security footprint; do
+for bench in publish http_publish web aggregate point_queries replication security footprint; do
   echo "== bench/$bench.sh"
   bash "$here/$bench.sh"
 done

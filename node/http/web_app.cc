@@ -1,9 +1,14 @@
 #include "node/http/web_app.h"
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "client/web/web_assets.h"
 
 namespace lmx {
@@ -25,30 +30,49 @@ const std::vector<std::pair<std::string, std::string>>& WebAppHeaders() {
 
 namespace {
 
-HttpServer::Answer Serve(const WebAsset* asset) {
+// An asset's entity tag: a hash of its bytes, which change only with the
+// binary, so that a browser revalidates a page's files with a 304.
+const std::string& EntityTag(const WebAsset& asset) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* tags = new absl::flat_hash_map<const WebAsset*, std::string>();
+  absl::MutexLock lock(&mu);
+  std::string& tag = (*tags)[&asset];
+  if (tag.empty()) {
+    tag = absl::StrCat("\"", absl::Hex(std::hash<std::string_view>()(std::string_view(asset.body.data(), asset.body.size()))), "-",
+                       asset.body.size(), "\"");
+  }
+  return tag;
+}
+
+HttpServer::Answer Serve(const WebAsset* asset, const HttpServer::Request& request) {
   if (asset == nullptr) {
-    HttpServer::Answer missing{404, "text/plain; charset=utf-8", "no such file\n", nullptr};
+    HttpServer::Answer missing{404, "text/plain; charset=utf-8", "no such file\n", nullptr, {}};
     missing.headers = WebAppHeaders();
     return missing;
   }
-  HttpServer::Answer answer{200, std::string(asset->content_type), std::string(asset->body),
-                            nullptr};
-  answer.headers = WebAppHeaders();
+  const std::string& tag = EntityTag(*asset);
+  HttpServer::Answer answer{200, std::string(asset->content_type), "", nullptr, WebAppHeaders()};
+  answer.headers.emplace_back("ETag", tag);
+  if (request.Header("if-none-match") == tag) {
+    answer.status = 304;
+    return answer;
+  }
+  answer.body = std::string(asset->body);
   return answer;
 }
 
 }  // namespace
 
 void ServeWebApp(HttpServer* http) {
-  HttpServer::Handler shell = [](const HttpServer::Request&) {
-    return Serve(FindWebAsset("/web/index.html"));
+  HttpServer::Handler shell = [](const HttpServer::Request& request) {
+    return Serve(FindWebAsset("/web/index.html"), request);
   };
   for (const char* page : {"/", "/find", "/explore", "/corridors", "/lists", "/publish",
                            "/region", "/occupation/[0-9]{1,4}"}) {
     http->Get(page, shell);
   }
   http->Get("/web/(.+)", [](const HttpServer::Request& request) {
-    return Serve(FindWebAsset(request.path));
+    return Serve(FindWebAsset(request.path), request);
   });
 }
 

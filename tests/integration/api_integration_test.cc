@@ -278,6 +278,40 @@ TEST_F(ApiTest, APageOfAnotherSiteIsRefusedAndAChangeNeedsAPost) {
   EXPECT_THAT(cancel->body, HasSubstr("call it with POST"));
 }
 
+// The web application's files: the shell page for every page route, with
+// its Content-Security-Policy; an asset revalidated with its ETag (304);
+// gzip for a browser, never the slow brotli; nothing outside them.
+TEST_F(ApiTest, TheWebAppsFilesCarryTheirPolicyRevalidateAndAreNeverBrotli) {
+  for (const char* page : {"/", "/explore", "/occupation/2221", "/publish"}) {
+    auto shell = Client().Get(page);
+    ASSERT_TRUE(shell) << page;
+    EXPECT_EQ(shell->status, 200) << page;
+    EXPECT_THAT(shell->get_header_value("Content-Type"), HasSubstr("text/html"));
+    EXPECT_THAT(shell->get_header_value("Content-Security-Policy"), HasSubstr("connect-src 'self'"));
+    EXPECT_THAT(shell->body, HasSubstr("/web/app.js"));
+  }
+  auto script = Client().Get("/web/app.js", {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->status, 200);
+  EXPECT_THAT(script->get_header_value("Content-Type"), HasSubstr("javascript"));
+  EXPECT_EQ(script->get_header_value("Content-Encoding"), "gzip");
+  const std::string tag = script->get_header_value("ETag");
+  ASSERT_FALSE(tag.empty());
+  auto again = Client().Get("/web/app.js", {{"If-None-Match", tag}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  EXPECT_TRUE(again->body.empty());
+  auto map = Client().Get("/web/countries-110m.json");
+  ASSERT_TRUE(map);
+  EXPECT_EQ(map->status, 200);
+  EXPECT_THAT(map->body, HasSubstr("\"Topology\""));
+  for (const char* missing : {"/web/nothing.js", "/web/../node.cc", "/occupation/22210", "/find/x"}) {
+    auto answer = Client().Get(missing);
+    ASSERT_TRUE(answer) << missing;
+    EXPECT_EQ(answer->status, 404) << missing;
+  }
+}
+
 class SecureApiTest : public ApiTest {
  protected:
   void SetUp() override {
