@@ -18,8 +18,11 @@ commands:
   publish shortages|vacancies|flows FILE|- [--partial] [--dry_run] [--classification=ID]
                                  [--release_at=2026-12-01T09:00:00Z]   (embargo)
   query shortages|vacancies|flows [--country=] [--occupation=] [--period=|--from= --to=]
-                                  [--as_of=] [--format=table|csv|json]
+                                  [--DIM=CODE,...] [--as_of=] [--format=table|csv|json]
   aggregate shortages|vacancies|flows --by=DIM[:LEVEL],... [filters] [--format=]
+      filters: --country= --occupation= --period=|--from= --to= --as_of= and, by any other
+      dimension, --sex= --age= --direction= --counterpart= --channel= --region= --activity=
+      --education= (codes comma-separated)
   shortages --occupation=CODE [--period=] [--as_of=] [--format=]
   shortage-list --country=X [--period=] [--min_periods=K --last_periods=N --index_above=T]
                 [--as_of=] [--format=]

@@ -21,6 +21,12 @@
 
 namespace lmx::cli {
 
+// The dimensions besides country, period and occupation that `lmx query`
+// and `lmx aggregate` filter by, each with its own flag.
+constexpr const char* kDimensionFilters[] = {"region",    "activity",    "education", "sex",
+                                             "age",       "direction",   "counterpart",
+                                             "channel"};
+
 absl::StatusOr<v1::Filter> ParseFilter(const Arguments& args) {
   v1::Filter filter;
   for (absl::string_view country : absl::StrSplit(args.Get("country"), ',', absl::SkipEmpty())) {
@@ -34,11 +40,18 @@ absl::StatusOr<v1::Filter> ParseFilter(const Arguments& args) {
   if (!filter.period().empty() && (!filter.from().empty() || !filter.to().empty())) {
     return UsageError("use --period or --from/--to, not both");
   }
+  // --sex=F, --counterpart=SAU,ARE, ...: the node checks them against the
+  // dataset's dimensions.
+  for (const char* dimension : kDimensionFilters) {
+    if (args.Has(dimension)) (*filter.mutable_where())[dimension] = args.Get(dimension);
+  }
   return filter;
 }
 
-const std::set<std::string> kFilterFlags = {"country", "occupation", "period", "from",
-                                            "to",      "as_of",      "format"};
+const std::set<std::string> kFilterFlags = {
+    "country", "occupation", "period", "from",      "to",          "as_of",   "format",
+    "region",  "activity",   "education", "sex",    "age",        "direction", "counterpart",
+    "channel"};
 
 Cell Optional(bool present, double value) { return present ? Cell::Real(value) : Cell::Null(); }
 Cell OptionalInt(bool present, int64_t value) {

@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "absl/time/time.h"
 #include "federation/classifications/datasets.h"
 #include "federation/harmonization/harmonize.h"
@@ -25,6 +27,13 @@ namespace lmx {
 
 using v1::Observation;
 
+// One dimension of Filter.where (at the level its codes are given in) and
+// the codes it must have.
+struct WhereFilter {
+  v1::Grouping dimension;
+  std::set<std::string> codes;
+};
+
 struct QueryEngine::Plan {
   v1::Dataset dataset = v1::DATASET_UNSPECIFIED;
   // What is scanned: the dataset, and for vacancy aggregates also the
@@ -36,6 +45,7 @@ struct QueryEngine::Plan {
   std::string occupation;              // empty: any
   std::optional<int> first_month;      // period window, inclusive
   std::optional<int> last_month;
+  std::vector<WhereFilter> where;  // Filter.where
 };
 
 namespace {
@@ -271,6 +281,47 @@ absl::StatusOr<QueryEngine::Snapshot> QueryEngine::Pin(absl::string_view as_of) 
   return at;
 }
 
+namespace {
+
+// Filter.where, checked against the dataset's dimensions. Country, period
+// and occupation have fields of their own.
+absl::Status PlanWhere(v1::Dataset dataset, const v1::Filter& filter,
+                       std::vector<WhereFilter>* where) {
+  const std::vector<std::string> dimensions = AggregateDimensions(dataset);
+  std::map<std::string, std::string> sorted(filter.where().begin(), filter.where().end());
+  for (const auto& [name, text] : sorted) {
+    if (name == "country" || name == "period" || name == "occupation") {
+      return Invalid(absl::StrCat("where: filter ", name, " with its own field (countries, ",
+                                  "period or from/to, occupation), not with where"));
+    }
+    if (std::find(dimensions.begin(), dimensions.end(), name) == dimensions.end()) {
+      return Invalid(absl::StrCat("where: ", DatasetWord(dataset), " have no dimension '", name,
+                                  "'; they have ", absl::StrJoin(dimensions, ", ")));
+    }
+    WhereFilter w;
+    w.dimension.set_dimension(name);
+    for (absl::string_view code : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+      code = absl::StripAsciiWhitespace(code);
+      // An ISIC section letter stands for its divisions.
+      if (name == "activity" && code.size() == 1 && absl::ascii_isalpha(code[0])) {
+        w.dimension.set_level(1);
+      }
+      w.codes.insert(std::string(code));
+    }
+    if (w.codes.empty()) return Invalid(absl::StrCat("where: ", name, " names no code"));
+    if (name == "activity" && w.dimension.level() == 1 &&
+        std::any_of(w.codes.begin(), w.codes.end(), [](const std::string& c) {
+          return c.size() != 1;
+        })) {
+      return Invalid("where: activity takes ISIC sections (A) or divisions (01), not both");
+    }
+    where->push_back(std::move(w));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
                                                         const v1::Filter& filter, Origins* origins,
                                                         const Snapshot* at) const {
@@ -316,6 +367,7 @@ absl::StatusOr<QueryEngine::Plan> QueryEngine::MakePlan(v1::Dataset dataset,
     }
     return absl::OkStatus();
   };
+  RETURN_IF_ERROR(PlanWhere(dataset, filter, &plan.where));
   RETURN_IF_ERROR(window("period", filter.period(), true));
   RETURN_IF_ERROR(window("period", filter.period(), false));
   RETURN_IF_ERROR(window("from", filter.from(), true));
@@ -343,6 +395,9 @@ absl::Status QueryEngine::Scan(const Plan& plan,
             if (!plan.occupation.empty() &&
                 !absl::StartsWith(OccupationOf(*observation), plan.occupation)) {
               return true;
+            }
+            for (const auto& where : plan.where) {
+              if (where.codes.count(DimensionValue(*observation, where.dimension)) == 0) return true;
             }
             if (plan.first_month || plan.last_month) {
               auto period = TimePeriodOf(*observation);
@@ -401,7 +456,9 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
   std::vector<std::string> keys(by.size());
   FlowCodes flow_codes;
   std::optional<std::vector<FlowGroup>> from_columns;
-  if (request.dataset() == v1::DATASET_FLOW && request.filter().as_of().empty()) {
+  // The flow columns hold no per-dimension filter: a filtered aggregate scans.
+  if (request.dataset() == v1::DATASET_FLOW && request.filter().as_of().empty() &&
+      plan.where.empty()) {
     ASSIGN_OR_RETURN(from_columns, AggregateFlowColumns(plan, by));
   }
   if (from_columns) {

@@ -231,6 +231,16 @@ TEST_F(WebTest, AnAnalystsFlowsByMajorGroupAndCountryEqualTheCliInTheTableTheLin
   EXPECT_EQ(f.at("csv").string_value(), cli);
   EXPECT_EQ(f.at("command").string_value(), "lmx aggregate flows --by=occupation:1,country");
   EXPECT_THAT(f.at("sdmx").string_value(), HasSubstr("/sdmx/3.0/data/dataflow/LMX/FLOW/1.0/"));
+  // Filtered by two more dimensions, still the CLI's table.
+  const auto& filtered = f.at("filtered").struct_value().fields();
+  EXPECT_EQ(filtered.at("command").string_value(),
+            "lmx aggregate flows --by=occupation:1,country --direction=OUTFLOW --sex=F");
+  Table women = CsvTable(Lmx("KEN", "analyst", {"aggregate", "flows", "--by=occupation:1,country",
+                                               "--sex=F", "--direction=OUTFLOW", "--format=csv"})
+                             .out);
+  ASSERT_THAT(women, Not(IsEmpty()));
+  EXPECT_THAT(TableOf(filtered.at("rows")), ElementsAreArray(women));
+  EXPECT_NE(women, want);
 }
 
 TEST_F(WebTest, APublisherSeesTwoBadRowsThenPublishesAndAPeersPageShowsTheNewFigures) {

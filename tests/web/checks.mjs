@@ -59,7 +59,9 @@ async function load(page, where) {
 
 async function ready(page) {
   await page.waitForSelector('body[data-ready="true"]');
-  await page.waitForFunction(() => !document.querySelector('main [role=status].muted, main p.muted[role=status]'));
+  // No "Loading…" left. (No waitForFunction here or below: it evaluates
+  // strings, which the node's Content-Security-Policy rightly forbids.)
+  await page.waitForSelector('main [role=status].muted', { state: 'detached' });
 }
 
 // The text of each cell of each row of the first table matching `selector`.
@@ -126,7 +128,14 @@ const checks = {
     const linkRows = await tableRows(fresh, '#result');
     await fresh.click('.tabs button:nth-child(2)');
     const chart = await fresh.$$eval('#result figure.chart svg', (s) => s.length);
-    return { head, rows, link, command, sdmx, csv, linkHead, linkRows, chart, filename: download.suggestedFilename() };
+    // Then only women's outflows: a filter on two more dimensions.
+    await page.fill('#f-sex', 'F');
+    await page.fill('#f-direction', 'OUTFLOW');
+    await page.click('#explore-form button[type=submit]');
+    await page.locator('#command', { hasText: '--sex=F' }).waitFor();
+    await page.waitForSelector('#result [data-rows]');
+    const filtered = { rows: await tableRows(page, '#result'), command: (await page.locator('#command').textContent()).trim() };
+    return { head, rows, link, command, sdmx, csv, linkHead, linkRows, chart, filename: download.suggestedFilename(), filtered };
   },
 
   // Opens `--path` and returns the rows of the table under `--selector`.
@@ -156,7 +165,7 @@ const checks = {
       }, [name, text]);
       await page.dispatchEvent('#drop', 'dragover', { dataTransfer: transfer });
       await page.dispatchEvent('#drop', 'drop', { dataTransfer: transfer });
-      await page.waitForFunction((n) => document.querySelector('#file-name').textContent.startsWith(n), name);
+      await page.locator('#file-name', { hasText: name }).waitFor();
     };
     await drop(args.bad);
     if (args.dataset) await page.selectOption('#dataset', args.dataset);

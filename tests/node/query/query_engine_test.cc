@@ -207,6 +207,37 @@ TEST_F(QueryEngineTest, ACountryFilterKeepsOnlyThatCountry) {
   EXPECT_THAT(QueryFlows(filter), UnorderedElementsAre("UGA 2025-Q3 2512 4", "UGA 2025-Q3 9112 6"));
 }
 
+TEST_F(QueryEngineTest, AWhereFilterKeepsTheCodesOfAnyOtherDimension) {
+  PublishStandardFlows();
+  v1::Filter filter;
+  (*filter.mutable_where())["sex"] = "F";
+  (*filter.mutable_where())["counterpart"] = "SAU, QAT";
+  EXPECT_THAT(QueryFlows(filter),
+              UnorderedElementsAre("KEN 2025-Q3 2512 10", "KEN 2025 9112 100",
+                                   "UGA 2025-Q3 2512 4", "UGA 2025-Q3 9112 6"));
+  // The aggregate takes the same filter, and sums only what it keeps.
+  EXPECT_THAT(AggregateRows(v1::DATASET_FLOW, {"country"}, filter),
+              ElementsAre("KEN=110;1", "UGA=10;1"));
+  v1::Filter inflows;
+  (*inflows.mutable_where())["direction"] = "INFLOW";
+  EXPECT_THAT(AggregateRows(v1::DATASET_FLOW, {"occupation:1"}, inflows), ElementsAre("2=7;1"));
+}
+
+TEST_F(QueryEngineTest, AWhereFilterOnADimensionTheDatasetLacksIsAnInvalidArgument) {
+  PublishStandardFlows();
+  for (const auto& [name, message] : std::vector<std::pair<std::string, std::string>>{
+           {"education", "flows have no dimension 'education'"},
+           {"country", "with its own field"},
+           {"colour", "no dimension 'colour'"}}) {
+    v1::QueryRequest request;
+    request.set_dataset(v1::DATASET_FLOW);
+    (*request.mutable_filter()->mutable_where())[name] = "X";
+    absl::Status status = engine_->Query(request, [](const v1::Observation&) { return true; });
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(message));
+  }
+}
+
 TEST_F(QueryEngineTest, AsOfAVersionShowsTheValuesOfThatVersion) {
   PublishStandardFlows();
   PublishFlows("KEN", {{"2025-Q3", "OUTFLOW", "SAU", "2512", "F", "11"}});

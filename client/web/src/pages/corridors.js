@@ -131,7 +131,7 @@ export async function render(main, url) {
       const answer = await call('QueryService/MirrorFlows', { corridor: id, period: state.period });
       const rows = answer.rows || [];
       fill(mirrorBox, h('h2', { id: 'mirror-title' }, `Mirror statistics: ${id.replace('-', ' → ')}, ${state.period}`),
-        h('p', { class: 'muted' }, 'The origin’s outflow beside the destination’s inflow, as `lmx flows --mirror` shows them.'),
+        h('p', { class: 'muted' }, 'The origin’s outflow beside the destination’s inflow, as ', h('code', {}, 'lmx flows --mirror'), ' shows them.'),
         rows.length ? sortableTable([
           { key: 'origin', label: 'Origin' }, { key: 'destination', label: 'Destination' }, { key: 'period', label: 'Period' },
           { key: 'occupation', label: 'Occupation' }, { key: 'sex', label: 'Sex' },

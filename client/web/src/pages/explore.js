@@ -9,6 +9,15 @@ import { DATASETS, h, errorBox, freshness, formatValue, numberOf, sortableTable,
 
 const LEVELS = { occupation: ['1 major group', '2 sub-major group', '3 minor group', '4 unit group'], activity: ['1 section', '2 division'] };
 const FILTERS = ['country', 'occupation', 'period', 'from', 'to', 'as_of'];
+// Every other dimension filters by its codes (Filter.where; `lmx aggregate
+// --sex=F`), with an example of its codes.
+const WHERE = {
+  sex: 'F or M', age: 'Y25T54', direction: 'OUTFLOW', counterpart: 'SAU,ARE', channel: 'PUBLIC_SERVICE',
+  region: 'KE-30', activity: 'C or 10', education: '3',
+};
+const whereDims = (dataset) => DATASETS[dataset].dims.filter((d) => d in WHERE);
+// The filters a view of `dataset` has: the common ones, then its dimensions'.
+const filtersOf = (dataset) => [...FILTERS, ...whereDims(dataset)];
 
 // The view from the URL: {dataset, by: [{dimension, level}], country, ...}.
 export function viewFromUrl(params) {
@@ -18,7 +27,7 @@ export function viewFromUrl(params) {
     return { dimension, level: level ? Number(level) : 0 };
   }).filter((g) => DATASETS[dataset].dims.includes(g.dimension));
   const view = { dataset, by: by.length ? by : [{ dimension: 'country', level: 0 }] };
-  for (const f of FILTERS) view[f] = params.get(f) || '';
+  for (const f of filtersOf(dataset)) view[f] = params.get(f) || '';
   view.show = params.get('show') === 'chart' ? 'chart' : 'table';
   view.sort = params.get('sort') || '';
   return view;
@@ -28,7 +37,7 @@ const byText = (by) => by.map((g) => (g.level ? `${g.dimension}:${g.level}` : g.
 
 export function command(view) {
   const words = ['lmx', 'aggregate', view.dataset, `--by=${byText(view.by)}`];
-  for (const f of FILTERS) if (view[f]) words.push(`--${f}=${view[f]}`);
+  for (const f of filtersOf(view.dataset)) if (view[f]) words.push(`--${f}=${view[f]}`);
   return words.map(shellWord).join(' ');
 }
 
@@ -40,6 +49,11 @@ export function sdmxUrl(view) {
   const key = new Array(parts).fill('');
   if (view.country) key[0] = view.country.split(',').join('+');
   if (view.occupation && /^\d{4}$/.test(view.occupation)) key[flow === 'FLOW' ? 3 : 1] = view.occupation;
+  // The key's positions of the other dimensions (node/http/sdmx_dataflows.cc).
+  const positions = flow === 'FLOW' ? { direction: 1, counterpart: 2, sex: 4, age: 5, channel: 6 } : { region: 2, activity: 3 };
+  for (const [dim, at] of Object.entries(positions)) {
+    if (view[dim]) key[at] = view[dim].split(',').map((c) => c.trim()).filter(Boolean).join('+');
+  }
   const params = [];
   if (view.period) params.push(`c[TIME_PERIOD]=${view.period}`);
   else if (view.from || view.to) params.push(`c[TIME_PERIOD]=${[view.from && `ge:${view.from}`, view.to && `le:${view.to}`].filter(Boolean).join('+')}`);
@@ -51,6 +65,8 @@ function request(view) {
   if (view.country) filter.countries = view.country.split(',').map((c) => c.trim()).filter(Boolean);
   for (const f of ['occupation', 'period', 'from', 'to']) if (view[f]) filter[f] = view[f];
   if (view.as_of) filter.asOf = view.as_of;
+  const where = Object.fromEntries(whereDims(view.dataset).filter((d) => view[d]).map((d) => [d, view[d]]));
+  if (Object.keys(where).length) filter.where = where;
   return { dataset: DATASETS[view.dataset].enum, by: view.by.map((g) => (g.level ? g : { dimension: g.dimension })), filter };
 }
 
@@ -64,7 +80,7 @@ export async function render(main, url) {
   const form = h('form', { id: 'explore-form', 'aria-label': 'What to show' });
   const out = h('section', { 'aria-live': 'polite', id: 'result' });
   main.append(h('h1', {}, 'Explore'),
-    h('p', { class: 'lead' }, 'Group any dataset by its dimensions and filter it. The table, the chart and the download are the node’s own aggregate, the numbers `lmx aggregate` prints.'),
+    h('p', { class: 'lead' }, 'Group any dataset by its dimensions and filter it. The table, the chart and the download are the node’s own aggregate, the numbers ', h('code', {}, 'lmx aggregate'), ' prints.'),
     form, out);
 
   // The grouping dimensions in the order they were ticked: the table's
@@ -83,6 +99,7 @@ export async function render(main, url) {
       h('div', { class: 'row' },
         h('div', { class: 'field' }, h('label', { for: 'dataset' }, 'Dataset'),
           h('select', { id: 'dataset', name: 'dataset', onchange: (e) => {
+            for (const f of FILTERS) view[f] = form.querySelector(`#f-${f}`).value.trim();
             view.dataset = e.target.value;
             view.by = view.by.filter((g) => DATASETS[view.dataset].dims.includes(g.dimension));
             if (!view.by.length) view.by = [{ dimension: 'country', level: 0 }];
@@ -108,12 +125,13 @@ export async function render(main, url) {
           field('period', 'Period', '2025-Q3'),
           field('from', 'From', '2024-01'),
           field('to', 'To', '2025-12'),
-          field('as_of', 'As of (date or version)', '2026-06-30'))),
+          field('as_of', 'As of (date or version)', '2026-06-30')),
+        h('div', { class: 'row' }, whereDims(view.dataset).map((d) => field(d, d[0].toUpperCase() + d.slice(1), WHERE[d])))),
       h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Show')));
   }
   function field(name, text, placeholder) {
     return h('div', { class: 'field' }, h('label', { for: `f-${name}` }, text),
-      h('input', { type: 'text', id: `f-${name}`, name, value: view[name], placeholder, size: 14 }));
+      h('input', { type: 'text', id: `f-${name}`, name, value: view[name] || '', placeholder, size: 14 }));
   }
   function readForm() {
     view.dataset = form.querySelector('#dataset').value;
@@ -124,10 +142,10 @@ export async function render(main, url) {
       const n = level ? Number(level.value) : 0;
       return { dimension, level: level && n !== LEVELS[dimension].length ? n : 0 };
     });
-    for (const f of FILTERS) view[f] = form.querySelector(`#f-${f}`).value.trim();
+    for (const f of filtersOf(view.dataset)) view[f] = form.querySelector(`#f-${f}`).value.trim();
   }
   function saveUrl() {
-    setQuery({ dataset: view.dataset, by: byText(view.by), ...Object.fromEntries(FILTERS.map((f) => [f, view[f]])),
+    setQuery({ dataset: view.dataset, by: byText(view.by), ...Object.fromEntries(filtersOf(view.dataset).map((f) => [f, view[f]])),
       show: view.show === 'chart' ? 'chart' : '', sort: view.sort });
   }
   form.addEventListener('submit', (e) => {

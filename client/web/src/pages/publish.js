@@ -58,7 +58,7 @@ function report(answer, { dryRun, source }) {
 
 export async function render(main) {
   main.append(h('h1', {}, 'Publish'),
-    h('p', { class: 'lead' }, 'Send a CSV file to your node. It is checked row by row with the same rules as `lmx publish`, and written all or nothing: a file with a bad row writes nothing.'));
+    h('p', { class: 'lead' }, 'Send a CSV file to your node. It is checked row by row with the same rules as ', h('code', {}, 'lmx publish'), ', and written all or nothing: a file with a bad row writes nothing.'));
   if (!session.token) {
     main.append(h('div', { class: 'notice' }, h('strong', {}, 'Sign in to publish. '), 'Paste your publisher token in the box at the top of the page. It is kept for this browser session only.'));
   }
