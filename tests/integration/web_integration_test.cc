@@ -284,6 +284,15 @@ TEST_F(WebTest, APublisherSeesTwoBadRowsThenPublishesAndAPeersPageShowsTheNewFig
   const std::string version = published.at("version").string_value();
   EXPECT_THAT(version, Not(IsEmpty()));
 
+  // The embargoed release was on the calendar, then cancelled from it.
+  EXPECT_THAT(f.at("embargo").string_value(), HasSubstr("nobody sees it"));
+  Table calendar = TableOf(f.at("calendar"));
+  ASSERT_EQ(calendar.size(), 1u);
+  EXPECT_EQ(calendar[0][1], "flows");
+  EXPECT_EQ(calendar[0][4], "4");
+  EXPECT_THAT(f.at("afterCancel").string_value(), HasSubstr("No release is waiting"));
+  EXPECT_THAT(Lmx("KEN", "publisher", {"admin", "calendar"}).out, Not(HasSubstr("flows.csv")));
+
   // The new figures at the peer UGA, on its own page, equal its CLI.
   ASSERT_TRUE(WaitFor([&] {
     return CsvAnswer(Lmx("UGA", "", {"query", "flows", "--country=KEN", "--period=2026-Q3",
@@ -299,6 +308,94 @@ TEST_F(WebTest, APublisherSeesTwoBadRowsThenPublishesAndAPeersPageShowsTheNewFig
                             .out);
   EXPECT_THAT(TableOf(peer.fields().at("rows")), ElementsAreArray(want));
   EXPECT_THAT(want, ::testing::Contains(::testing::ElementsAre("SAU", "160", "1")));
+}
+
+// The Shortage lists and Region pages, figure for figure with lmx
+// shortage-list, match, peers and completeness.
+TEST_F(WebTest, TheListsPartnershipsMembersAndCompletenessAreTheClisFigures) {
+  Struct page;
+  ASSERT_NO_FATAL_FAILURE(
+      Browse("views", "KEN", {"--token=" + tokens_["analyst"], "--country=KEN"}, &page));
+  const auto& f = page.fields();
+  auto cli = [&](std::vector<std::string> args) {
+    args.push_back("--format=csv");
+    return CsvAnswer(Lmx("KEN", "analyst", args).out);
+  };
+
+  // The list: one row per occupation, one evidence line per period.
+  std::vector<std::string> want_list, got_list;
+  std::map<std::string, std::vector<std::string>> want_evidence, got_evidence;
+  std::string periods_text;
+  for (const auto& row : cli({"shortage-list", "--country=KEN"})) {
+    const std::string entry = absl::StrCat(row.at("occupation"), " ", row.at("listed"));
+    if (want_list.empty() || want_list.back() != absl::StrCat(entry, " ", row.at("shortage_periods"))) {
+      want_list.push_back(absl::StrCat(entry, " ", row.at("shortage_periods")));
+    }
+    std::string line = absl::StrCat(row.at("period"), ": ", row.at("status"));
+    if (!row.at("shortage_index").empty()) absl::StrAppend(&line, " index ", row.at("shortage_index"));
+    if (!row.at("hard_to_fill").empty()) absl::StrAppend(&line, ", ", row.at("hard_to_fill"), " hard to fill");
+    want_evidence[row.at("occupation")].push_back(line);
+  }
+  ASSERT_THAT(want_list, Not(IsEmpty()));
+  for (const Value& row : f.at("list").list_value().values()) {
+    std::vector<std::string> cells = StringsOf(row.struct_value().fields().at("cells"));
+    std::vector<std::string> of = absl::StrSplit(cells[3], " of ");
+    got_list.push_back(absl::StrCat(cells[0], " ", cells[2], " ", of[0]));
+    got_evidence[cells[0]] = StringsOf(row.struct_value().fields().at("evidence"));
+  }
+  EXPECT_THAT(got_list, ElementsAreArray(want_list));
+  EXPECT_EQ(got_evidence, want_evidence);
+
+  // The partnership candidates, ranked as lmx match ranks them.
+  Table want_match;
+  int rank = 0;
+  for (const auto& r : cli({"match", "--level=2"})) {
+    auto side = [&](const std::string& who) {
+      const std::string& index = r.at(who + "_index");
+      return absl::StrCat(r.at(who), " (", r.at(who + "_period"), index.empty() ? "" : ", ", index, ")");
+    };
+    want_match.push_back({absl::StrCat(++rank), absl::StrCat(r.at("occupation"), " ", r.at("label")),
+                          side("destination"), side("origin"),
+                          absl::StrCat(r.at("positions").empty() ? "0" : r.at("positions"), " in ",
+                                       r.at("vacancies").empty() ? "0" : r.at("vacancies"),
+                                       " vacancies"),
+                          absl::StrCat(r.at("inflow").empty() ? "–" : r.at("inflow"), " in / ",
+                                       r.at("outflow").empty() ? "–" : r.at("outflow"), " out"),
+                          r.at("score")});
+  }
+  ASSERT_THAT(want_match, Not(IsEmpty()));
+  EXPECT_THAT(TableOf(f.at("match")), ElementsAreArray(want_match));
+
+  // The members, as lmx peers shows them.
+  Table want_origins, got_origins;
+  for (const auto& r : cli({"peers"})) {
+    want_origins.push_back({r.at("origin"), r.at("version"), r.at("head"), r.at("lag"),
+                            r.at("digest"), r.at("trust"), r.at("rejected")});
+  }
+  for (const auto& cells : TableOf(f.at("origins"))) {
+    got_origins.push_back({cells[0], cells[1], cells[2], cells[3], cells[6], cells[7], cells[8]});
+  }
+  EXPECT_THAT(got_origins, UnorderedElementsAreArray(want_origins));
+
+  // The completeness matrix: each cell's periods and version.
+  int cells = 0;
+  for (const auto& r : cli({"completeness"})) {
+    std::vector<std::string> periods;
+    for (const auto& [column, value] : r) {
+      if (!value.empty() && column != "country" && column != "dataset" && column != "version" &&
+          column != "published_at") {
+        periods.push_back(column);
+      }
+    }
+    const std::string key = absl::StrCat(r.at("country"), " ", r.at("dataset"));
+    ASSERT_TRUE(f.at("completeness").struct_value().fields().contains(key)) << key;
+    const std::string shown = f.at("completeness").struct_value().fields().at(key).string_value();
+    // The CLI's columns are the periods in order; the page lists them the same.
+    EXPECT_THAT(shown, HasSubstr(absl::StrCat("v", r.at("version"), ","))) << key;
+    for (const auto& period : periods) EXPECT_THAT(shown, HasSubstr(period)) << key;
+    ++cells;
+  }
+  EXPECT_EQ(f.at("completeness").struct_value().fields_size(), cells);
 }
 
 TEST_F(WebTest, AReaderIsRefusedFlowsAndToldWhy) {
@@ -361,6 +458,17 @@ TEST_F(WebTest, EveryPageAtAPhonesWidthHasNoHorizontalScroll) {
     const auto& w = width.struct_value().fields();
     EXPECT_LE(w.at("scroll").number_value(), w.at("view").number_value()) << where;
   }
+}
+
+// Labels, names, contrast and ARIA by axe-core's WCAG 2.1 AA rules on every
+// page, and the keyboard: a suggestion chosen with the arrow keys.
+TEST_F(WebTest, EveryPagePassesWcagAaChecksAndTheSearchWorksFromTheKeyboard) {
+  Struct page;
+  ASSERT_NO_FATAL_FAILURE(Browse("accessibility", "KEN", {"--token=" + tokens_["analyst"]}, &page));
+  for (const auto& [where, found] : page.fields().at("violations").struct_value().fields()) {
+    ADD_FAILURE() << where << ": " << absl::StrJoin(StringsOf(found), "\n");
+  }
+  EXPECT_EQ(page.fields().at("chosen").string_value(), "7212 Welders and flamecutters");
 }
 
 // The guides' screenshots (docs/guides/web-*.png) come from here, with

@@ -73,6 +73,9 @@ async function tableHead(page, selector) {
   return page.$$eval(`${selector} thead th`, (ths) => ths.map((th) => th.textContent.trim()));
 }
 
+// Every page, with data in it.
+const PAGES = ['/', '/occupation/2221', '/explore?dataset=flows&by=occupation:1,country', '/corridors', '/lists', '/publish', '/region'];
+
 const checks = {
   // An employer types "nurse", picks nursing professionals from the
   // suggestions, and reads each member's status.
@@ -188,7 +191,42 @@ const checks = {
       accepted: (await page.locator('#accepted').textContent()).trim(),
       progress: await page.locator('#progress').getAttribute('value'),
     };
-    return { signedIn, dryRun, published };
+    // A release under embargo, an hour from now: it waits on the calendar
+    // until the publisher cancels it.
+    await drop(args.good);
+    if (args.dataset) await page.selectOption('#dataset', args.dataset);
+    const later = new Date(Date.now() + 3600e3 - new Date().getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
+    await page.fill('#release-at', later);
+    await page.click('#publish');
+    await page.locator('#report-headline', { hasText: 'Stored under embargo' }).waitFor();
+    const embargo = (await page.locator('#report-headline').textContent()).trim();
+    await page.waitForSelector('tr[data-release]');
+    const calendar = await tableRows(page, 'section[aria-labelledby=calendar-title]');
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.click('tr[data-release] button');
+    await page.waitForSelector('tr[data-release]', { state: 'detached' });
+    const afterCancel = (await page.locator('section[aria-labelledby=calendar-title]').textContent()).trim();
+    return { signedIn, dryRun, published, embargo, calendar, afterCancel };
+  },
+
+  // What the Shortage lists and Region pages show: `--country`'s list with
+  // its evidence, the partnership candidates, the members and the
+  // completeness matrix.
+  async views() {
+    const page = await open();
+    await load(page, `/lists?country=${args.country}`);
+    await page.waitForSelector('tr[data-list]');
+    await page.waitForSelector('tr[data-match]');
+    const list = await page.$$eval('tr[data-list]', (rows) => rows.map((tr) => ({
+      cells: [...tr.cells].slice(0, 4).map((td) => td.textContent.trim()),
+      evidence: [...tr.querySelectorAll('ul.evidence li')].map((li) => li.textContent.trim()),
+    })));
+    const match = await page.$$eval('tr[data-match]', (rows) => rows.map((tr) => [...tr.cells].slice(0, 7).map((td) => td.textContent.trim())));
+    await load(page, '/region');
+    await page.waitForSelector('tr[data-origin]');
+    const origins = await page.$$eval('tr[data-origin]', (rows) => rows.map((tr) => [...tr.cells].map((td) => td.textContent.trim())));
+    const completeness = await page.$$eval('td[data-cell]', (tds) => Object.fromEntries(tds.map((td) => [td.dataset.cell, td.textContent.trim()])));
+    return { list, match, origins, completeness };
   },
 
   // A reader asks for flows on every page that shows them.
@@ -230,12 +268,44 @@ const checks = {
     return { drawn, land, mirror, chosen: chosen ? chosen.id : '' };
   },
 
+  // axe-core's WCAG 2.1 A and AA rules (labels, names, contrast, landmarks,
+  // ARIA) on every page, and the keyboard: Tab reaches the search box and
+  // the navigation, and a suggestion is chosen with the arrow keys.
+  async accessibility() {
+    const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    const page = await open();
+    const violations = {};
+    for (const where of PAGES) {
+      await load(page, where);
+      await page.evaluate(axe);  // through the debugger, not the page: its CSP allows no script but its own
+      const found = await page.evaluate(async () => {
+        const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+        return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+      });
+      if (found.length) violations[where] = found;
+    }
+    await load(page, '/');
+    const reached = [];
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      reached.push(await page.evaluate(() => document.activeElement.id || document.activeElement.textContent.trim().slice(0, 30)));
+    }
+    await page.focus('#search');
+    await page.keyboard.type('welder');
+    await page.waitForSelector('#suggestions li[data-code]');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/occupation/*');
+    await ready(page);
+    const chosen = (await page.locator('h1').textContent()).trim();
+    return { violations, reached, chosen };
+  },
+
   // Every page at a phone's width: nothing wider than the screen.
   async narrow() {
     const page = await open({ width: 375, height: 740 });
-    const pages = (args.paths || '/,/occupation/2221,/explore?dataset=flows&by=occupation:1,country,/corridors,/lists,/publish,/region').split(',/').map((p, i) => (i ? `/${p}` : p));
     const widths = {};
-    for (const where of pages) {
+    for (const where of PAGES) {
       await load(page, where);
       widths[where] = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
     }

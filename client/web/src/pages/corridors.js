@@ -26,7 +26,7 @@ export async function render(main, url) {
   const controls = h('form', { class: 'row', 'aria-label': 'Which flows' });
   const mapBox = h('div', { class: 'map', id: 'map' }, loading());
   const tableBox = h('div', {});
-  const mirrorBox = h('section', { 'aria-labelledby': 'mirror-title', id: 'mirror' });
+  const mirrorBox = h('div', { id: 'mirror', 'aria-live': 'polite' });
   main.append(h('h1', {}, 'Corridors'),
     h('p', { class: 'lead' }, 'Migrant workers between countries, as the members reported them. A line runs from the country workers left to the country they went to; its width is the count. Select a corridor to compare what both ends reported.'),
     controls, mapBox, h('h2', {}, 'Corridors'), tableBox, mirrorBox);
@@ -89,7 +89,7 @@ export async function render(main, url) {
     const { project, bounds } = fit(known.map((p) => world.countries.get(p).centroid), width, height);
     const members = new Set((answer.origins || []).map((o) => o.origin));
     const max = Math.max(1, ...corridors.map((c) => c.count));
-    const svg = h('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `Map of ${corridors.length} corridors, ${state.period}`, id: 'corridor-map' },
+    const svg = h('svg', { viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': `Map of ${corridors.length} corridors, ${state.period}`, id: 'corridor-map' },
       h('title', {}, `Corridors of ${state.period}`),
       h('defs', {}, h('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 8, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: 9, markerHeight: 9, orient: 'auto-start-reverse' },
         h('path', { d: 'M0,0L10,5L0,10z', fill: '#b3261e' }))),

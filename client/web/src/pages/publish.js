@@ -9,6 +9,7 @@ import { h, errorBox, formatTime, ago, loading, sortableTable, fill } from '../u
 
 const DATASETS = [['shortages', 'Skill shortages'], ['vacancies', 'Job vacancies'], ['flows', 'Migrant-worker flows'], ['crosswalk', 'A national classification’s crosswalk']];
 const PAGE = 100;
+const DATASET_WORDS = { DATASET_SHORTAGE: 'shortages', DATASET_VACANCY: 'vacancies', DATASET_FLOW: 'flows', DATASET_CROSSWALK: 'crosswalk' };
 
 // The report's errors: a page of PAGE rows at a time, filterable by
 // column, so that 10,000 errors stay quick to read.
@@ -145,7 +146,7 @@ export async function render(main) {
       const answer = await call('AdminService/Calendar');
       const releases = answer.releases || [];
       fill(calendarBox, title, releases.length ? sortableTable([
-        { key: 'id', label: 'Release' }, { key: 'dataset', label: 'Dataset' }, { key: 'source', label: 'File' },
+        { key: 'id', label: 'Release' }, { key: 'dataset', label: 'Dataset', cell: (r) => DATASET_WORDS[r.dataset] || r.dataset }, { key: 'source', label: 'File' },
         { key: 'releaseAt', label: 'Release at', cell: (r) => formatTime(r.releaseAt) },
         { key: 'rows', label: 'Rows', num: true }, { key: 'periods', label: 'Periods', cell: (r) => (r.periods || []).join(', ') },
         { key: 'error', label: 'State', cell: (r) => r.error || 'waiting' },
