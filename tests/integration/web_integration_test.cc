@@ -267,6 +267,10 @@ TEST_F(WebTest, APublisherSeesTwoBadRowsThenPublishesAndAPeersPageShowsTheNewFig
                         "--dataset=flows"}, &page));
   const auto& f = page.fields();
   EXPECT_TRUE(f.at("signedIn").bool_value());
+  const auto& kept = f.at("kept").struct_value().fields();
+  EXPECT_EQ(kept.at("localStorage").number_value(), 0);
+  EXPECT_EQ(kept.at("cookies").number_value(), 0);
+  EXPECT_FALSE(kept.at("otherTabSignedIn").bool_value());
   const auto& dry = f.at("dryRun").struct_value().fields();
   EXPECT_EQ(dry.at("rejected").string_value(), "2");
   EXPECT_EQ(dry.at("written").string_value(), "false");

@@ -158,6 +158,16 @@ const checks = {
     await page.click('#session button[type=submit]');
     await ready(page);
     const signedIn = (await page.locator('#session').textContent()).includes('Signed in');
+    // The token is in this tab's session only: no cookie, nothing in
+    // localStorage, and a new tab starts signed out.
+    const kept = {
+      localStorage: await page.evaluate(() => localStorage.length),
+      cookies: (await page.context().cookies()).length,
+    };
+    const other = await page.context().newPage();
+    await load(other, '/publish');
+    kept.otherTabSignedIn = (await other.locator('#session').textContent()).includes('Signed in');
+    await other.close();
     const drop = async (file) => {
       const name = path.basename(file);
       const text = readFileSync(file, 'utf8');
@@ -206,7 +216,7 @@ const checks = {
     await page.click('tr[data-release] button');
     await page.waitForSelector('tr[data-release]', { state: 'detached' });
     const afterCancel = (await page.locator('section[aria-labelledby=calendar-title]').textContent()).trim();
-    return { signedIn, dryRun, published, embargo, calendar, afterCancel };
+    return { signedIn, kept, dryRun, published, embargo, calendar, afterCancel };
   },
 
   // What the Shortage lists and Region pages show: `--country`'s list with
