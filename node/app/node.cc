@@ -429,7 +429,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     // HTTP callers: the same access rules, audit and code.
     grpc::ChannelArguments in_process;
     in_process.SetMaxReceiveMessageSize(64 << 20);
-    ServeApi(p->http.get(), {p->server->InProcessChannel(in_process)});
+    ApiOptions api;
+    api.channel = p->server->InProcessChannel(in_process);
+    api.open = [access = p->access.get()] { return access->open(); };
+    ServeApi(p->http.get(), std::move(api));
     auto http_bound = p->http->Start(http_listen);
     if (!http_bound.ok()) {
       // ~Node stops what started.

@@ -329,15 +329,18 @@ absl::Status ReadRequest(const HttpServer::Request& request, Message* message) {
                      absl::StrCat("a JSON request body may hold ", kMaxJsonBody, " bytes"))
                : absl::InvalidArgumentError("the request body ended early");
   }
-  RETURN_IF_ERROR(FromParameters(request.parameters, message));
-  if (absl::StripAsciiWhitespace(body).empty()) return absl::OkStatus();
-  google::protobuf::util::JsonParseOptions options;
-  auto parsed = google::protobuf::util::JsonStringToMessage(body, message, options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the body is not a JSON ", message->GetDescriptor()->full_name(), ": ", std::string(parsed.message())));
+  // The body first, then the query parameters on top of it: parsing JSON
+  // clears the message.
+  if (!absl::StripAsciiWhitespace(body).empty()) {
+    google::protobuf::util::JsonParseOptions options;
+    auto parsed = google::protobuf::util::JsonStringToMessage(body, message, options);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("the body is not a JSON ",
+                                                     message->GetDescriptor()->full_name(), ": ",
+                                                     std::string(parsed.message())));
+    }
   }
-  return absl::OkStatus();
+  return FromParameters(request.parameters, message);
 }
 
 // --- methods -----------------------------------------------------------
@@ -564,7 +567,7 @@ HttpServer::Answer Publish(const ApiOptions& api, const HttpServer::Request& req
   // told from a whole one, so it is refused.
   const bool chunked =
       absl::StrContains(request.Header("transfer-encoding").value_or(""), "chunked");
-  if (request.content_length == 0 && !chunked) {
+  if (!request.Header("content-length") && !chunked) {
     return HttpServer::Answer{
         411, kJson,
         ErrorJson(absl::FailedPreconditionError(
@@ -628,14 +631,31 @@ HttpServer::Answer Publish(const ApiOptions& api, const HttpServer::Request& req
   return HttpServer::Answer{200, kJson, ToJson(*result) + "\n"};
 }
 
+// "127.0.0.1:8081", "[::1]:8081", "localhost:8081": a name that cannot be
+// made to point elsewhere.
+bool LoopbackHost(absl::string_view host) {
+  absl::string_view name = host;
+  if (absl::ConsumePrefix(&name, "[")) {
+    name = name.substr(0, name.find(']'));
+    return name == "::1";
+  }
+  name = name.substr(0, name.find(':'));
+  return name == "localhost" || absl::StartsWith(name, "127.");
+}
+
 // A browser names the page that makes a request in its Origin header. Only
 // the node's own pages (the web application) may call it from a browser: a
 // page of another site could otherwise publish to an open node on loopback,
 // or read from it. Programs (curl, R, Python) send no Origin.
-absl::Status SameOrigin(const HttpServer::Request& request) {
+absl::Status SameOrigin(const ApiOptions& api, const HttpServer::Request& request) {
   std::optional<std::string> origin = request.Header("origin");
   if (!origin) return absl::OkStatus();
   std::optional<std::string> host = request.Header("host");
+  if (api.open && api.open() && !LoopbackHost(host.value_or(""))) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "this node is open (loopback, no tokens), so a browser may call it only at a loopback "
+        "address or localhost, not as '", host.value_or(""), "'"));
+  }
   if (host && (*origin == absl::StrCat("http://", *host) ||
                *origin == absl::StrCat("https://", *host))) {
     return absl::OkStatus();
@@ -673,7 +693,7 @@ void ServeApi(HttpServer* http, ApiOptions options) {
   });
   auto route = [shared](const HttpServer::Request& request) -> HttpServer::Answer {
     const std::string& path = request.matches.at(0);
-    if (absl::Status same = SameOrigin(request); !same.ok()) return ErrorAnswer(same);
+    if (absl::Status same = SameOrigin(*shared, request); !same.ok()) return ErrorAnswer(same);
     if (path == "PublishService/Publish") {
       if (request.method != "POST") {
         return ErrorAnswer(absl::InvalidArgumentError(

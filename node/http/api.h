@@ -19,6 +19,7 @@
 #ifndef LMX_NODE_HTTP_API_H_
 #define LMX_NODE_HTTP_API_H_
 
+#include <functional>
 #include <memory>
 
 #include "absl/time/time.h"
@@ -33,6 +34,11 @@ struct ApiOptions {
   std::shared_ptr<grpc::Channel> channel;
   // The longest one call may take, a publish included.
   absl::Duration call_timeout = absl::Hours(2);
+  // Whether the node is open (loopback, no tokens: every caller may do
+  // anything). An open node answers browsers only at a loopback address or
+  // `localhost`, so that a page of another site whose name was made to
+  // resolve to 127.0.0.1 (DNS rebinding) cannot call it. Unset: never open.
+  std::function<bool()> open;
 };
 
 // Adds the /api/v1/ routes to `http` (before it starts).

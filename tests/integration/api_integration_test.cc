@@ -31,6 +31,7 @@ namespace lmx::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class ApiTest : public RegionTestBase {
  protected:
@@ -267,10 +268,28 @@ TEST_F(ApiTest, APageOfAnotherSiteIsRefusedAndAChangeNeedsAPost) {
       CsvAnswer(RunLmx({"--node=" + nodes_["KEN"]->address(), "query", "flows", "--format=csv"}).out)
           .empty());
 
+  // A page of another site whose name was made to resolve to 127.0.0.1
+  // sends its own name as Origin and Host: an open node answers browsers
+  // only at loopback names.
+  httplib::Headers rebound = {{"Origin", "http://evil.example:" + http_.substr(http_.rfind(':') + 1)},
+                              {"Host", "evil.example:" + http_.substr(http_.rfind(':') + 1)}};
+  auto rebinding = Client().Post(publish.c_str(), rebound, file, "text/csv");
+  ASSERT_TRUE(rebinding);
+  EXPECT_EQ(rebinding->status, 403);
+  EXPECT_THAT(rebinding->body, HasSubstr("a loopback address or localhost"));
+
   httplib::Headers own = {{"Origin", "http://" + http_}};
   auto served = Client().Post(publish.c_str(), own, file, "text/csv");
   ASSERT_TRUE(served);
   EXPECT_EQ(served->status, 200) << served->body;
+
+  // Query parameters add to a JSON body; the body does not wipe them.
+  auto merged = Post("/api/v1/QueryService/Aggregate?filter.countries=UGA",
+                     R"({"dataset": "DATASET_FLOW", "by": [{"dimension": "country"}]})");
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(merged->status, 200) << merged->body;
+  // UGA has published no flows; KEN's would show were the filter lost.
+  EXPECT_THAT(merged->body, HasSubstr("\"rows\":[]"));
 
   auto cancel = Client().Get("/api/v1/AdminService/CancelRelease?id=1");
   ASSERT_TRUE(cancel);
