@@ -92,9 +92,16 @@ export function publish(file, parameters, progress) {
     xhr.open('POST', `/api/v1/PublishService/Publish?${query}`);
     for (const [key, value] of Object.entries(authHeaders())) xhr.setRequestHeader(key, value);
     xhr.setRequestHeader('Content-Type', 'text/csv');
+    // Once the whole file is sent the node may commit it whatever happens to
+    // the connection: only a cut before that is known to write nothing.
+    let whole = false;
     xhr.upload.onprogress = (e) => progress && progress(e.loaded, e.lengthComputable ? e.total : file.size);
-    xhr.onerror = () => reject(new ApiError({ code: 0, status: 'UNAVAILABLE', message: 'the upload was cut off; nothing was written' }));
-    xhr.onabort = () => reject(new ApiError({ code: 0, status: 'CANCELLED', message: 'the upload was stopped; nothing was written' }));
+    xhr.upload.onload = () => { whole = true; };
+    const lost = (what) => (whole
+      ? `${what} after the whole file was sent: the node may have written it. Look at the release calendar and the completeness below, or lmx peers, before sending it again.`
+      : `${what} before the whole file was sent; nothing was written`);
+    xhr.onerror = () => reject(new ApiError({ code: 0, status: 'UNAVAILABLE', message: lost('the connection was lost') }));
+    xhr.onabort = () => reject(new ApiError({ code: 0, status: 'CANCELLED', message: lost('the upload was stopped') }));
     xhr.onload = () => {
       let body;
       try {
@@ -108,5 +115,5 @@ export function publish(file, parameters, progress) {
     };
     xhr.send(file);
   });
-  return { done, abort: () => xhr.abort() };
+  return { done, abort: () => xhr.abort(), get sent() { return whole; } };
 }

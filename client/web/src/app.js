@@ -59,7 +59,10 @@ async function route() {
   const url = new URL(location.href);
   url.matches = path.match(pattern).slice(1);
   try {
-    leave = (await page.render(main, url)) || null;
+    const cleanup = await page.render(main, url);
+    // A page left before it finished drawing is cleaned up at once.
+    if (mine === generation) leave = cleanup || null;
+    else if (cleanup) cleanup();
   } finally {
     if (mine === generation) document.body.setAttribute('data-ready', 'true');
   }
@@ -70,6 +73,8 @@ document.addEventListener('click', (event) => {
   const a = event.target.closest && event.target.closest('a[href]');
   if (!a || a.target || a.hasAttribute('download') || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
   const url = new URL(a.href, location.href);
+  // "Skip to content" and other links within the page stay the browser's.
+  if (url.pathname === location.pathname && url.search === location.search && url.hash) return;
   if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/sdmx/') || url.pathname.startsWith('/metrics')) return;
   event.preventDefault();
   navigate(url);

@@ -19,7 +19,10 @@ function ticks(min, max, n = 4) {
   return out;
 }
 
-const label = (v) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en') : formatReal(v));
+// An axis tick, grouped for reading ("12,000"); a data value exactly as
+// the CLI prints it ("12345", "0.4862").
+const tick = (v) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en') : formatReal(v));
+const value = (v) => (v === null || v === undefined ? 'no value' : formatReal(v));
 
 // series: [{name, points: Map(x -> y)}]; xs: the x categories in order.
 export function lineChart({ title, xs, series, yLabel = '', yMin = null, yMax = null }) {
@@ -27,14 +30,16 @@ export function lineChart({ title, xs, series, yLabel = '', yMin = null, yMax = 
   const values = series.flatMap((s) => [...s.points.values()]).filter((v) => v !== null && Number.isFinite(v));
   let lo = yMin ?? Math.min(0, ...values), hi = yMax ?? niceMax(Math.max(...values, 0));
   if (hi === lo) hi = lo + 1;
+  // Counts get whole-number ticks: "3", never "3.75".
+  const steps = values.every(Number.isInteger) && Number.isInteger(hi - lo) && hi - lo <= 8 ? hi - lo : 4;
   const x = (i) => left + (xs.length <= 1 ? (width - left - right) / 2 : (i * (width - left - right)) / (xs.length - 1));
   const y = (v) => top + ((hi - v) * (height - top - bottom)) / (hi - lo);
   const every = Math.max(1, Math.ceil(xs.length / 10));
   const svg = h('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title },
     h('title', {}, title),
-    h('g', { class: 'grid' }, ticks(lo, hi).map((t) => h('line', { x1: left, x2: width - right, y1: y(t), y2: y(t) }))),
+    h('g', { class: 'grid' }, ticks(lo, hi, steps).map((t) => h('line', { x1: left, x2: width - right, y1: y(t), y2: y(t) }))),
     h('g', { class: 'axis' },
-      ticks(lo, hi).map((t) => h('text', { x: left - 6, y: y(t) + 4, 'text-anchor': 'end' }, label(t))),
+      ticks(lo, hi, steps).map((t) => h('text', { x: left - 6, y: y(t) + 4, 'text-anchor': 'end' }, tick(t))),
       xs.map((v, i) => (i % every === 0 ? h('text', { x: x(i), y: height - bottom + 16, 'text-anchor': 'middle' }, v) : null)),
       h('line', { x1: left, x2: width - right, y1: y(lo), y2: y(lo) })),
     series.map((s, k) => {
@@ -44,10 +49,17 @@ export function lineChart({ title, xs, series, yLabel = '', yMin = null, yMax = 
       return h('g', { 'data-series': s.name },
         h('path', { d, fill: 'none', stroke: color, 'stroke-width': 2.5 }),
         points.map(([i, v]) => h('circle', { cx: x(i), cy: y(v), r: 3.5, fill: color },
-          h('title', {}, `${s.name}, ${xs[i]}: ${label(v)}`))));
+          h('title', {}, `${s.name}, ${xs[i]}: ${value(v)}`))));
     }));
+  // The same numbers as a table, for screen readers (the drawing is one
+  // image to them) and for copying.
+  const numbers = h('details', { class: 'chart-data' }, h('summary', {}, 'The numbers in this chart'),
+    h('div', { class: 'table-wrap' }, h('table', {},
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), series.map((s) => h('th', { scope: 'col', class: 'num' }, s.name)))),
+      h('tbody', {}, xs.map((x) => h('tr', {}, h('th', { scope: 'row' }, x),
+        series.map((s) => h('td', { class: 'num' }, s.points.has(x) && s.points.get(x) !== null ? formatReal(s.points.get(x)) : ''))))))));
   return h('figure', { class: 'chart' }, yLabel ? h('figcaption', { class: 'muted' }, yLabel) : null, svg,
-    legend(series.map((s) => s.name)));
+    legend(series.map((s) => s.name)), numbers);
 }
 
 // items: [{label, value}], drawn as horizontal bars (long labels fit, and
@@ -56,18 +68,19 @@ export function barChart({ title, items, valueLabel = '' }) {
   const shown = items.slice(0, 40);
   const width = 720, bar = 20, gap = 6, left = 190, right = 70, top = 8;
   const height = top + shown.length * (bar + gap) + 8;
-  const max = niceMax(Math.max(0, ...shown.map((i) => i.value || 0)));
-  const min = Math.min(0, ...shown.map((i) => i.value || 0));
+  const max = niceMax(Math.max(0, ...shown.map((i) => i.value ?? 0)));
+  const min = Math.min(0, ...shown.map((i) => i.value ?? 0));
   const scale = (v) => ((v - min) * (width - left - right)) / (max - min || 1);
   const svg = h('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title },
     h('title', {}, title),
     shown.map((item, i) => {
       const yy = top + i * (bar + gap);
-      const x0 = left + scale(Math.min(0, item.value)), w = Math.abs(scale(item.value) - scale(0));
+      const v = item.value ?? 0;
+      const x0 = left + scale(Math.min(0, v)), w = item.value === null ? 0 : Math.abs(scale(v) - scale(0));
       return h('g', { 'data-bar': item.label },
         h('text', { x: left - 6, y: yy + bar * 0.72, 'text-anchor': 'end' }, item.label.length > 30 ? `${item.label.slice(0, 29)}…` : item.label),
-        h('rect', { x: x0, y: yy, width: Math.max(1, w), height: bar, fill: PALETTE[0] }, h('title', {}, `${item.label}: ${label(item.value)}`)),
-        h('text', { x: x0 + w + 4, y: yy + bar * 0.72 }, label(item.value)));
+        item.value === null ? null : h('rect', { x: x0, y: yy, width: Math.max(1, w), height: bar, fill: PALETTE[0] }, h('title', {}, `${item.label}: ${value(item.value)}`)),
+        h('text', { x: x0 + w + 4, y: yy + bar * 0.72 }, value(item.value)));
     }));
   return h('figure', { class: 'chart' }, svg,
     items.length > shown.length ? h('figcaption', { class: 'muted' }, `The first ${shown.length} of ${items.length} bars; the table has them all.`) : null,

@@ -22,9 +22,16 @@ export function h(tag, attributes = {}, ...children) {
 
 // Replaces `el`'s children with `children`, skipping null and false (the
 // DOM's own replaceChildren would write them as the text "null").
+// A control that had the keyboard focus and is drawn again (a pager's
+// Next, a select) gets it back: its id says which it was.
 export function fill(el, ...children) {
+  const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement.id : '';
   el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)
     .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
+  if (focused) {
+    const again = el.querySelector(`#${CSS.escape(focused)}`);
+    if (again) again.focus();
+  }
   return el;
 }
 

@@ -26,7 +26,7 @@ export async function render(main, url) {
   const controls = h('form', { class: 'row', 'aria-label': 'Which flows' });
   const mapBox = h('div', { class: 'map', id: 'map' }, loading());
   const tableBox = h('div', {});
-  const mirrorBox = h('div', { id: 'mirror', 'aria-live': 'polite' });
+  const mirrorBox = h('div', { id: 'mirror' });
   main.append(h('h1', {}, 'Corridors'),
     h('p', { class: 'lead' }, 'Migrant workers between countries, as the members reported them. A line runs from the country workers left to the country they went to; its width is the count. Select a corridor to compare what both ends reported.'),
     controls, mapBox, h('h2', {}, 'Corridors'), tableBox, mirrorBox);
@@ -50,7 +50,11 @@ export async function render(main, url) {
       h('select', { id: 'direction', onchange: (e) => { state.direction = e.target.value; save(); draw(); } },
         Object.entries(DIRECTIONS).map(([k, v]) => h('option', { value: k, selected: k === state.direction }, v)))));
 
+  // A later choice of period or corridor wins over an earlier one whose
+  // answer comes back after it.
+  let draws = 0, mirrors = 0;
   async function draw() {
+    const mine = ++draws;
     fill(mapBox, loading());
     let answer, world;
     try {
@@ -59,10 +63,12 @@ export async function render(main, url) {
         loadWorld(),
       ]);
     } catch (e) {
+      if (mine !== draws) return;
       fill(mapBox, errorBox(e));
       fill(tableBox);
       return;
     }
+    if (mine !== draws) return;
     const count = answer.columns.indexOf('count') - 3;
     const corridors = (answer.rows || []).filter((r) => r.keys[1] === state.direction).map((r) => {
       const [country, , counterpart] = r.keys;
@@ -126,9 +132,11 @@ export async function render(main, url) {
   }
 
   async function mirror(id) {
+    const mine = ++mirrors;
     fill(mirrorBox, h('h2', { id: 'mirror-title' }, `Mirror statistics: ${id.replace('-', ' → ')}, ${state.period}`), loading());
     try {
       const answer = await call('QueryService/MirrorFlows', { corridor: id, period: state.period });
+      if (mine !== mirrors) return;
       const rows = answer.rows || [];
       fill(mirrorBox, h('h2', { id: 'mirror-title' }, `Mirror statistics: ${id.replace('-', ' → ')}, ${state.period}`),
         h('p', { class: 'muted' }, 'The origin’s outflow beside the destination’s inflow, as ', h('code', {}, 'lmx flows --mirror'), ' shows them.'),

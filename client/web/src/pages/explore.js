@@ -21,7 +21,7 @@ const filtersOf = (dataset) => [...FILTERS, ...whereDims(dataset)];
 
 // The view from the URL: {dataset, by: [{dimension, level}], country, ...}.
 export function viewFromUrl(params) {
-  const dataset = DATASETS[params.get('dataset')] ? params.get('dataset') : 'shortages';
+  const dataset = Object.hasOwn(DATASETS, params.get('dataset') || '') ? params.get('dataset') : 'shortages';
   const by = (params.get('by') || 'country').split(',').filter(Boolean).map((part) => {
     const [dimension, level] = part.split(':');
     return { dimension, level: level ? Number(level) : 0 };
@@ -52,12 +52,23 @@ export function sdmxUrl(view) {
   // The key's positions of the other dimensions (node/http/sdmx_dataflows.cc).
   const positions = flow === 'FLOW' ? { direction: 1, counterpart: 2, sex: 4, age: 5, channel: 6 } : { region: 2, activity: 3 };
   for (const [dim, at] of Object.entries(positions)) {
+    if (dim === 'activity' && /[A-Za-z]/.test(view[dim] || '')) continue;  // a section: no SDMX code
     if (view[dim]) key[at] = view[dim].split(',').map((c) => c.trim()).filter(Boolean).join('+');
   }
   const params = [];
   if (view.period) params.push(`c[TIME_PERIOD]=${view.period}`);
   else if (view.from || view.to) params.push(`c[TIME_PERIOD]=${[view.from && `ge:${view.from}`, view.to && `le:${view.to}`].filter(Boolean).join('+')}`);
   return `${location.origin}/sdmx/3.0/data/dataflow/LMX/${flow}/1.0/${key.join('.')}${params.length ? `?${params.join('&')}` : ''}`;
+}
+
+// The filters of a view that the SDMX key and c[TIME_PERIOD] cannot carry.
+function sdmxGaps(view) {
+  const gaps = [];
+  if (view.occupation && !/^\d{4}$/.test(view.occupation)) gaps.push(`occupation ${view.occupation} (a group: SDMX keys take unit groups)`);
+  if (view.as_of) gaps.push(`as of ${view.as_of}`);
+  if (view.education) gaps.push(`education ${view.education}`);
+  if (view.activity && /[A-Za-z]/.test(view.activity)) gaps.push(`activity section ${view.activity}`);
+  return gaps;
 }
 
 function request(view) {
@@ -78,10 +89,12 @@ export function answerCsv(answer) {
 export async function render(main, url) {
   const view = viewFromUrl(url.searchParams);
   const form = h('form', { id: 'explore-form', 'aria-label': 'What to show' });
-  const out = h('section', { 'aria-live': 'polite', id: 'result' });
+  const out = h('section', { id: 'result', 'aria-label': 'Result' });
+  // What a screen reader hears of an answer: one line, not the table.
+  const said = h('p', { class: 'sr-only', 'aria-live': 'polite' });
   main.append(h('h1', {}, 'Explore'),
     h('p', { class: 'lead' }, 'Group any dataset by its dimensions and filter it. The table, the chart and the download are the node’s own aggregate, the numbers ', h('code', {}, 'lmx aggregate'), ' prints.'),
-    form, out);
+    form, said, out);
 
   // The grouping dimensions in the order they were ticked: the table's
   // columns and the `--by` of the command follow it.
@@ -144,34 +157,48 @@ export async function render(main, url) {
     });
     for (const f of filtersOf(view.dataset)) view[f] = form.querySelector(`#f-${f}`).value.trim();
   }
-  function saveUrl() {
-    setQuery({ dataset: view.dataset, by: byText(view.by), ...Object.fromEntries(filtersOf(view.dataset).map((f) => [f, view[f]])),
-      show: view.show === 'chart' ? 'chart' : '', sort: view.sort });
+  // The URL holds the view on screen: the form's when Show is pressed,
+  // else the answered one with its table or chart and sort.
+  function saveUrl(v = answered ? { ...answered, show: view.show, sort: view.sort } : view) {
+    setQuery({ dataset: v.dataset, by: byText(v.by), ...Object.fromEntries(filtersOf(v.dataset).map((f) => [f, v[f]])),
+      show: v.show === 'chart' ? 'chart' : '', sort: v.sort });
   }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     readForm();
     if (!view.by.length) { fill(out, h('div', { class: 'error', role: 'alert' }, 'Choose at least one dimension to group by.')); return; }
     view.sort = '';
-    saveUrl();
+    saveUrl(view);
     run();
   });
 
-  let answer = null;
+  // The answer on screen and the view it answers: the form may change
+  // after it, and nothing drawn from the answer may follow the form until
+  // Show is pressed again. A newer Show cancels an older one still running.
+  let answer = null, answered = null, controller = null;
   async function run() {
+    if (controller) controller.abort();
+    controller = new AbortController();
+    const asked = JSON.parse(JSON.stringify(view));
+    const signal = controller.signal;
     fill(out, loading());
     try {
-      answer = await call('QueryService/Aggregate', request(view));
+      const got = await call('QueryService/Aggregate', request(asked), { signal });
+      if (signal.aborted) return;
+      answer = got;
+      answered = asked;
     } catch (e) {
-      fill(out, errorBox(e));
+      if (!signal.aborted) fill(out, errorBox(e));
       return;
     }
     drawAnswer();
   }
 
   function drawAnswer() {
+    const v = { ...answered, show: view.show, sort: view.sort };
+    said.textContent = `${(answer.rows || []).length} rows of ${DATASETS[v.dataset].label.toLowerCase()} by ${byText(v.by)}`;
     const columns = answer.columns || [];
-    const keys = view.by.length;
+    const keys = v.by.length;
     const rows = (answer.rows || []).map((r) => {
       const o = {};
       r.keys.forEach((k, i) => { o[columns[i]] = k; });
@@ -179,7 +206,7 @@ export async function render(main, url) {
       o.countries = r.countries ?? '0';
       return o;
     });
-    const [sortKey, sortDir] = view.sort.split(':');
+    const [sortKey, sortDir] = v.sort.split(':');
     const table = sortableTable(columns.map((c, i) => ({
       key: c, label: c, num: i >= keys,
       value: i >= keys ? (r) => numberOf(r[c]) : (r) => r[c],
@@ -191,7 +218,7 @@ export async function render(main, url) {
     });
     const measures = columns.slice(keys, -1);
     const measure = measures.includes('count') ? 'count' : measures.includes('vacancies') ? 'vacancies' : measures.includes('mean_index') ? 'mean_index' : measures[0];
-    const periodAt = view.by.findIndex((g) => g.dimension === 'period');
+    const periodAt = v.by.findIndex((g) => g.dimension === 'period');
     let chart;
     if (!rows.length) chart = h('p', {}, 'Nothing matches.');
     else if (periodAt >= 0) {
@@ -207,22 +234,23 @@ export async function render(main, url) {
       chart = h('div', {}, lineChart({ title: `${measure} by period`, xs: [...xs].sort(), series: list, yLabel: measure }),
         series.size > 12 ? h('p', { class: 'muted' }, `The first 12 of ${series.size} series; the table has them all.`) : null);
     } else {
-      chart = barChart({ title: `${measure} by ${byText(view.by)}`, valueLabel: measure,
-        items: answer.rows.map((r) => ({ label: r.keys.join(' · '), value: numberOf(r.measures[columns.indexOf(measure) - keys]) || 0 })) });
+      chart = barChart({ title: `${measure} by ${byText(v.by)}`, valueLabel: measure,
+        items: answer.rows.map((r) => ({ label: r.keys.join(' · '), value: numberOf(r.measures[columns.indexOf(measure) - keys]) })) });
     }
-    const tableButton = h('button', { type: 'button', 'aria-pressed': String(view.show === 'table'), onclick: () => { view.show = 'table'; saveUrl(); drawAnswer(); } }, 'Table');
-    const chartButton = h('button', { type: 'button', 'aria-pressed': String(view.show === 'chart'), onclick: () => { view.show = 'chart'; saveUrl(); drawAnswer(); } }, 'Chart');
+    const tableButton = h('button', { type: 'button', id: 'show-table', 'aria-pressed': String(v.show === 'table'), onclick: () => { view.show = 'table'; saveUrl(); drawAnswer(); } }, 'Table');
+    const chartButton = h('button', { type: 'button', id: 'show-chart', 'aria-pressed': String(v.show === 'chart'), onclick: () => { view.show = 'chart'; saveUrl(); drawAnswer(); } }, 'Chart');
     fill(out, 
       h('div', { class: 'row' }, h('div', { class: 'tabs', role: 'group', 'aria-label': 'View' }, tableButton, chartButton),
-        h('button', { type: 'button', class: 'secondary', id: 'download', onclick: () => download(`${view.dataset}-by-${byText(view.by).replace(/[:,]/g, '-')}.csv`, answerCsv(answer)) }, 'Download CSV'),
+        h('button', { type: 'button', class: 'secondary', id: 'download', onclick: () => download(`${v.dataset}-by-${byText(v.by).replace(/[:,]/g, '-')}.csv`, answerCsv(answer)) }, 'Download CSV'),
         h('span', { class: 'muted', 'data-rows': String(rows.length) }, `${rows.length} rows`)),
-      view.show === 'chart' ? chart : table,
+      v.show === 'chart' ? chart : table,
       freshness(answer.origins),
       h('h2', {}, 'The same numbers elsewhere'),
-      h('p', {}, 'In a terminal:'), h('code', { class: 'code-line', id: 'command' }, command(view)),
+      h('p', {}, 'In a terminal:'), h('code', { class: 'code-line', id: 'command' }, command(v)),
       h('p', {}, 'Over SDMX REST (the observations; SDMX tools sum them by the dimensions above):'),
-      h('code', { class: 'code-line', id: 'sdmx-url' }, sdmxUrl(view)),
-      h('p', {}, 'Over the JSON API: ', h('code', {}, 'POST /api/v1/QueryService/Aggregate'), ' with ', h('code', { id: 'api-body' }, JSON.stringify(request(view)))));
+      sdmxGaps(v).length ? h('p', { class: 'muted' }, `The SDMX query cannot say ${sdmxGaps(v).join(', ')}; filter those in your tool.`) : null,
+      h('code', { class: 'code-line', id: 'sdmx-url' }, sdmxUrl(v)),
+      h('p', {}, 'Over the JSON API: ', h('code', {}, 'POST /api/v1/QueryService/Aggregate'), ' with ', h('code', { id: 'api-body' }, JSON.stringify(request(v)))));
   }
 
   drawForm();

@@ -23,7 +23,7 @@ export async function render(main, url) {
   });
   const list = h('ul', { id: 'suggestions', role: 'listbox', 'aria-label': 'Occupations', hidden: true });
   const status = h('p', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
-  const results = h('div', { id: 'results', 'aria-live': 'polite' });
+  const results = h('div', { id: 'results' });
   let matches = [], active = -1, controller = null, asked = 0;
 
   function open(show) {

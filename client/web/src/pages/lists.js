@@ -32,15 +32,19 @@ export async function render(main, url) {
     return;
   }
 
+  let lists = 0, matches = 0;
   async function drawList() {
+    const mine = ++lists;  // a later choice of member wins
     fill(listBox, h('h2', { id: 'list-title' }, `${state.country}’s shortage list`), loading());
     let list;
     try {
       list = await call('QueryService/ShortageList', { country: state.country });
     } catch (e) {
+      if (mine !== lists) return;
       fill(listBox, h('h2', { id: 'list-title' }, `${state.country}’s shortage list`), controls(), errorBox(e));
       return;
     }
+    if (mine !== lists) return;
     const entries = (list.entries || []).filter((e) => !state.group || e.occupation.startsWith(state.group));
     fill(listBox, h('h2', { id: 'list-title' }, `${state.country}’s shortage list`), controls(),
       h('p', {}, h('strong', {}, 'Rule: '), ruleText(list.rule || {}, list.periods || [])),
@@ -68,6 +72,7 @@ export async function render(main, url) {
   }
 
   async function drawMatch() {
+    const mine = ++matches;  // a later choice of level wins
     fill(matchBox, h('h2', { id: 'match-title' }, 'Partnership candidates'), loading());
     let answer;
     const levelSelect = h('select', { id: 'level', onchange: (e) => { state.level = e.target.value; save(); drawMatch(); } },
@@ -78,9 +83,10 @@ export async function render(main, url) {
     try {
       answer = await call('QueryService/Match', { level: Number(state.level) });
     } catch (e) {
-      fill(matchBox, ...top, errorBox(e));
+      if (mine === matches) fill(matchBox, ...top, errorBox(e));
       return;
     }
+    if (mine !== matches) return;
     const rows = (answer.rows || []).map((r, i) => ({ ...r, rank: i + 1 }));
     const gap = (r) => ((r.destinationIndex ?? 0.5) - (r.originIndex ?? -0.5)) / 2;
     fill(matchBox, ...top,

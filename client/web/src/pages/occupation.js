@@ -22,6 +22,16 @@ function byCountry(answer, measure) {
   return { xs: [...periods].sort(), series: [...series.entries()].sort().map(([name, points]) => ({ name, points })) };
 }
 
+// Which codes a row's status comes from, as `lmx shortages` says it
+// (basis and observed_occupations).
+function basisText(r) {
+  const observed = (r.observedOccupations || []).join(', ');
+  if (r.basis === 'EXACT') return 'this code';
+  if (r.basis === 'BROADER') return `broader (${observed})`;
+  if (r.basis === 'NARROWER') return `narrower (${observed})`;
+  return observed;
+}
+
 function section(title, id) {
   const body = h('div', {}, loading());
   return [h('section', { 'aria-labelledby': id }, h('h2', { id }, title), body), body];
@@ -57,8 +67,9 @@ export async function render(main, url) {
         { key: 'period', label: 'Period' },
         { key: 'status', label: 'Status', cell: (r) => statusBadge(r.status) },
         { key: 'shortageIndex', label: 'Index', num: true, cell: (r) => (r.shortageIndex === undefined ? '' : formatReal(r.shortageIndex)) },
-        { key: 'hardToFill', label: 'Hard to fill', num: true, cell: (r) => r.hardToFill ?? '' },
-        { key: 'basis', label: 'Basis', cell: (r) => (r.basis === 'EXACT' ? 'this code' : r.basis === 'BROADER' ? `broader (${(r.observedOccupations || []).join(', ')})` : `narrower (${(r.observedOccupations || []).join(', ')})`) },
+        { key: 'hardToFill', label: 'Hard to fill', num: true, value: (r) => (r.hardToFill === undefined ? null : Number(r.hardToFill)), cell: (r) => r.hardToFill ?? '' },
+        { key: 'basis', label: 'Basis', cell: (r) => basisText(r) },
+        { key: 'subnational', label: 'Scope', cell: (r) => (r.subnational ? 'subnational' : 'national') },
         { key: 'publishedAt', label: 'Published', cell: (r) => h('span', { title: formatTime(r.publishedAt) }, `${formatTime(r.publishedAt)} (${ago(r.publishedAt)})`) },
       ], rows, { caption: 'Latest status per member', attrs: (r) => ({ 'data-country': r.country }) })
         : h('p', {}, 'No member has reported a shortage status for this occupation yet.'),
@@ -96,7 +107,10 @@ export async function render(main, url) {
         return h('tr', { 'data-list-country': country, 'data-listed': entries.length ? 'yes' : 'no' },
           h('td', {}, h('a', { href: `/lists?country=${country}` }, country)),
           h('td', {}, entries.length ? (exact ? 'yes' : `yes, ${entries.map((e) => e.occupation).join(', ')}`) : 'no'),
-          h('td', {}, entries.map((e) => [e.persistent ? 'persistent' : '', e.persistent && e.acute ? ', ' : '', e.acute ? 'acute' : '']).flat().join('') || ''),
+          h('td', {}, entries.map((e) => {
+            const why = [e.persistent ? 'persistent' : '', e.acute ? 'acute' : ''].filter(Boolean).join(', ');
+            return entries.length > 1 || !exact ? `${e.occupation}: ${why}` : why;
+          }).join('; ')),
           h('td', {}, (a.periods || []).join(', ')));
       })))), h('p', { class: 'muted' }, 'Each member’s list follows the node’s rule; the Shortage lists page shows the rule and the evidence.'));
   }).catch((e) => fill(listBody, errorBox(e)));

@@ -28,9 +28,9 @@ function errorTable(errors, omitted) {
         h('select', { id: 'error-column', onchange: (e) => { column = e.target.value; page = 0; draw(); } },
           h('option', { value: '' }, `all (${errors.length})`),
           columns.map((c) => h('option', { value: c, selected: c === column }, `${c} (${errors.filter((e) => e.column === c).length})`))),
-        h('button', { type: 'button', class: 'secondary', disabled: page === 0, onclick: () => { page--; draw(); } }, 'Previous'),
+        h('button', { type: 'button', class: 'secondary', id: 'errors-previous', disabled: page === 0, onclick: () => { page--; draw(); } }, 'Previous'),
         h('span', { role: 'status' }, `rows ${shown.length ? page * PAGE + 1 : 0}–${page * PAGE + slice.length} of ${shown.length}`),
-        h('button', { type: 'button', class: 'secondary', disabled: page >= pages - 1, onclick: () => { page++; draw(); } }, 'Next')),
+        h('button', { type: 'button', class: 'secondary', id: 'errors-next', disabled: page >= pages - 1, onclick: () => { page++; draw(); } }, 'Next')),
       h('div', { class: 'table-wrap' }, h('table', {}, h('caption', { class: 'sr-only' }, 'Rejected rows'),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'num' }, 'Line'), h('th', { scope: 'col' }, 'Column'), h('th', { scope: 'col' }, 'Reason'))),
         h('tbody', {}, slice.map((e) => h('tr', { 'data-error-line': String(e.line) }, h('td', { class: 'num' }, String(e.line)), h('td', {}, e.column), h('td', {}, e.reason)))))),
@@ -44,6 +44,7 @@ function report(answer, { dryRun, source }) {
   const errors = answer.errors || [];
   const rejected = Number(answer.rejected || 0);
   const written = answer.written;
+  const heldBack = !!answer.rejectedBatch;
   let headline;
   if (rejected || answer.rejectedBatch) headline = h('div', { class: 'error', role: 'alert', id: 'report-headline' }, h('strong', {}, `${source}: ${rejected} rows rejected; `), dryRun ? 'nothing would be written.' : 'nothing was written.', ' Fix the rows below and try again.');
   else if (dryRun) headline = h('div', { class: 'ok', role: 'status', id: 'report-headline' }, h('strong', {}, 'The file is valid. '), `${answer.accepted || 0} rows would be written as ${answer.observations || 0} observations. Nothing was written yet.`);
@@ -51,8 +52,11 @@ function report(answer, { dryRun, source }) {
   else headline = h('div', { class: 'ok', role: 'status', id: 'report-headline', 'data-version': String(answer.version || '') }, h('strong', {}, `Published as version ${answer.version}`), ` at ${formatTime(answer.publishedAt)}: ${answer.accepted || 0} rows, ${answer.observations || 0} observations.`);
   return h('section', { 'aria-labelledby': 'report-title', id: 'report', 'data-written': String(!!written) },
     h('h2', { id: 'report-title' }, dryRun ? 'Dry-run report' : 'Report'), headline,
-    h('dl', { class: 'row' }, h('div', {}, h('dt', {}, 'Accepted'), h('dd', { id: 'accepted' }, String(answer.accepted || 0))),
+    // As `lmx publish` counts them: a file with a rejected row writes
+    // nothing, so none of its rows is accepted; its valid rows are held back.
+    h('dl', { class: 'row' }, h('div', {}, h('dt', {}, 'Accepted'), h('dd', { id: 'accepted' }, heldBack ? '0' : String(answer.accepted || 0))),
       h('div', {}, h('dt', {}, 'Rejected'), h('dd', { id: 'rejected' }, String(rejected)))),
+    heldBack && Number(answer.accepted || 0) > 0 ? h('p', { id: 'held-back' }, `${answer.accepted} valid ${Number(answer.accepted) === 1 ? 'row' : 'rows'} held back because of the rejected rows.`) : null,
     (answer.notices || []).length ? h('ul', { class: 'notice' }, answer.notices.map((n) => h('li', {}, n))) : null,
     errors.length ? errorTable(errors, Number(answer.errorsOmitted || 0)) : null);
 }
@@ -63,7 +67,9 @@ export async function render(main) {
   if (!session.token) {
     main.append(h('div', { class: 'notice' }, h('strong', {}, 'Sign in to publish. '), 'Paste your publisher token in the box at the top of the page. It is kept for this browser session only.'));
   }
-  const own = await describe().catch(() => null);
+  // Nothing is awaited before the page is built: a user who leaves while
+  // the node answers must not get this form appended to the next page.
+  const ownAnswer = describe().catch(() => null);
   let file = null;
   const fileInput = h('input', { type: 'file', id: 'file', accept: '.csv,text/csv', onchange: (e) => choose(e.target.files[0]) });
   const fileName = h('p', { id: 'file-name', class: 'muted' }, 'No file chosen.');
@@ -117,6 +123,8 @@ export async function render(main) {
     upload = publish(file, parameters, (sent, total) => {
       progress.value = total ? Math.round((100 * sent) / total) : 0;
       const seconds = (performance.now() - started) / 1000;
+      // Once all is sent, stopping can no longer keep the node from writing.
+      if (sent >= total) stopButton.hidden = true;
       progressText.textContent = `${Math.round((100 * sent) / (total || 1))}% sent (${(sent / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB, ${seconds.toFixed(0)} s); ${sent >= total ? 'the node is checking and writing…' : ''}`;
     });
     try {
@@ -148,7 +156,7 @@ export async function render(main) {
       fill(calendarBox, title, releases.length ? sortableTable([
         { key: 'id', label: 'Release' }, { key: 'dataset', label: 'Dataset', cell: (r) => DATASET_WORDS[r.dataset] || r.dataset }, { key: 'source', label: 'File' },
         { key: 'releaseAt', label: 'Release at', cell: (r) => formatTime(r.releaseAt) },
-        { key: 'rows', label: 'Rows', num: true }, { key: 'periods', label: 'Periods', cell: (r) => (r.periods || []).join(', ') },
+        { key: 'rows', label: 'Rows', num: true, value: (r) => Number(r.rows || 0) }, { key: 'periods', label: 'Periods', cell: (r) => (r.periods || []).join(', ') },
         { key: 'error', label: 'State', cell: (r) => r.error || 'waiting' },
         { key: 'cancel', label: '', value: () => 0, cell: (r) => h('button', { type: 'button', class: 'secondary', 'aria-label': `Cancel release ${r.id}`, onclick: async () => {
           if (!confirm(`Cancel release ${r.id} (${r.source})? It will never be published.`)) return;
@@ -161,6 +169,7 @@ export async function render(main) {
   }
 
   async function drawCompleteness() {
+    const own = await ownAnswer;
     const title = h('h2', { id: 'completeness-title' }, `${own ? own.country : 'This member'}’s reporting`);
     fill(completenessBox, title, loading());
     try {
@@ -168,7 +177,7 @@ export async function render(main) {
       const rows = (answer.rows || []).filter((r) => !own || r.country === own.country);
       fill(completenessBox, title, rows.length ? sortableTable([
         { key: 'dataset', label: 'Dataset' }, { key: 'periods', label: 'Periods reported', cell: (r) => (r.periods || []).map((p) => p.period).join(', ') },
-        { key: 'version', label: 'Latest version', num: true },
+        { key: 'version', label: 'Latest version', num: true, value: (r) => Number(r.version || 0) },
         { key: 'publishedAt', label: 'Published', cell: (r) => `${formatTime(r.publishedAt)} (${ago(r.publishedAt)})` },
       ], rows, { caption: 'Own completeness' }) : h('p', {}, 'Nothing published yet.'));
     } catch (e) {
@@ -179,4 +188,7 @@ export async function render(main) {
     fill(classifications, ...(list.classifications || []).filter((c) => c.kind === 'NATIONAL').map((c) => h('option', { value: c.id })));
   }).catch(() => {});
   await Promise.all([drawCalendar(), drawCompleteness()]);
+  // Leaving the page stops an upload that has not all gone yet (it then
+  // writes nothing); one that has is left to finish.
+  return () => { if (upload && !upload.sent) upload.abort(); };
 }
