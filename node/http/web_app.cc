@@ -1,6 +1,7 @@
 #include "node/http/web_app.h"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -8,7 +9,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "client/web/web_assets.h"
 
 namespace lmx {
@@ -30,27 +30,29 @@ const std::vector<std::pair<std::string, std::string>>& WebAppHeaders() {
 
 namespace {
 
-// An asset's entity tag: a hash of its bytes, which change only with the
-// binary, so that a browser revalidates a page's files with a 304.
-const std::string& EntityTag(const WebAsset& asset) {
-  static absl::Mutex mu(absl::kConstInit);
-  static auto* tags = new absl::flat_hash_map<const WebAsset*, std::string>();
-  absl::MutexLock lock(&mu);
-  std::string& tag = (*tags)[&asset];
-  if (tag.empty()) {
-    tag = absl::StrCat("\"", absl::Hex(std::hash<std::string_view>()(std::string_view(asset.body.data(), asset.body.size()))), "-",
-                       asset.body.size(), "\"");
+// Each asset's entity tag: a hash of its bytes, which change only with the
+// binary, so that a browser revalidates a page's files with a 304. Made
+// once, when the routes are registered.
+using EntityTags = absl::flat_hash_map<const WebAsset*, std::string>;
+
+std::shared_ptr<const EntityTags> MakeEntityTags() {
+  auto tags = std::make_shared<EntityTags>();
+  for (const WebAsset& asset : WebAssets()) {
+    const std::string_view bytes(asset.body.data(), asset.body.size());
+    (*tags)[&asset] =
+        absl::StrCat("\"", absl::Hex(std::hash<std::string_view>()(bytes)), "-", bytes.size(), "\"");
   }
-  return tag;
+  return tags;
 }
 
-HttpServer::Answer Serve(const WebAsset* asset, const HttpServer::Request& request) {
+HttpServer::Answer Serve(const EntityTags& tags, const WebAsset* asset,
+                         const HttpServer::Request& request) {
   if (asset == nullptr) {
     HttpServer::Answer missing{404, "text/plain; charset=utf-8", "no such file\n", nullptr, {}};
     missing.headers = WebAppHeaders();
     return missing;
   }
-  const std::string& tag = EntityTag(*asset);
+  const std::string& tag = tags.at(asset);
   HttpServer::Answer answer{200, std::string(asset->content_type), "", nullptr, WebAppHeaders()};
   answer.headers.emplace_back("ETag", tag);
   if (request.Header("if-none-match") == tag) {
@@ -64,15 +66,16 @@ HttpServer::Answer Serve(const WebAsset* asset, const HttpServer::Request& reque
 }  // namespace
 
 void ServeWebApp(HttpServer* http) {
-  HttpServer::Handler shell = [](const HttpServer::Request& request) {
-    return Serve(FindWebAsset("/web/index.html"), request);
+  std::shared_ptr<const EntityTags> tags = MakeEntityTags();
+  HttpServer::Handler shell = [tags](const HttpServer::Request& request) {
+    return Serve(*tags, FindWebAsset("/web/index.html"), request);
   };
   for (const char* page : {"/", "/find", "/explore", "/corridors", "/lists", "/publish",
                            "/region", "/occupation/[0-9]{1,4}"}) {
     http->Get(page, shell);
   }
-  http->Get("/web/(.+)", [](const HttpServer::Request& request) {
-    return Serve(FindWebAsset(request.path), request);
+  http->Get("/web/(.+)", [tags](const HttpServer::Request& request) {
+    return Serve(*tags, FindWebAsset(request.path), request);
   });
 }
 

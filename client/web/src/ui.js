@@ -1,6 +1,13 @@
 // Small DOM helpers shared by the pages: elements, tables, numbers as the
 // CLI prints them, freshness, errors, CSV.
 
+// Children as nodes: arrays flattened, null/undefined/false skipped,
+// anything else as text.
+function nodes(children) {
+  return children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)
+    .map((c) => (c instanceof Node ? c : document.createTextNode(String(c))));
+}
+
 // h('a', {href: '/x'}, 'text', child...) makes an element. Attributes
 // starting with "on" are listeners; `null`/`false` children are skipped.
 export function h(tag, attributes = {}, ...children) {
@@ -13,10 +20,7 @@ export function h(tag, attributes = {}, ...children) {
     else if (key in el && !svg && typeof value !== 'string') el[key] = value;
     else el.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
+  el.append(...nodes(children));
   return el;
 }
 
@@ -26,8 +30,7 @@ export function h(tag, attributes = {}, ...children) {
 // Next, a select) gets it back: its id says which it was.
 export function fill(el, ...children) {
   const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement.id : '';
-  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)
-    .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
+  el.replaceChildren(...nodes(children));
   if (focused) {
     const again = el.querySelector(`#${CSS.escape(focused)}`);
     if (again) again.focus();

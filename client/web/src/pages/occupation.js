@@ -76,23 +76,18 @@ export async function render(main, url) {
       freshness(answer.origins));
   }).catch((e) => fill(statusBody, errorBox(e)));
 
-  const trend = call('QueryService/Aggregate', {
-    dataset: 'DATASET_SHORTAGE', by: [{ dimension: 'country' }, { dimension: 'period' }], filter: { occupation: code },
+  // A measure of `dataset` for this occupation by member and period, as a
+  // line per member into `body`, or `none` when nobody reported it.
+  const chart = (body, dataset, measure, none, options) => call('QueryService/Aggregate', {
+    dataset, by: [{ dimension: 'country' }, { dimension: 'period' }], filter: { occupation: code },
   }).then((answer) => {
-    const { xs, series } = byCountry(answer, 'mean_index');
-    fill(trendBody, xs.length
-      ? lineChart({ title: `Mean shortage index of ${code} by member and period`, xs, series, yMin: -1, yMax: 1, yLabel: 'index (−1 surplus … +1 shortage)' })
-      : h('p', {}, 'No shortage index reported for this occupation.'), freshness(answer.origins));
-  }).catch((e) => fill(trendBody, errorBox(e)));
-
-  const vacancies = call('QueryService/Aggregate', {
-    dataset: 'DATASET_VACANCY', by: [{ dimension: 'country' }, { dimension: 'period' }], filter: { occupation: code },
-  }).then((answer) => {
-    const { xs, series } = byCountry(answer, 'vacancies');
-    fill(vacancyBody, xs.length
-      ? lineChart({ title: `Vacancies posted for ${code} by member and month`, xs, series, yLabel: 'vacancies' })
-      : h('p', {}, 'No vacancies posted for this occupation.'), freshness(answer.origins));
-  }).catch((e) => fill(vacancyBody, errorBox(e)));
+    const { xs, series } = byCountry(answer, measure);
+    fill(body, xs.length ? lineChart({ ...options, xs, series }) : h('p', {}, none), freshness(answer.origins));
+  }).catch((e) => fill(body, errorBox(e)));
+  const trend = chart(trendBody, 'DATASET_SHORTAGE', 'mean_index', 'No shortage index reported for this occupation.',
+    { title: `Mean shortage index of ${code} by member and period`, yMin: -1, yMax: 1, yLabel: 'index (−1 surplus … +1 shortage)' });
+  const vacancies = chart(vacancyBody, 'DATASET_VACANCY', 'vacancies', 'No vacancies posted for this occupation.',
+    { title: `Vacancies posted for ${code} by member and month`, yLabel: 'vacancies' });
 
   const lists = describe().then(async (d) => {
     const members = (d.origins || []).map((o) => o.origin);
