@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -171,7 +172,7 @@ std::string GenericXmlHead(const SdmxDataflow& flow) {
       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()),
       "</message:Prepared><message:Sender id=\"LMX\"/><message:Structure structureID=\"", structure,
       "\" dimensionAtObservation=\"AllDimensions\"><common:Structure><URN>"
-      "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=LMX:",
+      "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=LMX:DSD_",
       flow.id, "(1.0)</URN></common:Structure></message:Structure></message:Header>\n",
       "<message:DataSet structureRef=\"", structure, "\">\n");
 }
@@ -332,19 +333,30 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
     absl::string_view path, const std::multimap<std::string, std::string>& parameters,
     absl::string_view accept) {
   bool format_given = false;
-  // dataflow/LMX/FLOW/1.0/KEY (the key may be left out: all of it).
+  // {context}/{agency}/{id}/{version}/{key}: dataflow/LMX/FLOW/1.0/KEY. As
+  // the specification allows, the version and the key may be left out (the
+  // latest, all of it), and the context may be * (lmx's data are all by
+  // dataflow). Versions: 1.0, or the wildcards +, ~, * and latest.
   std::vector<std::string> parts = absl::StrSplit(path, '/');
-  if (parts.size() < 4 || parts.size() > 5) {
+  while (!parts.empty() && parts.back().empty()) parts.pop_back();
+  if (parts.size() < 3 || parts.size() > 5) {
+    if (parts.size() >= 1 && parts.size() < 3) {
+      return absl::UnimplementedError(
+          "lmx serves the data of one dataflow at a time: "
+          "/sdmx/3.0/data/dataflow/LMX/{FLOW|SHORTAGE|VACANCY_AGG}");
+    }
     return BadSyntax("expected /sdmx/3.0/data/dataflow/LMX/{FLOW|SHORTAGE|VACANCY_AGG}/1.0/{key}");
   }
-  if (parts[0] != "dataflow") {
+  if (parts[0] != "dataflow" && parts[0] != "*") {
     return absl::UnimplementedError(
         absl::StrCat("context '", parts[0], "': lmx serves data by dataflow only"));
   }
+  if (parts.size() < 4) parts.push_back("~");
   SdmxDataQuery query;
   query.flow = FindSdmxDataflow(parts[2]);
+  static const std::set<std::string> kVersions = {"1.0", "*", "~", "+", "latest"};
   if ((parts[1] != "LMX" && parts[1] != "*") || query.flow == nullptr ||
-      (parts[3] != "1.0" && parts[3] != "*" && parts[3] != "~" && parts[3] != "latest")) {
+      kVersions.count(parts[3]) == 0) {
     return absl::NotFoundError(absl::StrCat("no dataflow ", parts[1], ":", parts[2], "(", parts[3],
                                             "); lmx has LMX:FLOW, LMX:SHORTAGE and "
                                             "LMX:VACANCY_AGG, version 1.0"));

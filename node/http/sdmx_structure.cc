@@ -41,9 +41,10 @@ std::vector<SdmxCodelist> RegionCodelists(const Codelists& codelists) {
   for (const auto& [registry_id, sdmx_id] : ids) {
     const Classification* classification = codelists.Find(registry_id);
     if (classification == nullptr) continue;
+    // Every list has SDMX's totals and unknowns: SHORTAGE rows carry
+    // REGION=_T for a national figure.
     SdmxCodelist list{sdmx_id, classification->name(), classification->codes()};
-    if (registry_id != kIso3166Part2)
-      list.codes.insert(list.codes.end(), special.begin(), special.end());
+    list.codes.insert(list.codes.end(), special.begin(), special.end());
     lists.push_back(std::move(list));
   }
   auto flat = [](const char* id, const char* name,
@@ -182,7 +183,8 @@ std::string SdmxLabels::Value(absl::string_view component, absl::string_view cod
 namespace {
 
 // SDMX-ML 2.1 has one primary measure (SdmxDataflow::primary); the other
-// measures are observation attributes.
+// measures are observation attributes. Its id is always OBS_VALUE (the
+// schema fixes it); its concept says what it measures (SHORTAGE_INDEX).
 std::string DataStructureXml(const SdmxDataflow& flow) {
   std::string id = absl::StrCat("DSD_", flow.id);
   std::string out = Maintainable("DataStructure", "datastructure.DataStructure", id) +
@@ -209,15 +211,16 @@ std::string DataStructureXml(const SdmxDataflow& flow) {
       absl::StrAppend(
           &out, "<structure:Attribute id=\"", attribute, "\" assignmentStatus=\"Conditional\">",
           ConceptRef(attribute), Representation(attribute),
-          "<structure:AttributeRelationship><structure:PrimaryMeasure><Ref id=\"", primary,
-          "\"/></structure:PrimaryMeasure></structure:AttributeRelationship>"
+          "<structure:AttributeRelationship><structure:PrimaryMeasure><Ref id=\"OBS_VALUE\"/>"
+          "</structure:PrimaryMeasure></structure:AttributeRelationship>"
           "</structure:Attribute>");
     }
     out += "</structure:AttributeList>";
   }
   absl::StrAppend(&out,
-                  "<structure:MeasureList id=\"MeasureDescriptor\"><structure:PrimaryMeasure id=\"",
-                  primary, "\">", ConceptRef(primary), Representation(primary),
+                  "<structure:MeasureList id=\"MeasureDescriptor\">"
+                  "<structure:PrimaryMeasure id=\"OBS_VALUE\">",
+                  ConceptRef(primary), Representation(primary),
                   "</structure:PrimaryMeasure></structure:MeasureList>"
                   "</structure:DataStructureComponents></structure:DataStructure>\n");
   return out;
@@ -250,7 +253,8 @@ absl::StatusOr<std::string> SdmxStructure(const Codelists& codelists, absl::stri
   if (!Any(agency) && agency != kAgency) {
     return absl::NotFoundError(absl::StrCat("no structures of agency ", agency, "; lmx's is LMX"));
   }
-  if (!Any(version) && version != kVersion && version != "~" && version != "latest") {
+  if (!Any(version) && version != kVersion && version != "~" && version != "+" &&
+      version != "latest") {
     return absl::NotFoundError(absl::StrCat("no version ", version, "; lmx's structures are 1.0"));
   }
   auto wanted = [&](absl::string_view candidate) { return Any(id) || id == candidate; };

@@ -324,6 +324,64 @@ TEST_F(SdmxTest, KeysAndFiltersSelectExactlyTheirObservations) {
   EXPECT_EQ(values("FLOW/1.0/*?updatedAfter=2000-01-01T00:00:00Z").size(), 4u);
 }
 
+// Every SDMX-ML message the node serves, structures and data of each
+// dataflow, validates against the official SDMX-ML 2.1 schemas
+// (../shared/data/sdmx/sdmx-ml-2.1) with xmllint.
+TEST_F(SdmxTest, EverySdmxMlMessageValidatesAgainstTheOfficialSchemas) {
+  const std::string schema = std::string(LMX_SHARED_DATA_DIR) + "/sdmx/sdmx-ml-2.1/SDMXMessage.xsd";
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/xmllint")) << "install libxml2-utils (deploy/setup.sh)";
+  ASSERT_TRUE(std::filesystem::exists(schema)) << schema;
+  int checked = 0;
+  auto validate = [&](const std::string& name, const Got& got) {
+    ASSERT_EQ(got.status, 200) << name << ": " << got.body.substr(0, 300);
+    EXPECT_THAT(got.content_type, HasSubstr("xml")) << name;
+    const std::string file = absl::StrCat(dir_, "/message-", ++checked, ".xml");
+    WriteFile(file, got.body);
+    CliResult lint = RunProgram("/usr/bin/xmllint", {"--noout", "--schema", schema, file});
+    EXPECT_EQ(lint.exit_code, 0) << name << ":\n" << lint.err.substr(0, 2000);
+  };
+  for (const char* query : {"codelist/LMX/*/1.0", "conceptscheme/LMX/CS_LMX/1.0",
+                            "datastructure/LMX/*/1.0", "datastructure/LMX/DSD_SHORTAGE/1.0",
+                            "dataflow/LMX/*/1.0", "dataflow/LMX/VACANCY_AGG/1.0"}) {
+    validate(query, Fetch(std::string("/sdmx/3.0/structure/") + query));
+  }
+  for (const char* flow : {"FLOW", "SHORTAGE", "VACANCY_AGG"}) {
+    validate(flow, Get(absl::StrCat(flow, "/1.0/*"), "analyst",
+                       "application/vnd.sdmx.genericdata+xml;version=2.1"));
+  }
+  EXPECT_EQ(checked, 9);
+  // The data header names the DSD that exists, for registry-driven clients.
+  Got data = Get("FLOW/1.0/*", "analyst", "application/vnd.sdmx.genericdata+xml;version=2.1");
+  EXPECT_THAT(data.body, HasSubstr("DataStructure=LMX:DSD_FLOW(1.0)</URN>"));
+  EXPECT_EQ(Fetch("/sdmx/3.0/structure/datastructure/LMX/DSD_FLOW/1.0").status, 200);
+  // A national shortage row's REGION=_T is a code of CL_REGION.
+  EXPECT_THAT(Fetch("/sdmx/3.0/structure/codelist/LMX/CL_REGION/1.0").body,
+              HasSubstr("<structure:Code id=\"_T\">"));
+}
+
+// What clients send by default: version + (latest stable) or ~ (latest),
+// context *, and the trailing version and key left out.
+TEST_F(SdmxTest, TheSpecificationsDefaultsAreServed) {
+  const std::string accept = "application/vnd.sdmx.data+csv;version=2.0.0";
+  std::string all;
+  for (const char* path : {"dataflow/LMX/SHORTAGE/1.0/*", "dataflow/LMX/SHORTAGE/+/*",
+                           "dataflow/LMX/SHORTAGE/~", "*/LMX/SHORTAGE/+/*", "dataflow/LMX/SHORTAGE",
+                           "dataflow/LMX/SHORTAGE/"}) {
+    httplib::Headers headers = {{"Authorization", "Bearer " + tokens_["reader"]}, {"Accept", accept}};
+    Got got = Fetch(std::string("/sdmx/3.0/data/") + path, headers);
+    EXPECT_EQ(got.status, 200) << path << ": " << got.body;
+    if (all.empty()) all = got.body;
+    EXPECT_EQ(CsvAnswer(got.body).size(), CsvAnswer(all).size()) << path;
+  }
+  EXPECT_EQ(CsvAnswer(all).size(), 2u);
+  for (const char* query : {"codelist/LMX/CL_SEX/+", "codelist/LMX/CL_SEX/~", "codelist/LMX/CL_SEX",
+                            "dataflow/*/*/+"}) {
+    EXPECT_EQ(Fetch(std::string("/sdmx/3.0/structure/") + query).status, 200) << query;
+  }
+  EXPECT_EQ(Fetch("/sdmx/3.0/data/dataflow/LMX").status, 501);
+  EXPECT_EQ(Fetch("/sdmx/3.0/data/dataflow/LMX/SHORTAGE/2.0/*").status, 404);
+}
+
 TEST_F(SdmxTest, ShortagesAndVacancyAggregatesAreServed) {
   Got shortages = Get("SHORTAGE/1.0/KEN.2221..", "reader");
   ASSERT_EQ(shortages.status, 200) << shortages.body;
