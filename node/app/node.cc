@@ -421,7 +421,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     });
     p->http->Get("/sdmx/3.0/data/(.*)",
                  SdmxDataHandler(p->engine.get(), p->access.get(), codelists->get()));
+    p->http->Get("/sdmx/2.1/data/(.*)", SdmxDataHandler(p->engine.get(), p->access.get(),
+                                                         codelists->get(), /*v21=*/true));
     p->http->Get("/sdmx/3.0/structure/(.*)", SdmxStructureHandler(codelists->get()));
+    p->http->Get("/sdmx/2.1/((?:codelist|conceptscheme|datastructure|dataflow)(?:/.*)?)",
+                 SdmxStructureHandler(codelists->get()));
+    p->http->Get("/sdmx/3.0/schema/(.*)", SdmxSchemaHandler());
     ServeDashboard(p->http.get(), p->engine.get(), p->policy.get(), p->store.get(), replication,
                    p->access.get());
     ServeWebApp(p->http.get());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -13,29 +14,37 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "node/http/sdmx_structure.h"
 #include "federation/base/status_macros.h"
 #include "federation/base/text_formats.h"
 #include "federation/base/timestamps.h"
+#include "federation/classifications/time_period.h"
+#include "node/http/sdmx_structure.h"
 
 namespace lmx {
 namespace {
 
-absl::Status BadSyntax(absl::string_view message) { return absl::InvalidArgumentError(message); }
-
-// One observation as SDMX-CSV values: the key, the period, the measures
-// and the attributes; `published_at` for updatedAfter.
+// One observation as SDMX components: the key, the period, the values
+// (OBS_VALUE, then the attributes); `published_at` for updatedAfter, and
+// with includeHistory the span this revision was valid in.
 struct Row {
   std::vector<std::string> key;
   std::string period;
   std::vector<std::string> values;
   absl::Time published_at;
+  absl::Time valid_from = absl::InfinitePast();
+  absl::Time valid_to = absl::InfiniteFuture();
+  uint64_t version = 0;
+
+  const std::string& Component(size_t i) const {
+    return i < key.size() ? key[i] : i == key.size() ? period : values[i - key.size() - 1];
+  }
 };
 
 std::string Number(int64_t value) { return absl::StrCat(value); }
 
 Row FromObservation(const v1::Observation& observation) {
   Row row;
+  const v1::Provenance* provenance = nullptr;
   if (observation.has_flow()) {
     const v1::Flow& f = observation.flow();
     row.key = {f.country(),     v1::FlowDirection_Name(f.direction()),
@@ -44,41 +53,58 @@ Row FromObservation(const v1::Observation& observation) {
                f.channel()};
     row.period = f.period();
     row.values = {Number(f.count()), v1::ConfStatus_Name(f.conf_status())};
-    row.published_at = FromTimestamp(f.provenance().published_at());
+    provenance = &f.provenance();
   } else if (observation.has_shortage()) {
     const v1::Shortage& s = observation.shortage();
     row.key = {s.country(), s.occupation(), s.region(), s.activity()};
     row.period = s.period();
-    row.values = {v1::ShortageStatus_Name(s.status()),
-                  s.has_shortage_index() ? absl::StrCat(s.shortage_index()) : "",
+    row.values = {s.has_shortage_index() ? absl::StrCat(s.shortage_index()) : "",
+                  v1::ShortageStatus_Name(s.status()),
                   s.has_hard_to_fill() ? Number(s.hard_to_fill()) : ""};
-    row.published_at = FromTimestamp(s.provenance().published_at());
+    provenance = &s.provenance();
+  }
+  if (provenance != nullptr) {
+    row.published_at = FromTimestamp(provenance->published_at());
+    row.version = provenance->version();
   }
   return row;
 }
 
-// Visits the rows of `query`'s dataflow that its engine filter lets
-// through, until `visit` returns false.
-absl::Status ForEachRow(const SdmxDataQuery& query, const QueryEngine& engine,
-                        const std::function<bool(Row&&)>& visit) {
-  // A component filter that left a dimension no code matches nothing.
-  const std::set<std::string> none = {""};
-  for (const auto& codes : query.key) {
-    if (codes == none) return absl::OkStatus();
-  }
-  if (query.periods == none) return absl::OkStatus();
+// The engine's filter for `query`: countries and the period window narrow
+// its scan; everything else is checked on each row.
+v1::Filter EngineFilter(const SdmxDataQuery& query) {
   v1::Filter filter;
-  // Countries narrow the engine's scan; everything else is checked here.
   for (const std::string& country : query.key[0]) filter.add_countries(country);
   filter.set_from(query.from);
   filter.set_to(query.to);
+  filter.set_as_of(query.as_of);
+  return filter;
+}
+
+// Whether a component filter already excludes everything.
+bool MatchesNothing(const SdmxDataQuery& query) {
+  const std::set<std::string> none = {""};
+  for (const auto& codes : query.key) {
+    if (codes == none) return true;
+  }
+  return query.periods == none;
+}
+
+// Visits the rows of `query`'s dataflow that its engine filter lets
+// through, until `visit` returns false; `at`, when given, fixes the
+// versions read.
+absl::Status ForEachRow(const SdmxDataQuery& query, const QueryEngine& engine,
+                        const QueryEngine::Snapshot* at, const std::function<bool(Row&&)>& visit) {
+  if (MatchesNothing(query)) return absl::OkStatus();
+  v1::Filter filter = EngineFilter(query);
   if (query.flow->dataset != v1::DATASET_VACANCY_AGG) {
     v1::QueryRequest request;
     request.set_dataset(query.flow->dataset);
     *request.mutable_filter() = filter;
-    return engine.Query(request, [&](const v1::Observation& observation) {
-      return visit(FromObservation(observation));
-    });
+    return engine.Query(
+        request,
+        [&](const v1::Observation& observation) { return visit(FromObservation(observation)); },
+        nullptr, at);
   }
   // Vacancy microdata stay national: the dataflow is their aggregate by
   // month of posting, as `lmx aggregate vacancies` counts them.
@@ -88,7 +114,7 @@ absl::Status ForEachRow(const SdmxDataQuery& query, const QueryEngine& engine,
     request.add_by()->set_dimension(dimension);
   }
   *request.mutable_filter() = filter;
-  ASSIGN_OR_RETURN(AggregateResult result, engine.Aggregate(request));
+  ASSIGN_OR_RETURN(AggregateResult result, engine.Aggregate(request, nullptr, at));
   std::map<std::string, size_t> column;
   for (size_t i = 0; i < result.columns.size(); ++i) column[result.columns[i]] = i;
   // Measures follow the grouping columns.
@@ -112,195 +138,452 @@ absl::Status ForEachRow(const SdmxDataQuery& query, const QueryEngine& engine,
   return absl::OkStatus();
 }
 
+// A period's months, for comparing TIME_PERIOD as the engine's window does.
+std::optional<std::pair<int, int>> Months(const std::string& text) {
+  auto period = TimePeriod::Parse(text);
+  if (!period.ok()) return std::nullopt;
+  return std::make_pair(period->first_month(), period->last_month());
+}
+
+// One c[] term against a value. TIME_PERIOD compares as periods (ge: starts
+// at or after; le: ends at or before), numbers as numbers, the rest as text.
+bool Holds(const SdmxCondition& c, const std::string& value, bool time) {
+  const std::string& op = c.op;
+  if (op == "eq") return value == c.value;
+  if (op == "ne") return value != c.value;
+  if (value.empty()) return false;
+  if (op == "sw") return absl::StartsWith(value, c.value);
+  if (op == "ew") return absl::EndsWith(value, c.value);
+  if (op == "co") return absl::StrContains(value, c.value);
+  int order = 0;  // value <=> c.value
+  if (time) {
+    auto a = Months(value), b = Months(c.value);
+    if (!a || !b) return false;
+    if (op == "ge") return a->first >= b->first;
+    if (op == "gt") return a->first > b->second;
+    if (op == "le") return a->second <= b->second;
+    if (op == "lt") return a->second < b->first;
+    return false;
+  }
+  double x = 0, y = 0;
+  if (absl::SimpleAtod(value, &x) && absl::SimpleAtod(c.value, &y)) {
+    order = x < y ? -1 : x > y ? 1 : 0;
+  } else {
+    order = value.compare(c.value) < 0 ? -1 : value.compare(c.value) > 0 ? 1 : 0;
+  }
+  if (op == "gt") return order > 0;
+  if (op == "ge") return order >= 0;
+  if (op == "lt") return order < 0;
+  if (op == "le") return order <= 0;
+  return false;
+}
+
 bool Matches(const SdmxDataQuery& query, const Row& row) {
   for (size_t i = 0; i < query.key.size(); ++i) {
     if (!query.key[i].empty() && query.key[i].count(row.key[i]) == 0) return false;
   }
   if (!query.periods.empty() && query.periods.count(row.period) == 0) return false;
   if (query.updated_after && row.published_at <= *query.updated_after) return false;
+  for (const SdmxComponentFilter& filter : query.conditions) {
+    const std::string& value = row.Component(filter.component);
+    const bool time = filter.component == query.key.size();
+    bool any = false;
+    for (const auto& all : filter.any) {
+      any = std::all_of(all.begin(), all.end(),
+                        [&](const SdmxCondition& c) { return Holds(c, value, time); });
+      if (any) break;
+    }
+    if (!any) return false;
+  }
   return true;
 }
 
-// With `labels` (labels=both), columns are "ID: name" and coded values
-// "code: label"; STRUCTURE_ID carries the dataflow's name.
-std::string CsvHead(const SdmxDataflow& flow, const SdmxLabels* labels) {
-  std::string line = "STRUCTURE,STRUCTURE_ID,ACTION";
-  auto add = [&](const char* column) {
-    line.push_back(',');
-    line.append(CsvField(labels == nullptr ? std::string(column) : labels->Column(column)));
-  };
-  for (const char* column : flow.dimensions) add(column);
-  add("TIME_PERIOD");
-  for (const char* column : flow.measures) add(column);
-  for (const char* column : flow.attributes) add(column);
-  line.push_back('\n');
-  return line;
+std::string Now() {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
 }
 
-void AppendCsvLine(const SdmxDataflow& flow, const Row& row, const SdmxLabels* labels,
-                   std::string* line) {
-  absl::StrAppend(line, "dataflow,");
-  std::string structure = absl::StrCat("LMX:", flow.id, "(1.0)");
-  line->append(labels == nullptr ? structure
-                                 : CsvField(absl::StrCat(structure, ": ", SdmxDataflowName(flow))));
-  line->append(",I");
-  auto add = [&](const char* component, const std::string& value) {
-    line->push_back(',');
-    line->append(
-        CsvField(labels == nullptr || value.empty() ? value : labels->Value(component, value)));
-  };
-  for (size_t i = 0; i < row.key.size(); ++i) add(flow.dimensions[i], row.key[i]);
-  add("TIME_PERIOD", row.period);
-  for (size_t i = 0; i < row.values.size(); ++i) {
-    add(i < flow.measures.size() ? flow.measures[i] : flow.attributes[i - flow.measures.size()],
-        row.values[i]);
-  }
-  line->push_back('\n');
+std::string DateTime(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
 }
 
-std::string GenericXmlHead(const SdmxDataflow& flow) {
-  const std::string structure = absl::StrCat("LMX_", flow.id, "_1_0");
-  return absl::StrCat(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<message:GenericData"
-      " xmlns:message=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\""
-      " xmlns:generic=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic\""
-      " xmlns:common=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n"
-      "<message:Header><message:ID>LMX_",
-      flow.id, "_", absl::ToUnixMicros(absl::Now()),
-      "</message:ID><message:Test>false</message:Test><message:Prepared>",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()),
-      "</message:Prepared><message:Sender id=\"LMX\"/><message:Structure structureID=\"", structure,
-      "\" dimensionAtObservation=\"AllDimensions\"><common:Structure><URN>"
-      "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=LMX:DSD_",
-      flow.id, "(1.0)</URN></common:Structure></message:Structure></message:Header>\n",
-      "<message:DataSet structureRef=\"", structure, "\">\n");
-}
+// One data set of the answer: all of it, or with includeHistory one
+// dissemination (the batch that published its revisions).
+struct DataSetInfo {
+  const char* action = "Information";  // SDMX-JSON and SDMX-ML spell it out
+  std::optional<absl::Time> valid_from;
+};
 
-void AppendGenericXmlObs(const SdmxDataflow& flow, const Row& row, std::string* out) {
-  out->append("<generic:Obs><generic:ObsKey>");
-  for (size_t i = 0; i < row.key.size(); ++i) {
-    absl::StrAppend(out, "<generic:Value id=\"", flow.dimensions[i], "\" value=\"",
-                    XmlText(row.key[i]), "\"/>");
-  }
-  absl::StrAppend(out, "<generic:Value id=\"TIME_PERIOD\" value=\"", XmlText(row.period),
-                  "\"/></generic:ObsKey>");
-  // The primary measure, then the other measures, which the DSD declares
-  // as attributes, and the attributes, each when it has a value.
-  if (!row.values[flow.primary].empty()) {
-    absl::StrAppend(out, "<generic:ObsValue value=\"", XmlText(row.values[flow.primary]), "\"/>");
-  }
-  std::string attributes;
-  for (size_t i : flow.MlAttributes()) {
-    if (row.values[i].empty()) continue;
-    absl::StrAppend(&attributes, "<generic:Value id=\"", flow.ValueId(i), "\" value=\"",
-                    XmlText(row.values[i]), "\"/>");
-  }
-  if (!attributes.empty()) {
-    absl::StrAppend(out, "<generic:Attributes>", attributes, "</generic:Attributes>");
-  }
-  out->append("</generic:Obs>\n");
-}
-
-// An SDMX-JSON 2.0.0 data message, streamed: the data set's observations
-// first, keyed by the positions of their values, then the structure, which
-// lists the values in the order they were first met. (Members of a JSON
-// object have no order; this one lets the answer stream.)
-class JsonData {
+// Writes one format. The caller hands it the data sets in order, and in
+// each either observations (flat) or series, each with its observations.
+class Writer {
  public:
-  explicit JsonData(const SdmxDataflow& flow)
-      : flow_(flow), dimensions_(flow.dimensions.size() + 1), attributes_(flow.attributes.size()) {}
+  virtual ~Writer() = default;
+  virtual std::string Head() = 0;
+  virtual void BeginDataSet(const DataSetInfo& info, std::string* out) = 0;
+  virtual void BeginSeries(const Row& row, std::string* out) = 0;
+  virtual void EndSeries(std::string* out) = 0;
+  virtual void Obs(const Row& row, std::string* out) = 0;
+  // An observation of a series whose key alone is written
+  // (detail=serieskeysonly or nodata).
+  virtual void Unwritten(const Row&) {}
+  virtual void EndDataSet(std::string* out) = 0;
+  virtual std::string Tail() = 0;
+};
 
-  std::string Head() const {
-    const absl::Time now = absl::Now();
-    return absl::StrCat(
-        "{\"meta\":{\"schema\":\"https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/"
-        "data-message/tools/schemas/2.0.0/sdmx-json-data-schema.json\",\"id\":\"LMX_",
-        flow_.id, "_", absl::ToUnixMicros(now), "\",\"test\":false,\"prepared\":\"",
-        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone()),
-        "\",\"contentLanguages\":[\"en\"],\"sender\":{\"id\":\"LMX\"}},"
-        "\"data\":{\"dataSets\":[{\"structure\":0,\"action\":\"Information\",\"links\":[{"
-        "\"urn\":\"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=LMX:",
-        flow_.id, "(1.0)\",\"rel\":\"dataflow\"}],\"observations\":{");
+// SDMX-CSV 2.0.0 (STRUCTURE, STRUCTURE_ID, ACTION, ...) or 1.0.0
+// (DATAFLOW, ...): the components in the DSD's order, dimensions, measure,
+// attributes. With `labels` (labels=both), columns are "ID: name" and coded
+// values "code: label". includeHistory adds VALID_FROM and VALID_TO after
+// ACTION. Series keys only: the key's columns alone.
+class CsvWriter : public Writer {
+ public:
+  CsvWriter(const SdmxDataQuery& query, const SdmxLabels* labels)
+      : query_(query), flow_(*query.flow), labels_(query.labels ? labels : nullptr) {
+    keys_only_ = query.detail == SdmxDetail::kSeriesKeysOnly || query.detail == SdmxDetail::kNoData;
   }
 
-  void AppendObs(const Row& row, std::string* out) {
-    if (observations_++ > 0) out->push_back(',');
-    out->push_back('"');
-    for (size_t i = 0; i <= row.key.size(); ++i) {
-      if (i > 0) out->push_back(':');
-      absl::StrAppend(out, dimensions_[i].Index(i < row.key.size() ? row.key[i] : row.period));
-    }
-    out->append("\":[");
-    for (size_t i = 0; i < flow_.measures.size(); ++i) {
-      if (i > 0) out->push_back(',');
-      const std::string& value = row.values[i];
-      double number = 0;
-      if (value.empty()) {
-        out->append("null");
-      } else if (absl::SimpleAtod(value, &number) && std::isfinite(number)) {
-        out->append(value);
-      } else {
-        out->append(JsonString(value));
+  std::string Head() override {
+    const bool v1 = query_.format == SdmxFormat::kCsv1;
+    std::string line = v1 ? "DATAFLOW" : "STRUCTURE,STRUCTURE_ID,ACTION";
+    if (query_.include_history && !v1) line += ",VALID_FROM,VALID_TO";
+    auto add = [&](const char* column) {
+      line.push_back(',');
+      line.append(CsvField(labels_ == nullptr ? std::string(column)
+                                              : labels_->Column(column, &flow_)));
+    };
+    for (const char* column : flow_.dimensions) add(column);
+    if (!keys_only_) {
+      add("TIME_PERIOD");
+      for (size_t i = 0; i < flow_.values(); ++i) {
+        if (query_.shown[i]) add(flow_.ValueId(i));
       }
     }
-    for (size_t i = 0; i < flow_.attributes.size(); ++i) {
-      const std::string& value = row.values[flow_.measures.size() + i];
-      out->push_back(',');
-      out->append(value.empty() ? "null" : absl::StrCat(attributes_[i].Index(value)));
+    line.push_back('\n');
+    return line;
+  }
+  void BeginDataSet(const DataSetInfo&, std::string*) override {}
+  void BeginSeries(const Row& row, std::string* out) override {
+    if (keys_only_) Line(row, out);
+  }
+  void EndSeries(std::string*) override {}
+  void Obs(const Row& row, std::string* out) override { Line(row, out); }
+  void EndDataSet(std::string*) override {}
+  std::string Tail() override { return ""; }
+
+ private:
+  void Line(const Row& row, std::string* line) {
+    const std::string structure = absl::StrCat("LMX:", flow_.id, "(1.0)");
+    if (query_.format == SdmxFormat::kCsv1) {
+      line->append(structure);
+    } else {
+      absl::StrAppend(line, "dataflow,");
+      line->append(labels_ == nullptr
+                       ? structure
+                       : CsvField(absl::StrCat(structure, ": ", SdmxDataflowName(flow_))));
+      line->append(query_.include_history ? ",R" : ",I");
+      if (query_.include_history) {
+        absl::StrAppend(line, ",", DateTime(row.valid_from), ",",
+                        row.valid_to == absl::InfiniteFuture() ? "" : DateTime(row.valid_to));
+      }
+    }
+    auto add = [&](const char* component, const std::string& value) {
+      line->push_back(',');
+      line->append(CsvField(labels_ == nullptr || value.empty() ? value
+                                                                : labels_->Value(component, value)));
+    };
+    for (size_t i = 0; i < row.key.size(); ++i) add(flow_.dimensions[i], row.key[i]);
+    if (!keys_only_) {
+      add("TIME_PERIOD", row.period);
+      for (size_t i = 0; i < row.values.size(); ++i) {
+        if (query_.shown[i]) add(flow_.ValueId(i), row.values[i]);
+      }
+    }
+    line->push_back('\n');
+  }
+
+  const SdmxDataQuery& query_;
+  const SdmxDataflow& flow_;
+  const SdmxLabels* labels_;
+  bool keys_only_ = false;
+};
+
+constexpr char kMessageNs[] = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message";
+constexpr char kCommonNs[] = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common";
+
+std::string StructureRef(const SdmxDataflow& flow) { return absl::StrCat("LMX_", flow.id, "_1_0"); }
+
+std::string DsdUrn(const SdmxDataflow& flow) {
+  return absl::StrCat("urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=LMX:DSD_", flow.id,
+                      "(1.0)");
+}
+
+// The SDMX-ML 2.1 message header, shared by the generic and the
+// structure-specific messages.
+std::string XmlHeader(const SdmxDataQuery& query, absl::string_view extra_attributes) {
+  const SdmxDataflow& flow = *query.flow;
+  return absl::StrCat(
+      "<message:Header><message:ID>LMX_", flow.id, "_", absl::ToUnixMicros(absl::Now()),
+      "</message:ID><message:Test>false</message:Test><message:Prepared>", Now(),
+      "</message:Prepared><message:Sender id=\"LMX\"/><message:Structure structureID=\"",
+      StructureRef(flow), "\"", extra_attributes, " dimensionAtObservation=\"",
+      query.series ? "TIME_PERIOD" : "AllDimensions", "\"><common:Structure><URN>", DsdUrn(flow),
+      "</URN></common:Structure></message:Structure></message:Header>\n");
+}
+
+std::string DataSetAttributes(const DataSetInfo& info) {
+  std::string out = absl::StrCat(" action=\"", info.action, "\"");
+  if (info.valid_from) absl::StrAppend(&out, " validFromDate=\"", DateTime(*info.valid_from), "\"");
+  return out;
+}
+
+// SDMX-ML 2.1 GenericData (or GenericTimeSeriesData): each value an element
+// naming its component.
+class GenericXmlWriter : public Writer {
+ public:
+  explicit GenericXmlWriter(const SdmxDataQuery& query) : query_(query), flow_(*query.flow) {
+    root_ = query.time_series_message ? "GenericTimeSeriesData" : "GenericData";
+  }
+
+  std::string Head() override {
+    return absl::StrCat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<message:", root_,
+                        " xmlns:message=\"", kMessageNs,
+                        "\" xmlns:generic=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/"
+                        "data/generic\" xmlns:common=\"",
+                        kCommonNs, "\">\n", XmlHeader(query_, ""));
+  }
+  void BeginDataSet(const DataSetInfo& info, std::string* out) override {
+    absl::StrAppend(out, "<message:DataSet structureRef=\"", StructureRef(flow_), "\"",
+                    DataSetAttributes(info), ">\n");
+  }
+  void BeginSeries(const Row& row, std::string* out) override {
+    out->append("<generic:Series><generic:SeriesKey>");
+    for (size_t i = 0; i < row.key.size(); ++i) Value(flow_.dimensions[i], row.key[i], out);
+    out->append("</generic:SeriesKey>");
+  }
+  void EndSeries(std::string* out) override { out->append("</generic:Series>\n"); }
+  void Obs(const Row& row, std::string* out) override {
+    out->append("<generic:Obs>");
+    if (query_.series) {
+      absl::StrAppend(out, "<generic:ObsDimension value=\"", XmlText(row.period), "\"/>");
+    } else {
+      out->append("<generic:ObsKey>");
+      for (size_t i = 0; i < row.key.size(); ++i) Value(flow_.dimensions[i], row.key[i], out);
+      Value("TIME_PERIOD", row.period, out);
+      out->append("</generic:ObsKey>");
+    }
+    if (query_.shown[0] && !row.values[0].empty()) {
+      absl::StrAppend(out, "<generic:ObsValue value=\"", XmlText(row.values[0]), "\"/>");
+    }
+    std::string attributes;
+    for (size_t i = 1; i < row.values.size(); ++i) {
+      if (query_.shown[i] && !row.values[i].empty()) {
+        Value(flow_.ValueId(i), row.values[i], &attributes);
+      }
+    }
+    if (!attributes.empty()) {
+      absl::StrAppend(out, "<generic:Attributes>", attributes, "</generic:Attributes>");
+    }
+    out->append("</generic:Obs>\n");
+  }
+  void EndDataSet(std::string* out) override { out->append("</message:DataSet>\n"); }
+  std::string Tail() override { return absl::StrCat("</message:", root_, ">\n"); }
+
+ private:
+  static void Value(absl::string_view id, absl::string_view value, std::string* out) {
+    absl::StrAppend(out, "<generic:Value id=\"", id, "\" value=\"", XmlText(value), "\"/>");
+  }
+
+  const SdmxDataQuery& query_;
+  const SdmxDataflow& flow_;
+  const char* root_;
+};
+
+// SDMX-ML 2.1 StructureSpecificData (or ...TimeSeriesData): each value an
+// XML attribute named by its component, in the DSD's own namespace, whose
+// schema /sdmx/3.0/schema/datastructure/LMX/DSD_{id}/1.0 serves.
+class StructureSpecificXmlWriter : public Writer {
+ public:
+  explicit StructureSpecificXmlWriter(const SdmxDataQuery& query)
+      : query_(query), flow_(*query.flow) {
+    root_ = query.time_series_message ? "StructureSpecificTimeSeriesData" : "StructureSpecificData";
+  }
+
+  std::string Head() override {
+    const std::string ns = SdmxStructureSpecificNamespace(flow_, query_.series);
+    return absl::StrCat(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<message:", root_, " xmlns:message=\"",
+        kMessageNs,
+        "\" xmlns:ss=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific\""
+        " xmlns:ns1=\"",
+        XmlText(ns), "\" xmlns:common=\"", kCommonNs,
+        "\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n",
+        XmlHeader(query_, absl::StrCat(" namespace=\"", XmlText(ns), "\"")));
+  }
+  void BeginDataSet(const DataSetInfo& info, std::string* out) override {
+    absl::StrAppend(out, "<message:DataSet ss:structureRef=\"", StructureRef(flow_),
+                    "\" ss:dataScope=\"DataStructure\" xsi:type=\"ns1:DataSetType\"",
+                    absl::StrReplaceAll(DataSetAttributes(info),
+                                        {{" action", " ss:action"}, {" valid", " ss:valid"}}),
+                    ">\n");
+  }
+  void BeginSeries(const Row& row, std::string* out) override {
+    out->append("<Series");
+    for (size_t i = 0; i < row.key.size(); ++i) Attribute(flow_.dimensions[i], row.key[i], out);
+    out->append(">");
+  }
+  void EndSeries(std::string* out) override { out->append("</Series>\n"); }
+  void Obs(const Row& row, std::string* out) override {
+    out->append("<Obs");
+    if (!query_.series) {
+      for (size_t i = 0; i < row.key.size(); ++i) Attribute(flow_.dimensions[i], row.key[i], out);
+    }
+    Attribute("TIME_PERIOD", row.period, out);
+    for (size_t i = 0; i < row.values.size(); ++i) {
+      if (query_.shown[i] && !row.values[i].empty()) {
+        Attribute(flow_.ValueId(i), row.values[i], out);
+      }
+    }
+    out->append("/>\n");
+  }
+  void EndDataSet(std::string* out) override { out->append("</message:DataSet>\n"); }
+  std::string Tail() override { return absl::StrCat("</message:", root_, ">\n"); }
+
+ private:
+  static void Attribute(absl::string_view id, absl::string_view value, std::string* out) {
+    absl::StrAppend(out, " ", id, "=\"", XmlText(value), "\"");
+  }
+
+  const SdmxDataQuery& query_;
+  const SdmxDataflow& flow_;
+  const char* root_;
+};
+
+// An SDMX-JSON 2.0.0 data message, streamed: the data sets' observations
+// first, keyed by the positions of their values, then the structure, which
+// lists the values in the order they were first met, with their names from
+// the codelists. (Members of a JSON object have no order; this one lets the
+// answer stream.)
+class JsonWriter : public Writer {
+ public:
+  JsonWriter(const SdmxDataQuery& query, const SdmxLabels* labels)
+      : query_(query),
+        flow_(*query.flow),
+        labels_(labels),
+        dimensions_(flow_.dimensions.size() + 1),
+        values_(flow_.values()) {}
+
+  std::string Head() override {
+    return absl::StrCat(
+        "{\"meta\":{\"schema\":\"https://raw.githubusercontent.com/sdmx-twg/sdmx-json/v2.0.0/"
+        "data-message/tools/schemas/2.0.0/sdmx-json-data-schema.json\",\"id\":\"LMX_",
+        flow_.id, "_", absl::ToUnixMicros(absl::Now()), "\",\"test\":false,\"prepared\":\"", Now(),
+        "\",\"contentLanguages\":[\"en\"],\"sender\":{\"id\":\"LMX\"}},\"data\":{\"dataSets\":[");
+  }
+  void BeginDataSet(const DataSetInfo& info, std::string* out) override {
+    if (data_sets_++ > 0) out->push_back(',');
+    absl::StrAppend(out, "{\"structure\":0,\"action\":\"", info.action, "\"");
+    if (info.valid_from) absl::StrAppend(out, ",\"validFrom\":\"", DateTime(*info.valid_from), "\"");
+    absl::StrAppend(out,
+                    ",\"links\":[{\"urn\":\"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=LMX:",
+                    flow_.id, "(1.0)\",\"rel\":\"dataflow\"}],",
+                    query_.series ? "\"series\":{" : "\"observations\":{");
+    members_ = 0;
+  }
+  void BeginSeries(const Row& row, std::string* out) override {
+    if (members_++ > 0) out->push_back(',');
+    out->push_back('"');
+    for (size_t i = 0; i < row.key.size(); ++i) {
+      if (i > 0) out->push_back(':');
+      absl::StrAppend(out, dimensions_[i].Index(row.key[i]));
+    }
+    out->append("\":{\"observations\":{");
+    observations_ = 0;
+  }
+  void EndSeries(std::string* out) override { out->append("}}"); }
+  void Obs(const Row& row, std::string* out) override {
+    uint64_t& count = query_.series ? observations_ : members_;
+    if (count++ > 0) out->push_back(',');
+    out->push_back('"');
+    if (!query_.series) {
+      for (size_t i = 0; i < row.key.size(); ++i) {
+        absl::StrAppend(out, dimensions_[i].Index(row.key[i]), ":");
+      }
+    }
+    absl::StrAppend(out, dimensions_.back().Index(row.period), "\":[");
+    bool first = true;
+    for (size_t i = 0; i < row.values.size(); ++i) {
+      if (!query_.shown[i]) continue;
+      if (!first) out->push_back(',');
+      first = false;
+      const std::string& value = row.values[i];
+      if (value.empty()) {
+        out->append("null");
+      } else if (i > 0 || Coded(i)) {
+        // Attributes, and a coded measure, are the index of their value.
+        absl::StrAppend(out, values_[i].Index(value));
+      } else {
+        double number = 0;
+        out->append(absl::SimpleAtod(value, &number) && std::isfinite(number) ? value
+                                                                               : JsonString(value));
+      }
     }
     out->push_back(']');
   }
+  void Unwritten(const Row& row) override { dimensions_.back().Index(row.period); }
+  void EndDataSet(std::string* out) override { out->append("}}"); }
 
-  std::string Tail() const {
+  std::string Tail() override {
     std::string out = absl::StrCat(
-        "}}],\"structures\":[{\"links\":[{\"urn\":\"urn:sdmx:org.sdmx.infomodel.datastructure."
-        "DataStructure=LMX:DSD_",
-        flow_.id,
-        "(1.0)\",\"rel\":\"datastructure\"}],\"dataSets\":[0],"
-        "\"dimensions\":{\"dataSet\":[],\"series\":[],\"observation\":[");
-    for (size_t i = 0; i < dimensions_.size(); ++i) {
-      bool time = i == flow_.dimensions.size();
-      const char* id = time ? "TIME_PERIOD" : flow_.dimensions[i];
-      absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":\"", id, "\",\"name\":\"", id,
-                      "\",\"keyPosition\":", i, time ? ",\"roles\":[\"TIME_PERIOD\"]" : "",
-                      ",\"values\":[");
+        "],\"structures\":[{\"links\":[{\"urn\":\"", DsdUrn(flow_),
+        "\",\"rel\":\"datastructure\"}],\"dataSets\":[");
+    for (int i = 0; i < data_sets_; ++i) absl::StrAppend(&out, i > 0 ? "," : "", i);
+    const size_t time = flow_.dimensions.size();
+    auto dimension = [&](size_t i) {
+      const char* id = flow_.ComponentId(i);
+      std::string json = absl::StrCat("{\"id\":\"", id, "\",\"name\":", JsonString(Name(id)),
+                                      ",\"keyPosition\":", i,
+                                      i == time ? ",\"roles\":[\"TIME_PERIOD\"]" : "",
+                                      ",\"values\":[");
       const auto& values = dimensions_[i].values;
       for (size_t v = 0; v < values.size(); ++v) {
-        // Codes are ids; periods are values.
-        absl::StrAppend(&out, v > 0 ? "," : "",
-                        time ? absl::StrCat("{\"value\":", JsonString(values[v]), "}")
-                             : absl::StrCat("{\"id\":", JsonString(values[v]),
-                                            ",\"name\":", JsonString(values[v]), "}"));
+        // Codes have ids and names; periods are values.
+        absl::StrAppend(&json, v > 0 ? "," : "",
+                        i == time ? absl::StrCat("{\"value\":", JsonString(values[v]), "}")
+                                  : CodeJson(id, values[v]));
       }
-      out += "]}";
+      return json + "]}";
+    };
+    out += "],\"dimensions\":{\"dataSet\":[],\"series\":[";
+    if (query_.series) {
+      for (size_t i = 0; i < time; ++i) absl::StrAppend(&out, i > 0 ? "," : "", dimension(i));
+    }
+    out += "],\"observation\":[";
+    bool first = true;
+    for (size_t i = query_.series ? time : 0; i <= time; ++i) {
+      absl::StrAppend(&out, first ? "" : ",", dimension(i));
+      first = false;
     }
     out += "]},\"measures\":{\"observation\":[";
-    for (size_t i = 0; i < flow_.measures.size(); ++i) {
-      absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":\"", flow_.measures[i], "\",\"name\":\"",
-                      flow_.measures[i], "\"}");
+    if (query_.shown[0]) {
+      absl::StrAppend(&out, "{\"id\":\"OBS_VALUE\",\"name\":",
+                      JsonString(labels_ ? labels_->Name("OBS_VALUE", &flow_) : "OBS_VALUE"),
+                      Values(0), "}");
     }
     out += "]},\"attributes\":{\"dataSet\":[],\"series\":[],\"observation\":[";
-    for (size_t i = 0; i < flow_.attributes.size(); ++i) {
-      absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":\"", flow_.attributes[i], "\",\"name\":\"",
-                      flow_.attributes[i], "\",\"relationship\":{\"observation\":{}}");
-      const auto& values = attributes_[i].values;
-      if (!values.empty()) {
-        out += ",\"values\":[";
-        for (size_t v = 0; v < values.size(); ++v) {
-          absl::StrAppend(&out, v > 0 ? "," : "", "{\"id\":", JsonString(values[v]),
-                          ",\"name\":", JsonString(values[v]), "}");
-        }
-        out += "]";
-      }
-      out += "}";
+    first = true;
+    for (size_t i = 1; i < flow_.values(); ++i) {
+      if (!query_.shown[i]) continue;
+      const char* id = flow_.ValueId(i);
+      absl::StrAppend(&out, first ? "" : ",", "{\"id\":\"", id, "\",\"name\":", JsonString(Name(id)),
+                      ",\"relationship\":{\"observation\":{}}", Values(i), "}");
+      first = false;
     }
     return out + "]}}]}}\n";
   }
 
  private:
   // The values of one component, numbered as they are first met.
-  struct Values {
+  struct Values_ {
     std::map<std::string, size_t> index;
     std::vector<std::string> values;
     size_t Index(const std::string& value) {
@@ -310,13 +593,231 @@ class JsonData {
     }
   };
 
+  bool Coded(size_t i) const { return labels_ != nullptr && labels_->Coded(flow_.ValueId(i)); }
+  std::string Name(const char* id) const { return labels_ ? labels_->Name(id) : id; }
+  std::string CodeJson(const char* component, const std::string& code) const {
+    return absl::StrCat("{\"id\":", JsonString(code), ",\"name\":",
+                        JsonString(labels_ ? labels_->Label(component, code) : code), "}");
+  }
+  // ,"values":[...] for a value that observations give by index. An
+  // uncoded value is a string: the 2.0.0 schema's oneOf of integer and
+  // number refuses every integer.
+  std::string Values(size_t i) const {
+    const auto& values = values_[i].values;
+    if (values.empty()) return "";
+    std::string out = ",\"values\":[";
+    for (size_t v = 0; v < values.size(); ++v) {
+      absl::StrAppend(&out, v > 0 ? "," : "",
+                      Coded(i) ? CodeJson(flow_.ValueId(i), values[v])
+                               : absl::StrCat("{\"value\":", JsonString(values[v]), "}"));
+    }
+    return out + "]";
+  }
+
+  const SdmxDataQuery& query_;
   const SdmxDataflow& flow_;
-  std::vector<Values> dimensions_;  // the key's, then TIME_PERIOD
-  std::vector<Values> attributes_;
-  uint64_t observations_ = 0;
+  const SdmxLabels* labels_;
+  std::vector<Values_> dimensions_;  // the key's, then TIME_PERIOD
+  std::vector<Values_> values_;      // OBS_VALUE's (when coded) and the attributes'
+  int data_sets_ = 0;
+  uint64_t members_ = 0;       // series or flat observations in the data set
+  uint64_t observations_ = 0;  // in the series
 };
 
+std::unique_ptr<Writer> MakeWriter(const SdmxDataQuery& query, const SdmxLabels* labels) {
+  switch (query.format) {
+    case SdmxFormat::kGenericXml:
+      return std::make_unique<GenericXmlWriter>(query);
+    case SdmxFormat::kStructureSpecificXml:
+      return std::make_unique<StructureSpecificXmlWriter>(query);
+    case SdmxFormat::kJson:
+      return std::make_unique<JsonWriter>(query, labels);
+    default:
+      return std::make_unique<CsvWriter>(query, labels);
+  }
+}
+
+// Period order within a series: by first month, then frequency.
+bool EarlierPeriod(const Row& a, const Row& b) {
+  auto x = TimePeriod::Parse(a.period), y = TimePeriod::Parse(b.period);
+  if (x.ok() && y.ok()) return *x < *y;
+  return a.period < b.period;
+}
+
+// Series of one country (the engine reads country by country), each in
+// period order, cut to the first and last N observations.
+class SeriesBuffer {
+ public:
+  explicit SeriesBuffer(const SdmxDataQuery& query) : query_(query) {}
+  void Add(Row&& row) {
+    auto& rows = series_[row.key];
+    rows.push_back(std::move(row));
+  }
+  bool empty() const { return series_.empty(); }
+  // Hands each series and its kept observations to `emit`, then forgets
+  // them; false when `emit` did.
+  bool Flush(const std::function<bool(const std::vector<Row>&)>& emit) {
+    bool open = true;
+    for (auto& [key, rows] : series_) {
+      std::stable_sort(rows.begin(), rows.end(), EarlierPeriod);
+      const size_t n = rows.size();
+      const size_t first = query_.first_observations, last = query_.last_observations;
+      if ((first || last) && !query_.include_history) {
+        std::vector<Row> kept;
+        for (size_t i = 0; i < n; ++i) {
+          if ((first && i < first) || (last && i + last >= n)) kept.push_back(std::move(rows[i]));
+        }
+        rows = std::move(kept);
+      }
+      if (!(open = emit(rows))) break;
+    }
+    series_.clear();
+    return open;
+  }
+
+ private:
+  const SdmxDataQuery& query_;
+  std::map<std::vector<std::string>, std::vector<Row>> series_;
+};
+
+// includeHistory: every revision of every matching observation, grouped
+// by the batch that published it (one data set per dissemination), each
+// valid until the next revision of its key.
+absl::StatusOr<std::vector<std::pair<DataSetInfo, std::vector<Row>>>> History(
+    const SdmxDataQuery& query, const QueryEngine& engine) {
+  ASSIGN_OR_RETURN(QueryEngine::Snapshot latest, engine.Pin(query.as_of));
+  struct Dissemination {
+    absl::Time published_at;
+    std::string origin;
+    uint64_t version;
+  };
+  std::vector<Dissemination> batches;
+  for (const auto& [origin, limit] : latest.limits) {
+    if (!query.key[0].empty() && query.key[0].count(origin) == 0) continue;
+    for (const BatchInfo& batch : latest.catalog->Batches(origin)) {
+      if (batch.version > limit || batch.dataset != query.flow->dataset) continue;
+      batches.push_back({batch.published_at, origin, batch.version});
+    }
+  }
+  std::sort(batches.begin(), batches.end(), [](const Dissemination& a, const Dissemination& b) {
+    return std::tie(a.published_at, a.origin, a.version) <
+           std::tie(b.published_at, b.origin, b.version);
+  });
+  constexpr size_t kMaxDisseminations = 2000;
+  if (batches.size() > kMaxDisseminations) {
+    return absl::UnimplementedError(absl::StrCat(
+        "includeHistory: ", batches.size(), " disseminations match; narrow the key (REF_AREA) or "
+        "use updatedAfter (lmx serves at most ", kMaxDisseminations, ")"));
+  }
+  std::vector<std::pair<DataSetInfo, std::vector<Row>>> sets;
+  // The revisions of each key, to close each one's validity.
+  std::map<std::pair<std::vector<std::string>, std::string>, std::vector<std::pair<size_t, size_t>>>
+      revisions;
+  for (const Dissemination& batch : batches) {
+    QueryEngine::Snapshot at{latest.catalog, {{batch.origin, batch.version}}};
+    DataSetInfo info;
+    info.action = "Replace";
+    info.valid_from = batch.published_at;
+    std::vector<Row> rows;
+    RETURN_IF_ERROR(ForEachRow(query, engine, &at, [&](Row&& row) {
+      if (row.version == batch.version && Matches(query, row)) {
+        row.valid_from = batch.published_at;
+        rows.push_back(std::move(row));
+      }
+      return true;
+    }));
+    if (rows.empty()) continue;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      revisions[{rows[i].key, rows[i].period}].push_back({sets.size(), i});
+    }
+    sets.push_back({info, std::move(rows)});
+  }
+  for (const auto& [key, places] : revisions) {
+    for (size_t i = 0; i + 1 < places.size(); ++i) {
+      sets[places[i].first].second[places[i].second].valid_to =
+          sets[places[i + 1].first].first.valid_from.value_or(absl::InfiniteFuture());
+    }
+  }
+  return sets;
+}
+
 }  // namespace
+
+absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine,
+                           const std::function<bool(absl::string_view)>& write, uint64_t* matched,
+                           const SdmxLabels* labels) {
+  std::unique_ptr<Writer> writer = MakeWriter(query, labels);
+  const bool keys_only =
+      query.detail == SdmxDetail::kSeriesKeysOnly || query.detail == SdmxDetail::kNoData;
+  std::string out = writer->Head();
+  if (!write(out)) return absl::OkStatus();
+  out.clear();
+  uint64_t written = 0;
+  bool open = true;
+  auto flush = [&] {
+    open = write(out);
+    out.clear();
+    return open;
+  };
+  // One series with its observations, or in a flat answer the observations.
+  auto series = [&](const std::vector<Row>& rows) {
+    if (rows.empty()) return true;
+    if (query.series || keys_only) writer->BeginSeries(rows.front(), &out);
+    for (const Row& row : rows) {
+      if (keys_only) {
+        writer->Unwritten(row);
+      } else {
+        writer->Obs(row, &out);
+      }
+    }
+    if (query.series || keys_only) writer->EndSeries(&out);
+    written += rows.size();
+    return flush();
+  };
+  absl::Status status;
+  if (query.include_history) {
+    ASSIGN_OR_RETURN(auto sets, History(query, engine));
+    for (auto& [info, rows] : sets) {
+      writer->BeginDataSet(info, &out);
+      SeriesBuffer buffer(query);
+      for (Row& row : rows) buffer.Add(std::move(row));
+      if (!buffer.Flush(series)) break;
+      writer->EndDataSet(&out);
+    }
+  } else {
+    DataSetInfo info;
+    writer->BeginDataSet(info, &out);
+    const bool grouped = query.series || keys_only || query.first_observations > 0 ||
+                         query.last_observations > 0;
+    if (!grouped) {
+      status = ForEachRow(query, engine, nullptr, [&](Row&& row) {
+        if (!Matches(query, row)) return true;
+        writer->Obs(row, &out);
+        ++written;
+        return out.size() < (1 << 16) || flush();
+      });
+    } else {
+      // Rows come country by country: a country's series are complete when
+      // the next country starts.
+      SeriesBuffer buffer(query);
+      std::string country;
+      status = ForEachRow(query, engine, nullptr, [&](Row&& row) {
+        if (!Matches(query, row)) return true;
+        if (row.key[0] != country && !buffer.empty() && !buffer.Flush(series)) return false;
+        country = row.key[0];
+        buffer.Add(std::move(row));
+        return true;
+      });
+      if (status.ok() && open) buffer.Flush(series);
+    }
+    writer->EndDataSet(&out);
+  }
+  if (matched != nullptr) *matched = written;
+  if (!status.ok() || !open) return status;
+  out += writer->Tail();
+  write(out);
+  return absl::OkStatus();
+}
 
 Action SdmxAction(const SdmxDataflow& flow) {
   switch (flow.dataset) {
@@ -329,244 +830,31 @@ Action SdmxAction(const SdmxDataflow& flow) {
   }
 }
 
-absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
-    absl::string_view path, const std::multimap<std::string, std::string>& parameters,
-    absl::string_view accept) {
-  bool format_given = false;
-  // {context}/{agency}/{id}/{version}/{key}: dataflow/LMX/FLOW/1.0/KEY. As
-  // the specification allows, the version and the key may be left out (the
-  // latest, all of it), and the context may be * (lmx's data are all by
-  // dataflow). Versions: 1.0, or the wildcards +, ~, * and latest.
-  std::vector<std::string> parts = absl::StrSplit(path, '/');
-  while (!parts.empty() && parts.back().empty()) parts.pop_back();
-  if (parts.size() < 3 || parts.size() > 5) {
-    if (parts.size() >= 1 && parts.size() < 3) {
-      return absl::UnimplementedError(
-          "lmx serves the data of one dataflow at a time: "
-          "/sdmx/3.0/data/dataflow/LMX/{FLOW|SHORTAGE|VACANCY_AGG}");
-    }
-    return BadSyntax("expected /sdmx/3.0/data/dataflow/LMX/{FLOW|SHORTAGE|VACANCY_AGG}/1.0/{key}");
-  }
-  if (parts[0] != "dataflow" && parts[0] != "*") {
-    return absl::UnimplementedError(
-        absl::StrCat("context '", parts[0], "': lmx serves data by dataflow only"));
-  }
-  if (parts.size() < 4) parts.push_back("~");
-  SdmxDataQuery query;
-  query.flow = FindSdmxDataflow(parts[2]);
-  static const std::set<std::string> kVersions = {"1.0", "*", "~", "+", "latest"};
-  if ((parts[1] != "LMX" && parts[1] != "*") || query.flow == nullptr ||
-      kVersions.count(parts[3]) == 0) {
-    return absl::NotFoundError(absl::StrCat("no dataflow ", parts[1], ":", parts[2], "(", parts[3],
-                                            "); lmx has LMX:FLOW, LMX:SHORTAGE and "
-                                            "LMX:VACANCY_AGG, version 1.0"));
-  }
-  const auto& dimensions = query.flow->dimensions;
-  query.key.resize(dimensions.size());
-  std::string key = parts.size() == 5 ? parts[4] : "*";
-  if (key != "*" && key != "all" && !key.empty()) {
-    std::vector<std::string> codes = absl::StrSplit(key, '.');
-    if (codes.size() != dimensions.size()) {
-      return BadSyntax(absl::StrCat("key '", key, "' has ", codes.size(), " parts; ",
-                                    query.flow->id, " has ", dimensions.size(), " (",
-                                    absl::StrJoin(dimensions, "."), ")"));
-    }
-    for (size_t i = 0; i < codes.size(); ++i) {
-      if (codes[i].empty() || codes[i] == "*") continue;
-      for (absl::string_view code : absl::StrSplit(codes[i], '+')) {
-        if (code.empty()) return BadSyntax(absl::StrCat("key '", key, "': an empty code"));
-        query.key[i].insert(std::string(code));
-      }
-    }
-  }
-  for (const auto& [name, value] : parameters) {
-    if (absl::StartsWith(name, "c[") && absl::EndsWith(name, "]")) {
-      std::string component = name.substr(2, name.size() - 3);
-      bool time = component == "TIME_PERIOD";
-      auto dimension = std::find(dimensions.begin(), dimensions.end(), component);
-      if (!time && dimension == dimensions.end()) {
-        return BadSyntax(absl::StrCat(name, ": ", query.flow->id, " has no dimension ", component,
-                                      " (", absl::StrJoin(dimensions, ", "), ", TIME_PERIOD)"));
-      }
-      std::set<std::string> codes;
-      // '+' joins values; a client that form-encodes the query sends it
-      // as a space, which no code contains.
-      for (absl::string_view term : absl::StrSplit(value, absl::ByAnyChar("+ "))) {
-        std::string op = "eq";
-        if (size_t colon = term.find(':'); colon != absl::string_view::npos && colon == 2) {
-          op = std::string(term.substr(0, 2));
-          term.remove_prefix(3);
-        }
-        if (term.empty()) return BadSyntax(absl::StrCat(name, ": an empty value"));
-        if (op == "eq") {
-          codes.insert(std::string(term));
-        } else if (time && op == "ge") {
-          query.from = std::string(term);
-        } else if (time && op == "le") {
-          query.to = std::string(term);
-        } else {
-          return absl::UnimplementedError(absl::StrCat(name, ": the operator '", op,
-                                                       "' is not served; lmx serves eq, and ge "
-                                                       "and le on TIME_PERIOD"));
-        }
-      }
-      std::set<std::string>& allowed =
-          time ? query.periods : query.key[dimension - dimensions.begin()];
-      if (!codes.empty()) {
-        // A component filter narrows the key's choice for its dimension.
-        if (!allowed.empty()) {
-          std::set<std::string> both;
-          for (const auto& code : codes) {
-            if (allowed.count(code)) both.insert(code);
-          }
-          if (both.empty()) both.insert("");  // nothing can match
-          codes = std::move(both);
-        }
-        allowed = std::move(codes);
-      }
-    } else if (name == "updatedAfter") {
-      absl::Time time;
-      std::string error;
-      if (!absl::ParseTime(absl::RFC3339_full, value, &time, &error)) {
-        return BadSyntax(absl::StrCat("updatedAfter: '", value,
-                                      "' is not an RFC 3339 date-time (2025-01-31T00:00:00Z)"));
-      }
-      query.updated_after = time;
-    } else if (name == "lastNObservations") {
-      // Kept per series while the data is read: bounded, so that no query
-      // holds a dataset in memory many times over.
-      constexpr int kMaxLastObservations = 1000;
-      if (!absl::SimpleAtoi(value, &query.last_observations) || query.last_observations < 1 ||
-          query.last_observations > kMaxLastObservations) {
-        return BadSyntax(absl::StrCat("lastNObservations: '", value, "' is not a number from 1 to ",
-                                      kMaxLastObservations));
-      }
-    } else if (name == "dimensionAtObservation") {
-      if (value != "AllDimensions") {
-        return absl::UnimplementedError(
-            "dimensionAtObservation: SDMX-CSV gives every dimension on each line "
-            "(AllDimensions)");
-      }
-    } else if (name == "labels") {
-      if (value != "id" && value != "both") {
-        return BadSyntax(absl::StrCat("labels: '", value, "' is not id or both"));
-      }
-      query.labels = value == "both";
-    } else if (name == "format") {
-      if (value == "csvfile" || value == "sdmx-csv" || value == "csv") {
-        query.format = SdmxFormat::kCsv;
-      } else if (value == "genericdata" || value == "sdmx-ml" || value == "xml") {
-        query.format = SdmxFormat::kGenericXml;
-      } else if (value == "jsondata" || value == "sdmx-json" || value == "json") {
-        query.format = SdmxFormat::kJson;
-      } else {
-        return absl::FailedPreconditionError(
-            absl::StrCat("format '", value,
-                         "': lmx serves SDMX-CSV 2.0 (format=csvfile), SDMX-JSON 2.0 "
-                         "(format=jsondata) and SDMX-ML 2.1 generic data (format=genericdata)"));
-      }
-      format_given = true;
-    } else if (name == "attributes" || name == "measures" || name == "includeHistory" ||
-               name == "firstNObservations" || name == "asOf") {
-      return absl::UnimplementedError(absl::StrCat(name, " is not served yet"));
-    } else {
-      return BadSyntax(absl::StrCat("unknown parameter '", name, "'"));
-    }
-  }
-  if (!format_given && !accept.empty()) {
-    // The first type of the Accept header that lmx serves.
-    std::string types = absl::AsciiStrToLower(accept);
-    size_t csv = std::min(types.find("csv"), types.find("*/*"));
-    size_t xml = types.find("xml");
-    size_t json = types.find("json");
-    size_t first = std::min({csv, xml, json});
-    if (first == std::string::npos) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("Accept: ", accept,
-                       ": lmx serves SDMX-CSV 2.0 (application/vnd.sdmx.data+csv), SDMX-JSON 2.0 "
-                       "(application/vnd.sdmx.data+json) and SDMX-ML 2.1 generic data "
-                       "(application/vnd.sdmx.genericdata+xml)"));
-    }
-    query.format = first == xml    ? SdmxFormat::kGenericXml
-                   : first == json ? SdmxFormat::kJson
-                                   : SdmxFormat::kCsv;
-  }
-  if (query.updated_after && query.flow->dataset == v1::DATASET_VACANCY_AGG) {
-    return absl::UnimplementedError(
-        "updatedAfter: VACANCY_AGG is computed from the latest vacancies, not kept by update");
-  }
-  return query;
-}
-
-absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine,
-                           const std::function<bool(absl::string_view)>& write, uint64_t* matched,
-                           const SdmxLabels* labels) {
-  if (!query.labels) labels = nullptr;
-  const SdmxDataflow& flow = *query.flow;
-  const bool xml = query.format == SdmxFormat::kGenericXml;
-  const bool json = query.format == SdmxFormat::kJson;
-  JsonData json_data(flow);
-  std::string line = xml ? GenericXmlHead(flow) : json ? json_data.Head() : CsvHead(flow, labels);
-  if (!write(line)) return absl::OkStatus();
-  uint64_t written = 0;
-  auto emit = [&](const Row& row) {
-    line.clear();
-    if (xml) {
-      AppendGenericXmlObs(flow, row, &line);
-    } else if (json) {
-      json_data.AppendObs(row, &line);
-    } else {
-      AppendCsvLine(flow, row, labels, &line);
-    }
-    ++written;
-    return write(line);
-  };
-  absl::Status status;
-  if (query.last_observations == 0) {
-    status =
-        ForEachRow(query, engine, [&](Row&& row) { return !Matches(query, row) || emit(row); });
-  } else {
-    // The last N periods of each series: only those are kept while reading.
-    std::map<std::vector<std::string>, std::map<std::string, Row>> series;
-    status = ForEachRow(query, engine, [&](Row&& row) {
-      if (!Matches(query, row)) return true;
-      auto& periods = series[row.key];
-      std::string period = row.period;
-      periods[std::move(period)] = std::move(row);
-      if (periods.size() > static_cast<size_t>(query.last_observations)) {
-        periods.erase(periods.begin());
-      }
-      return true;
-    });
-    for (const auto& [key, periods] : series) {
-      bool open = true;
-      for (const auto& [period, row] : periods) {
-        if (!(open = emit(row))) break;
-      }
-      if (!open) break;
-    }
-  }
-  if (matched != nullptr) *matched = written;
-  if (status.ok() && xml) write("</message:DataSet>\n</message:GenericData>\n");
-  if (status.ok() && json) write(json_data.Tail());
-  return status;
-}
-
 namespace {
 
-// Whether the caller asked for SDMX-JSON, read leniently: an error is
-// answered in the format asked for even when the request is malformed.
-bool WantsJson(const HttpServer::Request& request) {
+// The format a caller asked for, read leniently: an error is answered in
+// that format even when the request is malformed.
+enum class Wanted { kText, kJson, kXml };
+
+Wanted WantedFormat(const HttpServer::Request& request) {
+  std::string asked;
   auto format = request.parameters.find("format");
-  if (format != request.parameters.end()) return absl::StrContains(format->second, "json");
-  return absl::StrContains(request.Header("accept").value_or(""), "json");
+  if (format != request.parameters.end()) {
+    asked = absl::AsciiStrToLower(format->second);
+  } else {
+    asked = absl::AsciiStrToLower(request.Header("accept").value_or(""));
+    // The first type named decides.
+    asked = asked.substr(0, asked.find(','));
+  }
+  if (absl::StrContains(asked, "json")) return Wanted::kJson;
+  if (absl::StrContains(asked, "xml") || absl::StrContains(asked, "data") ||
+      absl::StrContains(asked, "sdmx-ml")) {
+    return absl::StrContains(asked, "csv") ? Wanted::kText : Wanted::kXml;
+  }
+  return Wanted::kText;
 }
 
-// An error answer: plain text, or for a caller that asked for SDMX-JSON a
-// message with an `errors` array, whose codes are those of the SDMX web
-// services guidelines (100 no results, 110 unauthorized, 140 syntax
-// error, 150 semantic error, 500 internal error, 501 not implemented).
-HttpServer::Answer Refusal(const absl::Status& status, bool json = false) {
+HttpServer::Answer Refuse(const absl::Status& status, Wanted wanted) {
   int code = 500, sdmx_code = 500;
   const char* title = "Internal server error";
   switch (status.code()) {
@@ -583,7 +871,7 @@ HttpServer::Answer Refusal(const absl::Status& status, bool json = false) {
       code = 404, sdmx_code = 100, title = "No results found";
       break;
     case absl::StatusCode::kFailedPrecondition:
-      code = 406, sdmx_code = 150, title = "Semantic error";
+      code = 406, sdmx_code = 406, title = "Not acceptable";
       break;
     case absl::StatusCode::kUnimplemented:
       code = 501, sdmx_code = 501, title = "Not implemented";
@@ -591,29 +879,81 @@ HttpServer::Answer Refusal(const absl::Status& status, bool json = false) {
     default:
       break;
   }
-  if (!json) {
-    return {code, "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n"), nullptr};
+  if (wanted == Wanted::kJson) {
+    return {code, "application/vnd.sdmx.data+json; version=2.0.0",
+            absl::StrCat("{\"meta\":{\"id\":\"LMX_ERROR_", absl::ToUnixMicros(absl::Now()),
+                         "\",\"test\":false,\"prepared\":\"", Now(),
+                         "\",\"sender\":{\"id\":\"LMX\"}},\"errors\":[{\"code\":", sdmx_code,
+                         ",\"title\":", JsonString(title), ",\"detail\":",
+                         JsonString(status.message()), "}]}\n"),
+            nullptr};
   }
-  return {code, "application/vnd.sdmx.data+json; version=2.0.0",
-          absl::StrCat("{\"errors\":[{\"code\":", sdmx_code, ",\"title\":", JsonString(title),
-                       ",\"detail\":", JsonString(status.message()), "}]}\n"),
-          nullptr};
+  if (wanted == Wanted::kXml) {
+    return {code, "application/vnd.sdmx.error+xml; version=2.1",
+            absl::StrCat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<message:Error xmlns:message=\"",
+                         kMessageNs, "\" xmlns:common=\"", kCommonNs,
+                         "\"><message:ErrorMessage code=\"", sdmx_code,
+                         "\"><common:Text xml:lang=\"en\">", XmlText(title), ": ",
+                         XmlText(status.message()),
+                         "</common:Text></message:ErrorMessage></message:Error>\n"),
+            nullptr};
+  }
+  return {code, "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n"), nullptr};
 }
 
-constexpr char kSdmxCsv[] = "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8";
-constexpr char kSdmxGenericXml[] = "application/vnd.sdmx.genericdata+xml; version=2.1";
-constexpr char kSdmxJson[] = "application/vnd.sdmx.data+json; version=2.0.0";
+const char* ContentType(const SdmxDataQuery& query) {
+  switch (query.format) {
+    case SdmxFormat::kCsv1:
+      return query.labels ? "application/vnd.sdmx.data+csv; version=1.0.0; labels=both; charset=utf-8"
+                          : "application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8";
+    case SdmxFormat::kGenericXml:
+      return query.time_series_message ? "application/vnd.sdmx.generictimeseriesdata+xml; version=2.1"
+                                       : "application/vnd.sdmx.genericdata+xml; version=2.1";
+    case SdmxFormat::kStructureSpecificXml:
+      return query.time_series_message
+                 ? "application/vnd.sdmx.structurespecifictimeseriesdata+xml; version=2.1"
+                 : "application/vnd.sdmx.structurespecificdata+xml; version=2.1";
+    case SdmxFormat::kJson:
+      return "application/vnd.sdmx.data+json; version=2.0.0";
+    default:
+      return query.labels ? "application/vnd.sdmx.data+csv; version=2.0.0; labels=both; charset=utf-8"
+                          : "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8";
+  }
+}
+
+// Whether anything matches, known before the answer starts (404 otherwise).
+absl::StatusOr<bool> AnyMatch(const SdmxDataQuery& query, const QueryEngine& engine) {
+  if (query.include_history) {
+    ASSIGN_OR_RETURN(auto sets, History(query, engine));
+    return !sets.empty();
+  }
+  bool any = false;
+  RETURN_IF_ERROR(ForEachRow(query, engine, nullptr, [&](Row&& row) {
+    any = Matches(query, row);
+    return !any;
+  }));
+  return any;
+}
 
 }  // namespace
 
+HttpServer::Answer SdmxRefusal(const absl::Status& status, bool json) {
+  return Refuse(status, json ? Wanted::kJson : Wanted::kText);
+}
+
 HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access,
-                                    const Codelists* codelists) {
+                                    const Codelists* codelists, bool v21) {
   auto labels = std::make_shared<const SdmxLabels>(*codelists);
-  return [engine, access, labels](const HttpServer::Request& request) -> HttpServer::Answer {
-    bool json = WantsJson(request);
-    auto Refusal = [json](const absl::Status& status) { return lmx::Refusal(status, json); };
-    auto query = ParseSdmxDataQuery(request.matches.empty() ? "" : request.matches[0],
-                                    request.parameters, request.Header("accept").value_or(""));
+  return [engine, access, labels, v21](const HttpServer::Request& request) -> HttpServer::Answer {
+    const Wanted wanted = WantedFormat(request);
+    auto Refusal = [wanted](const absl::Status& status) { return Refuse(status, wanted); };
+    std::string path = request.matches.empty() ? "" : request.matches[0];
+    if (v21) {
+      auto converted = Sdmx21DataPath(path);
+      if (!converted.ok()) return Refusal(converted.status());
+      path = *std::move(converted);
+    }
+    auto query = ParseSdmxDataQuery(path, request.parameters, request.Header("accept").value_or(""));
     if (!query.ok()) return Refusal(query.status());
     Access::Caller caller;
     caller.address = request.remote;
@@ -621,21 +961,12 @@ HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* acc
     auto who =
         access->Authorize(caller, SdmxAction(*query->flow), absl::StrCat("HTTP ", request.path));
     if (!who.ok()) return Refusal(who.status());
-    // A query that matches nothing is 404, which must be known before the
-    // answer starts: the first match is looked for first. Any match means
-    // at least one of the last N observations too.
-    SdmxDataQuery probe = *query;
-    probe.last_observations = 0;
-    uint64_t matched = 0;
-    int lines = 0;
-    absl::Status probed = WriteSdmxData(
-        probe, *engine, [&](absl::string_view) { return ++lines < 2; }, &matched);
-    if (!probed.ok()) return Refusal(probed);
-    if (matched == 0) return Refusal(absl::NotFoundError("no results for this query"));
+    auto any = AnyMatch(*query, *engine);
+    if (!any.ok()) return Refusal(any.status());
+    if (!*any) return Refusal(absl::NotFoundError("no results for this query"));
     HttpServer::Answer answer;
-    answer.content_type = query->format == SdmxFormat::kGenericXml ? kSdmxGenericXml
-                          : query->format == SdmxFormat::kJson     ? kSdmxJson
-                                                                   : kSdmxCsv;
+    answer.content_type = ContentType(*query);
+    answer.headers.push_back({"Vary", "Accept"});
     answer.stream = [engine, labels, query = *std::move(query)](const HttpServer::Write& write) {
       // An error after the answer started can only cut it short; nothing
       // may escape into the HTTP library, which would end the node.

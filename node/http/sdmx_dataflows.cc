@@ -8,24 +8,30 @@ const std::vector<SdmxDataflow>& Dataflows() {
       {"FLOW",
        v1::DATASET_FLOW,
        {"REF_AREA", "DIRECTION", "COUNTERPART_AREA", "OCCUPATION", "SEX", "AGE", "CHANNEL"},
-       {"OBS_VALUE"},
+       "OBS_VALUE",
        {"CONF_STATUS"}},
       {"SHORTAGE",
        v1::DATASET_SHORTAGE,
        {"REF_AREA", "OCCUPATION", "REGION", "ACTIVITY"},
-       {"SHORTAGE_STATUS", "SHORTAGE_INDEX", "HARD_TO_FILL"},
-       {},
-       1},
+       "SHORTAGE_INDEX",
+       {"SHORTAGE_STATUS", "HARD_TO_FILL"}},
       {"VACANCY_AGG",
        v1::DATASET_VACANCY_AGG,
        {"REF_AREA", "OCCUPATION", "REGION", "ACTIVITY"},
-       {"VACANCIES", "POSITIONS"},
-       {}},
+       "VACANCIES",
+       {"POSITIONS"}},
   };
   return *flows;
 }
 
 }  // namespace
+
+int SdmxDataflow::Component(absl::string_view component) const {
+  for (size_t i = 0; i < components(); ++i) {
+    if (component == ComponentId(i)) return static_cast<int>(i);
+  }
+  return -1;
+}
 
 const SdmxDataflow* FindSdmxDataflow(absl::string_view id) {
   for (const SdmxDataflow& flow : Dataflows()) {

@@ -6,6 +6,9 @@
 #define LMX_NODE_HTTP_SDMX_DATAFLOWS_H_
 
 #include <cstddef>
+#include <initializer_list>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -13,31 +16,45 @@
 
 namespace lmx {
 
-// One of lmx's dataflows: its columns in SDMX-CSV order.
+// One of lmx's dataflows, as its data structure definition has it: the
+// key's dimensions, TIME_PERIOD, one measure, OBS_VALUE (SDMX-ML 2.1's
+// primary measure, always so named; `measure_concept` says what it
+// measures), and observation attributes. Every format, SDMX-CSV, SDMX-JSON
+// and SDMX-ML, writes these components under these ids, in this order.
 struct SdmxDataflow {
   const char* id;  // FLOW
   v1::Dataset dataset;
   std::vector<const char*> dimensions;  // the key, in order; TIME_PERIOD follows
-  std::vector<const char*> measures;
+  const char* measure_concept;          // the concept of OBS_VALUE
   std::vector<const char*> attributes;
-  // SDMX-ML 2.1 has one primary measure: this one of `measures` (a number,
-  // which is what SDMX-ML tools read it as); the others are attributes.
-  size_t primary = 0;
 
-  // The id of an observation's i-th value: the measures, then the
-  // attributes.
-  const char* ValueId(size_t i) const {
-    return i < measures.size() ? measures[i] : attributes[i - measures.size()];
+  // An observation's values: OBS_VALUE, then the attributes.
+  size_t values() const { return 1 + attributes.size(); }
+  const char* ValueId(size_t i) const { return i == 0 ? "OBS_VALUE" : attributes[i - 1]; }
+  // The index of a component among the key (0..), TIME_PERIOD (the key's
+  // size) and the values (after it); -1 for another id.
+  int Component(absl::string_view component) const;
+  // The id of component `i` as Component numbers them.
+  const char* ComponentId(size_t i) const {
+    return i < dimensions.size()    ? dimensions[i]
+           : i == dimensions.size() ? "TIME_PERIOD"
+                                    : ValueId(i - dimensions.size() - 1);
   }
-  // In SDMX-ML 2.1, the values that are attributes, in order.
-  std::vector<size_t> MlAttributes() const {
-    std::vector<size_t> values;
-    for (size_t i = 0; i < measures.size() + attributes.size(); ++i) {
-      if (i != primary) values.push_back(i);
-    }
-    return values;
-  }
+  size_t components() const { return dimensions.size() + 1 + values(); }
 };
+
+// One media range of an HTTP Accept header.
+struct SdmxMediaRange {
+  std::string type;  // "application/vnd.sdmx.data+csv", lower case
+  std::map<std::string, std::string> parameters;  // names lower case
+  double quality = 1;
+  // Whether its version parameter is absent or one of `served`.
+  bool Version(std::initializer_list<const char*> served) const;
+};
+
+// An Accept header's media ranges, most preferred first (quality, then
+// order); those of quality 0 left out.
+std::vector<SdmxMediaRange> ParseSdmxAccept(absl::string_view accept);
 
 // FLOW, SHORTAGE and VACANCY_AGG; null for another id.
 const SdmxDataflow* FindSdmxDataflow(absl::string_view id);

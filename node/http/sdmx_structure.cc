@@ -1,9 +1,11 @@
 #include "node/http/sdmx_structure.h"
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -165,11 +167,30 @@ SdmxLabels::SdmxLabels(const Codelists& codelists) {
   }
 }
 
-std::string SdmxLabels::Column(absl::string_view component) const {
+std::string SdmxLabels::Name(absl::string_view component, const SdmxDataflow* flow) const {
+  if (flow != nullptr && component == "OBS_VALUE") component = flow->measure_concept;
   for (const auto& [id, name] : Concepts()) {
-    if (component == id) return absl::StrCat(id, ": ", name);
+    if (component == id) return name;
   }
   return std::string(component);
+}
+
+std::string SdmxLabels::Column(absl::string_view component, const SdmxDataflow* flow) const {
+  std::string name = Name(component, flow);
+  if (name == component) return name;
+  return absl::StrCat(component, ": ", name);
+}
+
+std::string SdmxLabels::Label(absl::string_view component, absl::string_view code) const {
+  auto list = labels_.find(CodelistOf(component));
+  if (list == labels_.end()) return std::string(code);
+  auto label = list->second.find(code);
+  if (label == list->second.end() || label->second.empty()) return std::string(code);
+  return label->second;
+}
+
+bool SdmxLabels::Coded(absl::string_view component) const {
+  return !CodelistOf(component).empty();
 }
 
 std::string SdmxLabels::Value(absl::string_view component, absl::string_view code) const {
@@ -182,9 +203,8 @@ std::string SdmxLabels::Value(absl::string_view component, absl::string_view cod
 
 namespace {
 
-// SDMX-ML 2.1 has one primary measure (SdmxDataflow::primary); the other
-// measures are observation attributes. Its id is always OBS_VALUE (the
-// schema fixes it); its concept says what it measures (SHORTAGE_INDEX).
+// The primary measure's id is always OBS_VALUE (the schema fixes it); its
+// concept says what it measures (SHORTAGE_INDEX).
 std::string DataStructureXml(const SdmxDataflow& flow) {
   std::string id = absl::StrCat("DSD_", flow.id);
   std::string out = Maintainable("DataStructure", "datastructure.DataStructure", id) +
@@ -202,12 +222,9 @@ std::string DataStructureXml(const SdmxDataflow& flow) {
                   "<structure:LocalRepresentation><structure:TextFormat "
                   "textType=\"ObservationalTimePeriod\"/></structure:LocalRepresentation>"
                   "</structure:TimeDimension></structure:DimensionList>");
-  const char* primary = flow.measures[flow.primary];
-  std::vector<const char*> attributes;
-  for (size_t i : flow.MlAttributes()) attributes.push_back(flow.ValueId(i));
-  if (!attributes.empty()) {
+  if (!flow.attributes.empty()) {
     out += "<structure:AttributeList id=\"AttributeDescriptor\">";
-    for (const char* attribute : attributes) {
+    for (const char* attribute : flow.attributes) {
       absl::StrAppend(
           &out, "<structure:Attribute id=\"", attribute, "\" assignmentStatus=\"Conditional\">",
           ConceptRef(attribute), Representation(attribute),
@@ -220,7 +237,7 @@ std::string DataStructureXml(const SdmxDataflow& flow) {
   absl::StrAppend(&out,
                   "<structure:MeasureList id=\"MeasureDescriptor\">"
                   "<structure:PrimaryMeasure id=\"OBS_VALUE\">",
-                  ConceptRef(primary), Representation(primary),
+                  ConceptRef(flow.measure_concept),
                   "</structure:PrimaryMeasure></structure:MeasureList>"
                   "</structure:DataStructureComponents></structure:DataStructure>\n");
   return out;
@@ -234,12 +251,218 @@ std::string DataflowXml(const SdmxDataflow& flow) {
                       "</structure:Structure></structure:Dataflow>\n");
 }
 
+// The kinds of structure lmx has, in the order SDMX-ML 2.1's Structures
+// element lists them.
+enum class Kind { kDataflow, kCodelist, kConceptScheme, kDataStructure };
+
+struct KindInfo {
+  Kind kind;
+  const char* type;     // in the REST path: dataflow
+  const char* element;  // in SDMX-ML: Dataflows
+  const char* item;     // Dataflow
+  const char* urn;      // datastructure.Dataflow
+  const char* json;     // in SDMX-JSON: dataflows
+};
+
+const std::vector<KindInfo>& Kinds() {
+  static const auto* kinds = new std::vector<KindInfo>{
+      {Kind::kDataflow, "dataflow", "Dataflows", "Dataflow", "datastructure.Dataflow", "dataflows"},
+      {Kind::kCodelist, "codelist", "Codelists", "Codelist", "codelist.Codelist", "codelists"},
+      {Kind::kConceptScheme, "conceptscheme", "Concepts", "ConceptScheme",
+       "conceptscheme.ConceptScheme", "conceptSchemes"},
+      {Kind::kDataStructure, "datastructure", "DataStructures", "DataStructure",
+       "datastructure.DataStructure", "dataStructures"}};
+  return *kinds;
+}
+
+using Artefact = std::pair<Kind, std::string>;  // sorted by kind, then id
+
+// The dataflow of a dataflow or DSD artefact (DSD_FLOW is FLOW's).
+const SdmxDataflow& FlowOf(const Artefact& artefact) {
+  return *FindSdmxDataflow(artefact.first == Kind::kDataStructure ? artefact.second.substr(4)
+                                                                  : artefact.second);
+}
+
+// Every artefact lmx has.
+std::vector<Artefact> AllArtefacts(const std::vector<SdmxCodelist>& lists) {
+  std::vector<Artefact> all;
+  for (const char* id : {"FLOW", "SHORTAGE", "VACANCY_AGG"}) all.push_back({Kind::kDataflow, id});
+  for (const SdmxCodelist& list : lists) all.push_back({Kind::kCodelist, list.id});
+  all.push_back({Kind::kConceptScheme, kConceptScheme});
+  for (const char* id : {"FLOW", "SHORTAGE", "VACANCY_AGG"}) {
+    all.push_back({Kind::kDataStructure, absl::StrCat("DSD_", id)});
+  }
+  return all;
+}
+
+// What an artefact refers to: a dataflow its DSD; a DSD its concept
+// scheme and the codelists of its components.
+std::vector<Artefact> Children(const Artefact& artefact) {
+  std::vector<Artefact> children;
+  if (artefact.first == Kind::kDataflow) {
+    children.push_back({Kind::kDataStructure, absl::StrCat("DSD_", artefact.second)});
+  } else if (artefact.first == Kind::kDataStructure) {
+    const SdmxDataflow& flow = FlowOf(artefact);
+    children.push_back({Kind::kConceptScheme, kConceptScheme});
+    std::set<std::string> lists;
+    for (const char* dimension : flow.dimensions) lists.insert(CodelistOf(dimension));
+    for (const char* attribute : flow.attributes) lists.insert(CodelistOf(attribute));
+    lists.erase("");
+    for (const std::string& list : lists) children.push_back({Kind::kCodelist, list});
+  }
+  return children;
+}
+
 bool Any(absl::string_view part) { return part.empty() || part == "*" || part == "all"; }
 
-}  // namespace
+// A comma-separated list of ids, or any.
+bool Listed(absl::string_view list, absl::string_view id) {
+  if (Any(list)) return true;
+  for (absl::string_view one : absl::StrSplit(list, ',')) {
+    if (one == id || one == "*") return true;
+  }
+  return false;
+}
 
-absl::StatusOr<std::string> SdmxStructure(const Codelists& codelists, absl::string_view path) {
+struct StructureOptions {
+  std::string references = "none";
+  std::string detail = "full";
+  bool json = false;  // SDMX-JSON 2.0.0 structure message
+};
+
+const SdmxCodelist* ListOf(const Artefact& artefact, const std::vector<SdmxCodelist>& lists) {
+  for (const SdmxCodelist& list : lists) {
+    if (list.id == artefact.second) return &list;
+  }
+  return nullptr;
+}
+
+std::string ArtefactName(const Artefact& artefact, const std::vector<SdmxCodelist>& lists) {
+  if (artefact.first == Kind::kConceptScheme) return "Concepts of the lmx labour market exchange";
+  if (artefact.first == Kind::kCodelist) return ListOf(artefact, lists)->name;
+  return SdmxDataflowName(FlowOf(artefact));
+}
+
+std::string StructureUrl(const KindInfo& info, absl::string_view id) {
+  return absl::StrCat("/sdmx/3.0/structure/", info.type, "/", kAgency, "/", id, "/", kVersion);
+}
+
+// The artefact as SDMX-ML 2.1: whole, or as a stub (its identity and name,
+// marked as defined elsewhere: the REST path that has it whole).
+std::string ArtefactXml(const Artefact& artefact, const std::vector<SdmxCodelist>& lists,
+                        bool stub) {
+  const KindInfo& info = Kinds()[static_cast<size_t>(artefact.first)];
+  if (stub) {
+    return absl::StrCat("<structure:", info.item, " id=\"", artefact.second, "\" agencyID=\"",
+                        kAgency, "\" version=\"", kVersion, "\" urn=\"",
+                        Urn(info.urn, artefact.second),
+                        "\" isExternalReference=\"true\" structureURL=\"",
+                        StructureUrl(info, artefact.second), "\">",
+                        Name(ArtefactName(artefact, lists)), "</structure:", info.item, ">\n");
+  }
+  switch (artefact.first) {
+    case Kind::kDataflow:
+      return DataflowXml(FlowOf(artefact));
+    case Kind::kDataStructure:
+      return DataStructureXml(FlowOf(artefact));
+    case Kind::kConceptScheme:
+      return ConceptSchemeXml();
+    default:
+      return CodelistXml(*ListOf(artefact, lists));
+  }
+}
+
+std::string JsonName(absl::string_view name) {
+  return absl::StrCat("\"name\":", JsonString(name), ",\"names\":{\"en\":", JsonString(name), "}");
+}
+
+std::string JsonRef(const KindInfo& info, absl::string_view id) {
+  return JsonString(Urn(info.urn, id));
+}
+
+// The artefact as SDMX-JSON 2.0.0 structure metadata.
+std::string ArtefactJson(const Artefact& artefact, const std::vector<SdmxCodelist>& lists,
+                         bool stub) {
+  const KindInfo& info = Kinds()[static_cast<size_t>(artefact.first)];
+  std::string out = absl::StrCat("{\"id\":", JsonString(artefact.second), ",\"agencyID\":\"",
+                                 kAgency, "\",\"version\":\"", kVersion, "\",",
+                                 JsonName(ArtefactName(artefact, lists)));
+  if (stub) {
+    return absl::StrCat(out, ",\"isExternalReference\":true,\"links\":[{\"href\":",
+                        JsonString(StructureUrl(info, artefact.second)),
+                        ",\"rel\":\"external\"}]}");
+  }
+  if (artefact.first == Kind::kCodelist) {
+    const SdmxCodelist& list = *ListOf(artefact, lists);
+    out += ",\"codes\":[";
+    for (size_t i = 0; i < list.codes.size(); ++i) {
+      const ClassCode& code = list.codes[i];
+      absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":", JsonString(code.code), ",",
+                      JsonName(code.label));
+      if (!code.parent.empty()) absl::StrAppend(&out, ",\"parent\":", JsonString(code.parent));
+      out += "}";
+    }
+    out += "]";
+  } else if (artefact.first == Kind::kConceptScheme) {
+    out += ",\"concepts\":[";
+    bool first = true;
+    for (const auto& [id, name] : Concepts()) {
+      absl::StrAppend(&out, first ? "" : ",", "{\"id\":\"", id, "\",", JsonName(name), "}");
+      first = false;
+    }
+    out += "]";
+  } else if (artefact.first == Kind::kDataflow) {
+    absl::StrAppend(&out, ",\"structure\":",
+                    JsonRef(Kinds()[static_cast<size_t>(Kind::kDataStructure)],
+                            absl::StrCat("DSD_", artefact.second)));
+  } else {
+    const SdmxDataflow& flow = FlowOf(artefact);
+    auto concept_ref = [](absl::string_view id) {
+      return absl::StrCat("\"conceptIdentity\":",
+                          JsonString(absl::StrCat("urn:sdmx:org.sdmx.infomodel.conceptscheme."
+                                                  "Concept=",
+                                                  kAgency, ":", kConceptScheme, "(", kVersion,
+                                                  ").", id)));
+    };
+    auto representation = [](absl::string_view id) -> std::string {
+      std::string list = CodelistOf(id);
+      if (list.empty()) return "";
+      return absl::StrCat(",\"localRepresentation\":{\"enumeration\":",
+                          JsonRef(Kinds()[static_cast<size_t>(Kind::kCodelist)], list), "}");
+    };
+    out += ",\"dataStructureComponents\":{\"dimensionList\":{\"id\":\"DimensionDescriptor\","
+           "\"dimensions\":[";
+    for (size_t i = 0; i < flow.dimensions.size(); ++i) {
+      absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":\"", flow.dimensions[i],
+                      "\",\"position\":", i, ",", concept_ref(flow.dimensions[i]),
+                      representation(flow.dimensions[i]), "}");
+    }
+    absl::StrAppend(&out, "],\"timeDimensions\":[{\"id\":\"TIME_PERIOD\",\"position\":",
+                    flow.dimensions.size(), ",", concept_ref("TIME_PERIOD"),
+                    ",\"localRepresentation\":{\"format\":{\"dataType\":"
+                    "\"ObservationalTimePeriod\"}}}]},\"attributeList\":{\"id\":"
+                    "\"AttributeDescriptor\",\"attributes\":[");
+    for (size_t i = 0; i < flow.attributes.size(); ++i) {
+      absl::StrAppend(&out, i > 0 ? "," : "", "{\"id\":\"", flow.attributes[i],
+                      "\",\"usage\":\"optional\",\"attributeRelationship\":{\"observation\":{}},",
+                      concept_ref(flow.attributes[i]), representation(flow.attributes[i]), "}");
+    }
+    absl::StrAppend(&out,
+                    "]},\"measureList\":{\"id\":\"MeasureDescriptor\",\"measures\":[{\"id\":"
+                    "\"OBS_VALUE\",",
+                    concept_ref(flow.measure_concept), "}]}}");
+  }
+  return out + "}";
+}
+
+std::string Prepared() {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+}
+
+absl::StatusOr<std::string> Structure(const Codelists& codelists, absl::string_view path,
+                                      const StructureOptions& options) {
   std::vector<std::string> parts = absl::StrSplit(path, '/');
+  while (!parts.empty() && parts.back().empty()) parts.pop_back();
   if (parts.empty() || parts.size() > 4) {
     return absl::InvalidArgumentError(
         "expected /sdmx/3.0/structure/{codelist|conceptscheme|datastructure|dataflow}"
@@ -250,37 +473,140 @@ absl::StatusOr<std::string> SdmxStructure(const Codelists& codelists, absl::stri
   const std::string& agency = parts[1];
   const std::string& id = parts[2];
   const std::string& version = parts[3];
-  if (!Any(agency) && agency != kAgency) {
+  if (!Listed(agency, kAgency)) {
     return absl::NotFoundError(absl::StrCat("no structures of agency ", agency, "; lmx's is LMX"));
   }
-  if (!Any(version) && version != kVersion && version != "~" && version != "+" &&
-      version != "latest") {
+  bool version_found = Any(version);
+  for (absl::string_view v : absl::StrSplit(version, ',')) {
+    if (v == kVersion || v == "1.0.0" || v == "~" || v == "+" || v == "latest" || v == "*") {
+      version_found = true;
+    }
+  }
+  if (!version_found) {
     return absl::NotFoundError(absl::StrCat("no version ", version, "; lmx's structures are 1.0"));
   }
-  auto wanted = [&](absl::string_view candidate) { return Any(id) || id == candidate; };
-  std::string element, body;
-  if (type == "codelist") {
-    element = "Codelists";
-    for (const SdmxCodelist& list : RegionCodelists(codelists)) {
-      if (wanted(list.id)) body += CodelistXml(list);
-    }
-  } else if (type == "conceptscheme") {
-    element = "Concepts";
-    if (wanted(kConceptScheme)) body = ConceptSchemeXml();
-  } else if (type == "datastructure" || type == "dataflow") {
-    bool dataflow = type == "dataflow";
-    element = dataflow ? "Dataflows" : "DataStructures";
-    for (const char* flow_id : {"FLOW", "SHORTAGE", "VACANCY_AGG"}) {
-      const SdmxDataflow& flow = *FindSdmxDataflow(flow_id);
-      if (!wanted(dataflow ? flow.id : absl::StrCat("DSD_", flow.id))) continue;
-      body += dataflow ? DataflowXml(flow) : DataStructureXml(flow);
-    }
-  } else {
-    return absl::NotFoundError(
-        absl::StrCat("structure type '", type,
-                     "': lmx serves codelist, conceptscheme, datastructure and dataflow"));
+  const bool any_type = type == "*" || type == "structure";
+  const KindInfo* wanted_kind = nullptr;
+  for (const KindInfo& info : Kinds()) {
+    if (type == info.type) wanted_kind = &info;
   }
-  if (body.empty()) return absl::NotFoundError(absl::StrCat("no ", type, " ", id));
+  if (!any_type && wanted_kind == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "structure type '", type,
+        "': lmx serves codelist, conceptscheme, datastructure and dataflow (or * for all)"));
+  }
+  const std::vector<SdmxCodelist> lists = RegionCodelists(codelists);
+  std::set<Artefact> matched;
+  for (const Artefact& artefact : AllArtefacts(lists)) {
+    if ((any_type || artefact.first == wanted_kind->kind) && Listed(id, artefact.second)) {
+      matched.insert(artefact);
+    }
+  }
+  if (matched.empty()) return absl::NotFoundError(absl::StrCat("no ", type, " ", id));
+  // references=: what the matched artefacts refer to (children, or all
+  // their descendants), what refers to them (parents, ancestors), parents
+  // and their other children (parentsandsiblings), parents and
+  // descendants (all), or the references of one type.
+  const std::string& references = options.references;
+  const KindInfo* of_type = nullptr;
+  for (const KindInfo& info : Kinds()) {
+    if (references == info.type) of_type = &info;
+  }
+  static const std::set<std::string> kReferences = {
+      "none", "parents", "parentsandsiblings", "ancestors", "children", "descendants", "all"};
+  if (kReferences.count(references) == 0 && of_type == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "references: '", references,
+        "' is not none, parents, parentsandsiblings, ancestors, children, descendants, all or a "
+        "structure type (codelist, conceptscheme, datastructure, dataflow)"));
+  }
+  const bool children = references == "children" || references == "descendants" ||
+                        references == "all" || of_type != nullptr;
+  const bool descendants = references == "descendants" || references == "all" || of_type != nullptr;
+  const bool parents = references == "parents" || references == "parentsandsiblings" ||
+                       references == "ancestors" || references == "all" || of_type != nullptr;
+  const bool ancestors = references == "ancestors" || of_type != nullptr;
+  std::set<Artefact> referenced;
+  if (children) {
+    std::vector<Artefact> todo(matched.begin(), matched.end());
+    while (!todo.empty()) {
+      Artefact next = todo.back();
+      todo.pop_back();
+      for (const Artefact& child : Children(next)) {
+        if (referenced.insert(child).second && descendants) todo.push_back(child);
+      }
+    }
+  }
+  if (parents) {
+    std::set<Artefact> level = matched;
+    while (!level.empty()) {
+      std::set<Artefact> found;
+      for (const Artefact& candidate : AllArtefacts(lists)) {
+        for (const Artefact& child : Children(candidate)) {
+          if (level.count(child) && referenced.insert(candidate).second) found.insert(candidate);
+        }
+      }
+      if (references == "parentsandsiblings") {
+        for (const Artefact& parent : found) {
+          for (const Artefact& sibling : Children(parent)) referenced.insert(sibling);
+        }
+      }
+      if (!ancestors) break;
+      level = std::move(found);
+    }
+  }
+  if (of_type != nullptr) {
+    std::set<Artefact> kept;
+    for (const Artefact& artefact : referenced) {
+      if (artefact.first == of_type->kind) kept.insert(artefact);
+    }
+    referenced = std::move(kept);
+  }
+  for (const Artefact& artefact : matched) referenced.erase(artefact);
+  // detail=: stubs for all, or for the referenced artefacts only.
+  const std::string& detail = options.detail;
+  static const std::set<std::string> kDetails = {
+      "full", "allstubs", "referencestubs", "allcompletestubs", "referencecompletestubs",
+      "referencepartial", "raw"};
+  if (kDetails.count(detail) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "detail: '", detail,
+        "' is not full, allstubs, referencestubs, allcompletestubs, referencecompletestubs, "
+        "referencepartial or raw"));
+  }
+  const bool stub_all = detail == "allstubs" || detail == "allcompletestubs";
+  const bool stub_references =
+      stub_all || detail == "referencestubs" || detail == "referencecompletestubs";
+  std::set<Artefact> all = matched;
+  all.insert(referenced.begin(), referenced.end());
+  std::string body;
+  for (const KindInfo& info : Kinds()) {
+    std::string elements;
+    for (const Artefact& artefact : all) {
+      if (artefact.first != info.kind) continue;
+      const bool stub = matched.count(artefact) ? stub_all : stub_references;
+      if (options.json) {
+        absl::StrAppend(&elements, elements.empty() ? "" : ",", ArtefactJson(artefact, lists, stub));
+      } else {
+        elements += ArtefactXml(artefact, lists, stub);
+      }
+    }
+    if (elements.empty()) continue;
+    if (options.json) {
+      absl::StrAppend(&body, body.empty() ? "" : ",", "\"", info.json, "\":[", elements, "]");
+    } else {
+      absl::StrAppend(&body, "<structure:", info.element, ">\n", elements, "</structure:",
+                      info.element, ">\n");
+    }
+  }
+  if (options.json) {
+    return absl::StrCat(
+        "{\"meta\":{\"schema\":\"https://raw.githubusercontent.com/sdmx-twg/sdmx-json/v2.0.0/"
+        "structure-message/tools/schemas/2.0.0/sdmx-json-structure-schema.json\","
+        "\"id\":\"LMX_STRUCTURE\",\"test\":false,\"prepared\":\"",
+        Prepared(), "\",\"contentLanguages\":[\"en\"],\"sender\":{\"id\":\"LMX\"}},\"data\":{",
+        body, "}}\n");
+  }
   return absl::StrCat(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<message:Structure"
@@ -289,33 +615,175 @@ absl::StatusOr<std::string> SdmxStructure(const Codelists& codelists, absl::stri
       " xmlns:common=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\">\n"
       "<message:Header><message:ID>LMX_STRUCTURE</message:ID><message:Test>false</message:Test>"
       "<message:Prepared>",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()),
+      Prepared(),
       "</message:Prepared><message:Sender id=\"LMX\"/></message:Header>\n"
-      "<message:Structures><structure:",
-      element, ">\n", body, "</structure:", element,
-      "></message:Structures></message:Structure>\n");
+      "<message:Structures>",
+      body, "</message:Structures></message:Structure>\n");
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> SdmxStructure(const Codelists& codelists, absl::string_view path) {
+  return Structure(codelists, path, StructureOptions());
+}
+
+std::string SdmxStructureSpecificNamespace(const SdmxDataflow& flow, bool series) {
+  return absl::StrCat(Urn("datastructure.DataStructure", absl::StrCat("DSD_", flow.id)),
+                      ":ObsLevelDim:", series ? "TIME_PERIOD" : "AllDimensions");
+}
+
+std::string SdmxStructureSpecificSchema(const SdmxDataflow& flow, bool series) {
+  const std::string ns = XmlText(SdmxStructureSpecificNamespace(flow, series));
+  auto attribute = [](absl::string_view id, absl::string_view type, bool required) {
+    return absl::StrCat("<xs:attribute name=\"", id, "\" type=\"", type, "\" use=\"",
+                        required ? "required" : "optional", "\"/>");
+  };
+  std::string dimensions;
+  for (const char* dimension : flow.dimensions) {
+    absl::StrAppend(&dimensions, attribute(dimension, "common:IDType", true));
+  }
+  std::string values = attribute("TIME_PERIOD", "common:ObservationalTimePeriodType", true) +
+                       attribute("OBS_VALUE", "xs:double", false);
+  for (const char* id : flow.attributes) {
+    absl::StrAppend(&values, attribute(id, CodelistOf(id).empty() ? "xs:string" : "common:IDType",
+                                       false));
+  }
+  auto restriction = [](absl::string_view name, absl::string_view base, absl::string_view body) {
+    return absl::StrCat("<xs:complexType name=\"", name,
+                        "\"><xs:complexContent><xs:restriction base=\"dsd:", base, "\">", body,
+                        "</xs:restriction></xs:complexContent></xs:complexType>\n");
+  };
+  constexpr char kAnnotations[] = "<xs:element ref=\"common:Annotations\" minOccurs=\"0\"/>";
+  constexpr char kProvider[] =
+      "<xs:element name=\"DataProvider\" type=\"common:DataProviderReferenceType\" "
+      "form=\"unqualified\" minOccurs=\"0\"/>";
+  std::string types;
+  if (series) {
+    types = restriction("DataSetType", "TimeSeriesDataSetType",
+                        absl::StrCat("<xs:sequence>", kAnnotations, kProvider,
+                                     "<xs:choice minOccurs=\"0\"><xs:element name=\"Series\" "
+                                     "type=\"SeriesType\" form=\"unqualified\" "
+                                     "maxOccurs=\"unbounded\"/></xs:choice></xs:sequence>")) +
+            restriction("SeriesType", "TimeSeriesType",
+                        absl::StrCat("<xs:sequence>", kAnnotations,
+                                     "<xs:element name=\"Obs\" type=\"ObsType\" "
+                                     "form=\"unqualified\" minOccurs=\"0\" "
+                                     "maxOccurs=\"unbounded\"/></xs:sequence>",
+                                     dimensions)) +
+            restriction("ObsType", "TimeSeriesObsType",
+                        absl::StrCat("<xs:sequence>", kAnnotations, "</xs:sequence>", values));
+  } else {
+    types = restriction("DataSetType", "DataSetType",
+                        absl::StrCat("<xs:sequence>", kAnnotations, kProvider,
+                                     "<xs:choice minOccurs=\"0\"><xs:element name=\"Obs\" "
+                                     "type=\"ObsType\" form=\"unqualified\" "
+                                     "maxOccurs=\"unbounded\"/></xs:choice></xs:sequence>")) +
+            restriction("ObsType", "ObsType",
+                        absl::StrCat("<xs:sequence>", kAnnotations, "</xs:sequence>", dimensions,
+                                     values));
+  }
+  return absl::StrCat(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns=\"",
+      ns, "\" targetNamespace=\"", ns,
+      "\" xmlns:common=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\" "
+      "xmlns:dsd=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific\" "
+      "elementFormDefault=\"qualified\" attributeFormDefault=\"unqualified\">\n"
+      "<xs:import namespace=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common\" "
+      "schemaLocation=\"SDMXCommon.xsd\"/>\n"
+      "<xs:import namespace=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/"
+      "structurespecific\" schemaLocation=\"SDMXDataStructureSpecific.xsd\"/>\n",
+      types, "</xs:schema>\n");
+}
+
+HttpServer::Handler SdmxSchemaHandler() {
+  return [](const HttpServer::Request& request) -> HttpServer::Answer {
+    auto text = [](int status, absl::string_view message) {
+      return HttpServer::Answer{status, "text/plain; charset=utf-8", absl::StrCat(message, "\n"),
+                                nullptr};
+    };
+    std::vector<std::string> parts =
+        absl::StrSplit(request.matches.empty() ? "" : request.matches[0], '/');
+    while (!parts.empty() && parts.back().empty()) parts.pop_back();
+    if (parts.size() < 3 || parts.size() > 4) {
+      return text(400, "expected /sdmx/3.0/schema/{datastructure|dataflow}/LMX/{id}/1.0");
+    }
+    std::string id = parts[2];
+    if (parts[0] == "datastructure" && absl::StartsWith(id, "DSD_")) id = id.substr(4);
+    const SdmxDataflow* flow = FindSdmxDataflow(id);
+    if ((parts[0] != "datastructure" && parts[0] != "dataflow") || parts[1] != kAgency ||
+        flow == nullptr || (parts[0] == "datastructure" && id == parts[2])) {
+      return text(404, absl::StrCat("no ", parts[0], " ", parts[1], ":", parts[2]));
+    }
+    bool series = true;
+    for (const auto& [name, value] : request.parameters) {
+      if (name == "dimensionAtObservation" && (value == "TIME_PERIOD" || value == "AllDimensions")) {
+        series = value == "TIME_PERIOD";
+      } else if (name != "explicitMeasure" || value != "false") {
+        return text(501, absl::StrCat(name, "=", value, " is not served"));
+      }
+    }
+    return {200, "application/xml; charset=utf-8", SdmxStructureSpecificSchema(*flow, series),
+            nullptr};
+  };
 }
 
 HttpServer::Handler SdmxStructureHandler(const Codelists* codelists) {
   return [codelists](const HttpServer::Request& request) -> HttpServer::Answer {
+    auto text = [](int status, absl::string_view message) {
+      return HttpServer::Answer{status, "text/plain; charset=utf-8", absl::StrCat(message, "\n"),
+                                nullptr};
+    };
+    StructureOptions options;
+    bool format_given = false;
     for (const auto& [name, value] : request.parameters) {
-      bool plain = (name == "detail" && value == "full") ||
-                   (name == "references" && value == "none") ||
-                   (name == "format" && value == "sdmx-ml");
-      if (!plain) {
-        return {501, "text/plain; charset=utf-8",
-                absl::StrCat(name, "=", value,
-                             " is not served; structures come whole, without "
-                             "references\n"),
-                nullptr};
+      if (name == "references") {
+        options.references = value;
+      } else if (name == "detail") {
+        options.detail = value;
+      } else if (name == "format" && (value == "sdmx-ml" || value == "structure" ||
+                                      value == "sdmx-json" || value == "json")) {
+        options.json = absl::StrContains(value, "json");
+        format_given = true;
+      } else {
+        return text(501, absl::StrCat(name, "=", value, " is not served"));
       }
     }
-    auto answer = SdmxStructure(*codelists, request.matches.empty() ? "" : request.matches[0]);
-    if (!answer.ok()) {
-      return {absl::IsNotFound(answer.status()) ? 404 : 400, "text/plain; charset=utf-8",
-              absl::StrCat(answer.status().message(), "\n"), nullptr};
+    // SDMX-ML 2.1 or SDMX-JSON 2.0.0 structures, as asked; another version
+    // or format is 406.
+    const std::string accept = request.Header("accept").value_or("");
+    if (!format_given && !accept.empty()) {
+      bool served = false;
+      for (const SdmxMediaRange& range : ParseSdmxAccept(accept)) {
+        const std::string& t = range.type;
+        if (t == "*/*" || t == "application/*" || t == "application/xml" || t == "text/xml" ||
+            (t == "application/vnd.sdmx.structure+xml" && range.Version({"2.1"}))) {
+          served = true;
+        } else if ((t == "application/vnd.sdmx.structure+json" && range.Version({"2.0.0", "2.0"})) ||
+                   t == "application/json") {
+          served = options.json = true;
+        }
+        if (served) break;
+      }
+      if (!served) {
+        return text(406, absl::StrCat("Accept: ", accept,
+                                      " names no format lmx serves structures in (406); it serves "
+                                      "SDMX-ML 2.1 (application/vnd.sdmx.structure+xml;"
+                                      "version=2.1) and SDMX-JSON 2.0.0 (application/vnd.sdmx."
+                                      "structure+json;version=2.0.0)"));
+      }
     }
-    return {200, "application/vnd.sdmx.structure+xml; version=2.1", *std::move(answer), nullptr};
+    auto answer =
+        Structure(*codelists, request.matches.empty() ? "" : request.matches[0], options);
+    if (!answer.ok()) {
+      return text(absl::IsNotFound(answer.status()) ? 404 : 400, answer.status().message());
+    }
+    HttpServer::Answer ok{200,
+                          options.json ? "application/vnd.sdmx.structure+json; version=2.0.0"
+                                       : "application/vnd.sdmx.structure+xml; version=2.1",
+                          *std::move(answer), nullptr};
+    ok.headers.push_back({"Vary", "Accept"});
+    return ok;
   };
 }
 

@@ -32,8 +32,15 @@ namespace lmx {
 class SdmxLabels {
  public:
   explicit SdmxLabels(const Codelists& codelists);
+  // The component's name ("Reference area (the reporting country)"); for
+  // OBS_VALUE of `flow`, its measure concept's. The id when it has none.
+  std::string Name(absl::string_view component, const SdmxDataflow* flow = nullptr) const;
   // "ID: name", or the id alone for a component without a name.
-  std::string Column(absl::string_view component) const;
+  std::string Column(absl::string_view component, const SdmxDataflow* flow = nullptr) const;
+  // The code's label ("Kenya"), or the code when it has none.
+  std::string Label(absl::string_view component, absl::string_view code) const;
+  // Whether a codelist codes the component.
+  bool Coded(absl::string_view component) const;
   // "code: label", or the code alone when it is not coded or has no label.
   std::string Value(absl::string_view component, absl::string_view code) const;
 
@@ -45,6 +52,19 @@ class SdmxLabels {
 // The Structure message answering `path` (what follows /sdmx/3.0/structure/):
 // NOT_FOUND when nothing matches, INVALID_ARGUMENT for bad syntax.
 absl::StatusOr<std::string> SdmxStructure(const Codelists& codelists, absl::string_view path);
+
+// The namespace of `flow`'s structure-specific data, flat or in series
+// ("urn:...DataStructure=LMX:DSD_FLOW(1.0):ObsLevelDim:TIME_PERIOD").
+std::string SdmxStructureSpecificNamespace(const SdmxDataflow& flow, bool series);
+
+// The XML schema of that namespace, derived from the official
+// SDMXDataStructureSpecific.xsd, which it imports from beside itself (as
+// SDMX registries serve them).
+std::string SdmxStructureSpecificSchema(const SdmxDataflow& flow, bool series);
+
+// The handler of /sdmx/3.0/schema/(.*): {datastructure|dataflow}/LMX/{id}/1.0
+// with dimensionAtObservation=TIME_PERIOD (the default) or AllDimensions.
+HttpServer::Handler SdmxSchemaHandler();
 
 // The handler of /sdmx/3.0/structure/(.*). Structures hold no data: anyone
 // who reaches the endpoint may read them.

@@ -1,0 +1,428 @@
+// SDMX as the rest of the SDMX world expects it, on a real node: every
+// message validates against the official schemas (SDMX-ML 2.1 with
+// xmllint, SDMX-JSON 2.0 with Ajv), content negotiation answers what was
+// asked or 406, the standard parameters (detail, firstNObservations,
+// attributes, measures, asOf, includeHistory) shape the answer, SDMX 2.1
+// paths reach the same engine, and R's rsdmx reads every SDMX-ML message.
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "tests/integration/sdmx_fixture.h"
+
+namespace lmx::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::UnorderedElementsAre;
+using ::testing::UnorderedElementsAreArray;
+
+const std::string kXsdDir = std::string(LMX_SHARED_DATA_DIR) + "/sdmx/sdmx-ml-2.1";
+const std::string kJsonSchemas =
+    std::string(LMX_SHARED_DATA_DIR) + "/sdmx/sdmx-json/sdmx-json-data-schema-2.0.0-tag.json," +
+    LMX_SHARED_DATA_DIR + "/sdmx/sdmx-json/sdmx-json-data-schema-2.0-5fbfb8f.json";
+
+constexpr char kGeneric[] = "application/vnd.sdmx.genericdata+xml;version=2.1";
+constexpr char kGenericTs[] = "application/vnd.sdmx.generictimeseriesdata+xml;version=2.1";
+constexpr char kSpecific[] = "application/vnd.sdmx.structurespecificdata+xml;version=2.1";
+constexpr char kSpecificTs[] =
+    "application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1";
+constexpr char kJson[] = "application/vnd.sdmx.data+json;version=2.0.0";
+
+class SdmxConformanceTest : public SdmxTest {
+ protected:
+  // Checks an SDMX-ML message with xmllint against SDMXMessage.xsd, or for
+  // structure-specific data against a schema importing it and the DSD's
+  // own schema as the node serves it.
+  void ValidateXml(const std::string& name, const Got& got) {
+    EXPECT_THAT(got.content_type, HasSubstr("xml")) << name;
+    const std::string file = absl::StrCat(dir_, "/message-", ++checked_, ".xml");
+    WriteFile(file, got.body);
+    std::string schema = kXsdDir + "/SDMXMessage.xsd";
+    size_t ns = got.body.find("xmlns:ns1=\"");
+    if (ns != std::string::npos) {
+      std::string namespace_uri = got.body.substr(ns + 11, got.body.find('"', ns + 11) - ns - 11);
+      schema = SpecificSchema(namespace_uri);
+    }
+    CliResult lint = RunProgram("/usr/bin/xmllint", {"--noout", "--schema", schema, file});
+    EXPECT_EQ(lint.exit_code, 0) << name << ":\n"
+                                 << lint.err.substr(0, 2000) << "\n"
+                                 << got.body.substr(0, 1500);
+  }
+
+  // The DSD's schema for `namespace_uri` (from /sdmx/3.0/schema/), beside
+  // the official schemas, and a schema that imports both.
+  std::string SpecificSchema(const std::string& namespace_uri) {
+    const std::string xsd = dir_ + "/xsd";
+    if (!std::filesystem::exists(xsd)) {
+      std::filesystem::create_directories(xsd);
+      for (const auto& entry : std::filesystem::directory_iterator(kXsdDir)) {
+        std::filesystem::create_symlink(entry.path(), xsd + "/" + entry.path().filename().string());
+      }
+    }
+    // urn:...DataStructure=LMX:DSD_FLOW(1.0):ObsLevelDim:TIME_PERIOD
+    size_t start = namespace_uri.find("LMX:") + 4;
+    std::string dsd = namespace_uri.substr(start, namespace_uri.find('(') - start);
+    std::string level = namespace_uri.substr(namespace_uri.rfind(':') + 1);
+    Got schema = Fetch(absl::StrCat("/sdmx/3.0/schema/datastructure/LMX/", dsd,
+                                    "/1.0?dimensionAtObservation=", level));
+    EXPECT_EQ(schema.status, 200) << schema.body;
+    const std::string own = absl::StrCat(xsd, "/", dsd, "-", level, ".xsd");
+    WriteFile(own, schema.body);
+    const std::string wrapper = absl::StrCat(xsd, "/check-", dsd, "-", level, ".xsd");
+    WriteFile(wrapper,
+              absl::StrCat("<?xml version=\"1.0\"?>\n<xs:schema "
+                           "xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" "
+                           "targetNamespace=\"urn:lmx:check\">\n<xs:import namespace=\""
+                           "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\" "
+                           "schemaLocation=\"SDMXMessage.xsd\"/>\n<xs:import namespace=\"",
+                           namespace_uri, "\" schemaLocation=\"", own, "\"/>\n</xs:schema>\n"));
+    return wrapper;
+  }
+
+  // Saves an SDMX-JSON message for ValidateJson.
+  void SaveJson(const std::string& name, const Got& got) {
+    EXPECT_THAT(got.content_type, HasSubstr("application/vnd.sdmx.data+json")) << name;
+    const std::string file = absl::StrCat(dir_, "/message-", ++checked_, ".json");
+    WriteFile(file, got.body);
+    json_files_.push_back(file);
+  }
+
+  // Validates every saved SDMX-JSON message against the 2.0 schemas.
+  void ValidateJson() {
+    std::vector<std::string> args = {
+        std::string(LMX_SOURCE_DIR) + "/tests/integration/sdmx_json_validate.mjs", kJsonSchemas};
+    args.insert(args.end(), json_files_.begin(), json_files_.end());
+    CliResult checked = RunProgram("/usr/bin/node", args);
+    EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+    EXPECT_THAT(checked.out, HasSubstr(absl::StrCat("ok ", json_files_.size())));
+  }
+
+  // Publishes `csv` as flows again: a new revision of every row in it.
+  void Republish(const std::string& csv) {
+    const std::string path = absl::StrCat(dir_, "/revision-", ++revisions_, ".csv");
+    WriteFile(path, csv);
+    CliResult published = Lmx("publisher", {"publish", "flows", path});
+    ASSERT_EQ(published.exit_code, 0) << published.err;
+  }
+
+  int checked_ = 0;
+  int revisions_ = 0;
+  std::vector<std::string> json_files_;
+};
+
+// Every structure and data message the node can produce, and its error
+// messages, validate against the official schemas.
+TEST_F(SdmxConformanceTest, EveryMessageValidatesAgainstTheOfficialSchemas) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/xmllint")) << "install libxml2-utils";
+  ASSERT_TRUE(std::filesystem::exists(kXsdDir + "/SDMXMessage.xsd")) << kXsdDir;
+  Republish("period,direction,counterpart,count,occupation,sex\n2025,OUTFLOW,SAU,9,7212,M\n");
+  for (const char* query : {"codelist/LMX/*/1.0", "conceptscheme/LMX/CS_LMX/1.0",
+                            "datastructure/LMX/*/1.0", "dataflow/LMX/*/1.0",
+                            "dataflow/LMX/FLOW/1.0?references=all",
+                            "datastructure/LMX/DSD_FLOW/1.0?references=children",
+                            "codelist/LMX/CL_SEX,CL_AGE/+?detail=allstubs"}) {
+    Got got = Fetch(std::string("/sdmx/3.0/structure/") + query);
+    ASSERT_EQ(got.status, 200) << query << ": " << got.body;
+    ValidateXml(query, got);
+  }
+  const std::vector<std::string> variants = {
+      "",
+      "dimensionAtObservation=AllDimensions",
+      "detail=serieskeysonly",
+      "detail=nodata",
+      "detail=dataonly&firstNObservations=1",
+      "attributes=none&measures=none&dimensionAtObservation=AllDimensions",
+      "lastNObservations=1&asOf=2199-01-01T00:00:00Z"};
+  for (const char* flow : {"FLOW", "SHORTAGE", "VACANCY_AGG"}) {
+    std::vector<std::string> all = variants;
+    if (std::string(flow) != "VACANCY_AGG") all.push_back("includeHistory=true");
+    for (const std::string& parameters : all) {
+      const std::string query = absl::StrCat(flow, "/1.0/*?", parameters);
+      for (const char* accept : {kGeneric, kSpecific}) {
+        Got got = Get(query, "analyst", accept);
+        ASSERT_EQ(got.status, 200) << query << " " << accept << ": " << got.body;
+        ValidateXml(absl::StrCat(query, " as ", accept), got);
+      }
+      if (!absl::StrContains(parameters, "AllDimensions")) {
+        for (const char* accept : {kGenericTs, kSpecificTs}) {
+          Got got = Get(query, "analyst", accept);
+          ASSERT_EQ(got.status, 200) << query << " " << accept << ": " << got.body;
+          ValidateXml(absl::StrCat(query, " as ", accept), got);
+        }
+      }
+      Got json = Get(query, "analyst", kJson);
+      ASSERT_EQ(json.status, 200) << query << ": " << json.body;
+      SaveJson(query, json);
+    }
+  }
+  // Errors, in the format asked for.
+  for (const char* query :
+       {"FLOW/1.0/*?updatedAfter=2199-01-01T00:00:00Z", "FLOW/1.0/KEN", "FLOW/1.0/*?sort=x"}) {
+    Got xml = Get(query, "analyst", kGeneric);
+    EXPECT_GE(xml.status, 400) << query;
+    ValidateXml(query, xml);
+    Got json = Get(query, "analyst", kJson);
+    EXPECT_GE(json.status, 400) << query;
+    SaveJson(query, json);
+  }
+  Got denied = Get("FLOW/1.0/*", "", kGeneric);
+  EXPECT_EQ(denied.status, 401);
+  ValidateXml("unauthenticated", denied);
+  ValidateJson();
+}
+
+// A client gets the format it asked for, or 406; never another format.
+TEST_F(SdmxConformanceTest, ContentNegotiationAnswersWhatWasAskedOr406) {
+  struct Case {
+    std::string accept;
+    int status;
+    std::string content_type;  // a prefix of the answer's
+  };
+  for (const Case& c : std::vector<Case>{
+           {"*/*", 200, "application/vnd.sdmx.data+csv; version=2.0.0"},
+           {"application/vnd.sdmx.data+csv;version=1.0.0", 200,
+            "application/vnd.sdmx.data+csv; version=1.0.0"},
+           {"application/vnd.sdmx.data+json;version=1.0.0", 406, ""},
+           {"application/vnd.sdmx.data+json;version=2.0.0", 200,
+            "application/vnd.sdmx.data+json; version=2.0.0"},
+           {"application/vnd.sdmx.data+json", 200, "application/vnd.sdmx.data+json; version=2.0.0"},
+           {"application/vnd.sdmx.data+xml;version=3.0.0", 406, ""},
+           {"application/vnd.sdmx.structure+json;version=2.0.0", 406, ""},
+           {"application/vnd.sdmx.genericdata+xml;version=2.0", 406, ""},
+           {kSpecific, 200, "application/vnd.sdmx.structurespecificdata+xml; version=2.1"},
+           {kGenericTs, 200, "application/vnd.sdmx.generictimeseriesdata+xml; version=2.1"},
+           // Quality values: the most preferred that lmx serves.
+           {"application/vnd.sdmx.data+xml;version=3.0.0, application/vnd.sdmx.data+json;q=0.9, "
+            "text/csv;q=0.5",
+            200, "application/vnd.sdmx.data+json"},
+           {"text/csv;q=0.4, application/vnd.sdmx.genericdata+xml;version=2.1;q=0.8", 200,
+            "application/vnd.sdmx.genericdata+xml"},
+           {"application/pdf, text/csv;q=0", 406, ""}}) {
+    Got got = Get("FLOW/1.0/*", "analyst", c.accept);
+    EXPECT_EQ(got.status, c.status) << c.accept << ": " << got.body.substr(0, 300);
+    if (c.status == 200) {
+      EXPECT_TRUE(absl::StartsWith(got.content_type, c.content_type))
+          << c.accept << " -> " << got.content_type;
+    }
+  }
+  // labels=both in the Accept header, as the SDMX-CSV guide writes it.
+  Got labelled = Get("FLOW/1.0/*", "analyst",
+                     "application/vnd.sdmx.data+csv;version=2.0.0;labels=both");
+  ASSERT_EQ(labelled.status, 200);
+  EXPECT_THAT(labelled.body, HasSubstr("REF_AREA: Reference area (the reporting country)"));
+  EXPECT_THAT(labelled.body, HasSubstr("KEN: Kenya"));
+  // SDMX-CSV 1.0.0: DATAFLOW first, no STRUCTURE or ACTION.
+  Got v1 = Get("FLOW/1.0/*", "analyst", "application/vnd.sdmx.data+csv;version=1.0.0");
+  EXPECT_EQ(v1.body.substr(0, v1.body.find('\n')),
+            "DATAFLOW,REF_AREA,DIRECTION,COUNTERPART_AREA,OCCUPATION,SEX,AGE,CHANNEL,TIME_PERIOD,"
+            "OBS_VALUE,CONF_STATUS");
+  EXPECT_THAT(CsvAnswer(v1.body), Not(IsEmpty()));
+  // Structures: SDMX-ML 2.1, or 406.
+  httplib::Headers json_structure = {{"Accept", "application/vnd.sdmx.structure+json;version=1.0"}};
+  EXPECT_EQ(Fetch("/sdmx/3.0/structure/codelist/LMX/CL_SEX/+", json_structure).status, 406);
+  httplib::Headers ml30 = {{"Accept", "application/vnd.sdmx.structure+xml;version=3.0.0"}};
+  EXPECT_EQ(Fetch("/sdmx/3.0/structure/codelist/LMX/CL_SEX/+", ml30).status, 406);
+  httplib::Headers ml21 = {{"Accept", "application/vnd.sdmx.structure+xml;version=2.1"}};
+  EXPECT_EQ(Fetch("/sdmx/3.0/structure/codelist/LMX/CL_SEX/+", ml21).status, 200);
+}
+
+TEST_F(SdmxConformanceTest, DetailFirstNAttributesAndMeasuresShapeTheAnswer) {
+  Republish(
+      "period,direction,counterpart,count,occupation,sex\n"
+      "2023,OUTFLOW,SAU,2,7212,M\n");
+  auto head = [](const Got& got) { return got.body.substr(0, got.body.find('\n')); };
+  auto values = [&](const std::string& query) {
+    Got got = Get(query);
+    EXPECT_EQ(got.status, 200) << query << ": " << got.body;
+    std::vector<std::string> out;
+    for (auto& row : CsvAnswer(got.body)) {
+      out.push_back(absl::StrCat(row["COUNTERPART_AREA"], " ", row["TIME_PERIOD"], " ",
+                                 row["OBS_VALUE"]));
+    }
+    return out;
+  };
+  // SAU's series has 2023, 2024 and 2025.
+  EXPECT_THAT(values("FLOW/1.0/..SAU....?firstNObservations=1"), ElementsAre("SAU 2023 2"));
+  EXPECT_THAT(values("FLOW/1.0/..SAU....?firstNObservations=2"),
+              ElementsAre("SAU 2023 2", "SAU 2024 3"));
+  EXPECT_THAT(values("FLOW/1.0/..SAU....?firstNObservations=1&lastNObservations=1"),
+              ElementsAre("SAU 2023 2", "SAU 2025 4"));
+  EXPECT_THAT(values("FLOW/1.0/*?lastNObservations=1"),
+              UnorderedElementsAre("SAU 2025 4", "ARE 2025 6", "UGA 2025 5"));
+  // detail=serieskeysonly: one line per series, its key alone.
+  Got keys = Get("FLOW/1.0/*?detail=serieskeysonly");
+  ASSERT_EQ(keys.status, 200);
+  EXPECT_EQ(head(keys), "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,DIRECTION,COUNTERPART_AREA,"
+                        "OCCUPATION,SEX,AGE,CHANNEL");
+  EXPECT_EQ(CsvAnswer(keys.body).size(), 3u);
+  Got dataonly = Get("FLOW/1.0/*?detail=dataonly");
+  EXPECT_EQ(head(dataonly), "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,DIRECTION,COUNTERPART_AREA,"
+                            "OCCUPATION,SEX,AGE,CHANNEL,TIME_PERIOD,OBS_VALUE");
+  Got no_measure = Get("SHORTAGE/1.0/*?measures=none&attributes=HARD_TO_FILL", "reader");
+  ASSERT_EQ(no_measure.status, 200) << no_measure.body;
+  EXPECT_EQ(head(no_measure),
+            "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,OCCUPATION,REGION,ACTIVITY,TIME_PERIOD,"
+            "HARD_TO_FILL");
+  EXPECT_EQ(Get("SHORTAGE/1.0/*?attributes=COLOUR", "reader").status, 400);
+  EXPECT_EQ(Get("FLOW/1.0/*?detail=everything").status, 400);
+  // In SDMX-ML and SDMX-JSON, series without observations.
+  Got xml = Get("FLOW/1.0/*?detail=serieskeysonly", "analyst", kGeneric);
+  EXPECT_THAT(xml.body, HasSubstr("<generic:SeriesKey>"));
+  EXPECT_THAT(xml.body, Not(HasSubstr("<generic:Obs>")));
+  // updatedAfter without an offset is the node's local time.
+  EXPECT_EQ(Get("FLOW/1.0/*?updatedAfter=2000-01-01T00:00:00").status, 200);
+  EXPECT_EQ(Get("FLOW/1.0/*?updatedAfter=2199-01-01T00:00:00").status, 404);
+  EXPECT_EQ(Get("FLOW/1.0/*?updatedAfter=2000-01-01").status, 200);
+  EXPECT_EQ(Get("FLOW/1.0/*?updatedAfter=soon").status, 400);
+}
+
+// includeHistory and asOf give exactly what `lmx query --as_of` gives, on
+// data revised several times.
+TEST_F(SdmxConformanceTest, AsOfAndIncludeHistoryGiveWhatLmxQueryAsOfGives) {
+  const std::string header = "period,direction,counterpart,count,occupation,sex\n";
+  Republish(header + "2025,OUTFLOW,SAU,10,7212,M\n");
+  Republish(header + "2025,OUTFLOW,SAU,12,7212,M\n2025,OUTFLOW,ARE,7,5322,F\n");
+  Republish(header + "2026,OUTFLOW,SAU,1,7212,M\n");
+  auto lmx_at = [&](const std::string& as_of) {
+    std::vector<std::string> out;
+    std::vector<std::string> args = {"query", "flows", "--format=csv"};
+    if (!as_of.empty()) args.push_back("--as_of=" + as_of);
+    for (auto& row : CsvAnswer(Lmx("analyst", args).out)) {
+      out.push_back(absl::StrCat(row["counterpart"], " ", row["period"], " ", row["count"]));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  Got history = Get("FLOW/1.0/*?includeHistory=true");
+  ASSERT_EQ(history.status, 200) << history.body;
+  auto revisions = CsvAnswer(history.body);
+  std::set<std::string> times;
+  for (auto& row : revisions) {
+    EXPECT_EQ(row["ACTION"], "R");
+    times.insert(row["VALID_FROM"]);
+  }
+  // The first publication and three revisions.
+  ASSERT_EQ(times.size(), 4u) << history.body;
+  // SAU 2025 was 4, then 10, then 12: three revisions, each valid until
+  // the next.
+  std::vector<std::string> sau;
+  for (auto& row : revisions) {
+    if (row["COUNTERPART_AREA"] == "SAU" && row["TIME_PERIOD"] == "2025") {
+      sau.push_back(absl::StrCat(row["OBS_VALUE"], row["VALID_TO"].empty() ? " open" : " closed"));
+    }
+  }
+  EXPECT_THAT(sau, ElementsAre("4 closed", "10 closed", "12 open"));
+  for (const std::string& time : times) {
+    // What was valid at each dissemination is what lmx reads as of then,
+    // and what asOf gives.
+    std::vector<std::string> valid;
+    for (auto& row : revisions) {
+      if (row["VALID_FROM"] <= time && (row["VALID_TO"].empty() || time < row["VALID_TO"])) {
+        valid.push_back(
+            absl::StrCat(row["COUNTERPART_AREA"], " ", row["TIME_PERIOD"], " ", row["OBS_VALUE"]));
+      }
+    }
+    std::sort(valid.begin(), valid.end());
+    EXPECT_EQ(valid, lmx_at(time)) << time;
+    Got as_of = Get("FLOW/1.0/*?asOf=" + time);
+    ASSERT_EQ(as_of.status, 200) << as_of.body;
+    std::vector<std::string> sdmx;
+    for (auto& row : CsvAnswer(as_of.body)) {
+      sdmx.push_back(
+          absl::StrCat(row["COUNTERPART_AREA"], " ", row["TIME_PERIOD"], " ", row["OBS_VALUE"]));
+    }
+    std::sort(sdmx.begin(), sdmx.end());
+    EXPECT_EQ(sdmx, lmx_at(time)) << time;
+  }
+  // SDMX-JSON and SDMX-ML: one data set per dissemination, with its
+  // validity.
+  Got json = Get("FLOW/1.0/*?includeHistory=true", "analyst", kJson);
+  EXPECT_THAT(json.body, HasSubstr("\"action\":\"Replace\",\"validFrom\":\""));
+  Got xml = Get("FLOW/1.0/*?includeHistory=true", "analyst", kGeneric);
+  size_t data_sets = 0;
+  for (size_t at = xml.body.find("<message:DataSet "); at != std::string::npos;
+       at = xml.body.find("<message:DataSet ", at + 1)) {
+    ++data_sets;
+  }
+  EXPECT_EQ(data_sets, 4u);
+  EXPECT_THAT(xml.body, HasSubstr("action=\"Replace\" validFromDate=\""));
+  // updatedAfter with includeHistory: the revisions after it only.
+  auto later = std::next(times.begin(), 2);
+  Got recent = Get("FLOW/1.0/*?includeHistory=true&updatedAfter=" + *later);
+  ASSERT_EQ(recent.status, 200) << recent.body;
+  for (auto& row : CsvAnswer(recent.body)) EXPECT_GT(row["VALID_FROM"], *later);
+  EXPECT_EQ(Get("FLOW/1.0/*?asOf=2000-01-01T00:00:00Z").status, 404);
+  EXPECT_EQ(Get("FLOW/1.0/*?asOf=2025-01-01T00:00:00Z&updatedAfter=2025-06-01T00:00:00Z").status,
+            400);
+}
+
+// R's rsdmx reads the time-series and structure-specific messages too, and
+// gets lmx aggregate's numbers. (It reads time series as GenericData and
+// StructureSpecificData with TIME_PERIOD at the observation; it has no
+// reader for the GenericTimeSeriesData message, nor for flat
+// structure-specific data.)
+TEST_F(SdmxConformanceTest, RsdmxReadsTimeSeriesAndStructureSpecificData) {
+  auto cli =
+      CsvAnswer(Lmx("analyst", {"aggregate", "flows", "--by=counterpart", "--format=csv"}).out);
+  const auto expected = SumBy(cli, "counterpart", "count");
+  for (const std::string& query :
+       {std::string("FLOW/1.0/*"), std::string("FLOW/1.0/*?dimensionAtObservation=AllDimensions")}) {
+    for (const char* accept : {kGeneric, kSpecific, kSpecificTs}) {
+      // rsdmx reads structure-specific data in series only.
+      if (absl::StrContains(query, "AllDimensions") && accept != std::string(kGeneric)) continue;
+      Got got = Get(query, "analyst", accept);
+      ASSERT_EQ(got.status, 200) << got.body;
+      const std::string file = absl::StrCat(dir_, "/rsdmx-", ++checked_, ".xml");
+      WriteFile(file, got.body);
+      CliResult r = RunProgram(
+          "/usr/bin/Rscript",
+          {"-e", "suppressMessages(library(rsdmx)); d <- as.data.frame(readSDMX(file='" + file +
+                     "', isURL=FALSE)); v <- if ('obsValue' %in% names(d)) 'obsValue' else "
+                     "'OBS_VALUE'; d[[v]] <- as.numeric(d[[v]]); "
+                     "s <- aggregate(d[[v]], list(c=d$COUNTERPART_AREA), sum); "
+                     "for (i in seq_len(nrow(s))) cat(s$c[i], s$x[i], '\\n')"});
+      ASSERT_EQ(r.exit_code, 0) << query << " " << accept << ": " << r.err;
+      std::map<std::string, int64_t> from_r;
+      for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipWhitespace())) {
+        std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+        ASSERT_EQ(parts.size(), 2u) << line;
+        ASSERT_TRUE(absl::SimpleAtoi(parts[1], &from_r[parts[0]])) << line;
+      }
+      EXPECT_EQ(from_r, expected) << query << " " << accept;
+    }
+  }
+}
+
+// Most deployed clients speak SDMX REST 2.1: its paths reach the same
+// engine.
+TEST_F(SdmxConformanceTest, Sdmx21PathsMapOntoTheSameEngine) {
+  httplib::Headers headers = {{"Authorization", "Bearer " + tokens_["analyst"]}};
+  Got v30 = Get("FLOW/1.0/KEN.OUTFLOW.SAU....");
+  for (const char* path : {"/sdmx/2.1/data/LMX,FLOW,1.0/KEN.OUTFLOW.SAU..../all",
+                           "/sdmx/2.1/data/FLOW/KEN.OUTFLOW.SAU....",
+                           "/sdmx/2.1/data/LMX,FLOW/KEN.OUTFLOW.SAU....?detail=full"}) {
+    Got got = Fetch(path, headers);
+    ASSERT_EQ(got.status, 200) << path << ": " << got.body;
+    EXPECT_EQ(CsvAnswer(got.body), CsvAnswer(v30.body)) << path;
+  }
+  Got ranged = Fetch("/sdmx/2.1/data/FLOW/all?startPeriod=2025&endPeriod=2025", headers);
+  ASSERT_EQ(ranged.status, 200) << ranged.body;
+  EXPECT_EQ(CsvAnswer(ranged.body).size(), 3u);
+  EXPECT_EQ(Fetch("/sdmx/2.1/data/FLOW/all/ESTAT", headers).status, 404);
+  EXPECT_EQ(Fetch("/sdmx/2.1/data/FLOW/all").status, 401);
+  for (const char* path : {"/sdmx/2.1/dataflow/LMX/FLOW/1.0", "/sdmx/2.1/dataflow/LMX/all/latest",
+                           "/sdmx/2.1/codelist/LMX/CL_SEX/latest",
+                           "/sdmx/2.1/datastructure/LMX/DSD_FLOW"}) {
+    EXPECT_EQ(Fetch(path).status, 200) << path;
+  }
+}
+
+}  // namespace
+}  // namespace lmx::testing
