@@ -253,6 +253,17 @@ const std::vector<RowValidator::Column>& FlowColumns() {
       {"channel", false,
        LMX_SET(flow, ASSIGN_OR_RETURN(*m->mutable_channel(),
                                       Codelists::Channel(value, kAllowTotal | kAllowUnknown)))},
+      {"conf_status", false,
+       LMX_SET(flow,
+               {
+                 // What SDMX data served by a node carries: C and D are set
+                 // by disclosure control on aggregates, never published.
+                 if (absl::AsciiStrToUpper(value) != "F") {
+                   return Invalid(absl::StrCat("'", value,
+                                               "' is not F (free); confidential cells are not "
+                                               "published, the node suppresses them"));
+                 }
+               })},
       {"ref_area", false, RefArea},
   };
   return *columns;
@@ -319,7 +330,87 @@ absl::Status CrossFieldCheck(const Observation& observation, std::string* column
   return absl::OkStatus();
 }
 
+// SDMX-CSV 2.0.0 (STRUCTURE, STRUCTURE_ID, ACTION, ...) and 1.0.0
+// (DATAFLOW, ...) data messages of lmx's dataflows publish as the dataset
+// they are data of: each component's column is the dataset's column.
+struct SdmxColumn {
+  const char* component;  // OBS_VALUE
+  const char* column;     // count
+};
+
+const char* SdmxDataflowOf(v1::Dataset dataset) {
+  switch (dataset) {
+    case v1::DATASET_FLOW:
+      return "FLOW";
+    case v1::DATASET_SHORTAGE:
+      return "SHORTAGE";
+    default:
+      return nullptr;
+  }
+}
+
+const std::vector<SdmxColumn>& SdmxColumns(v1::Dataset dataset) {
+  static const auto* flows = new std::vector<SdmxColumn>{
+      {"REF_AREA", "ref_area"},    {"DIRECTION", "direction"}, {"COUNTERPART_AREA", "counterpart"},
+      {"OCCUPATION", "occupation"}, {"SEX", "sex"},             {"AGE", "age"},
+      {"CHANNEL", "channel"},      {"TIME_PERIOD", "period"},  {"OBS_VALUE", "count"},
+      {"CONF_STATUS", "conf_status"}};
+  static const auto* shortages = new std::vector<SdmxColumn>{
+      {"REF_AREA", "ref_area"},       {"OCCUPATION", "occupation"},
+      {"REGION", "region"},           {"ACTIVITY", "activity"},
+      {"TIME_PERIOD", "period"},      {"OBS_VALUE", "shortage_index"},
+      {"SHORTAGE_STATUS", "status"},  {"HARD_TO_FILL", "hard_to_fill"}};
+  static const auto* none = new std::vector<SdmxColumn>{};
+  return dataset == v1::DATASET_FLOW       ? *flows
+         : dataset == v1::DATASET_SHORTAGE ? *shortages
+                                           : *none;
+}
+
+// An SDMX-CSV column or value with labels (labels=both): "ID: name".
+absl::string_view SdmxId(absl::string_view text) {
+  size_t colon = text.find(": ");
+  return colon == absl::string_view::npos ? text : text.substr(0, colon);
+}
+
 }  // namespace
+
+// The columns of an SDMX-CSV message that say what it is and what to do.
+enum class RowValidator::Meta { kNone, kStructure, kStructureId, kAction, kIgnored };
+
+absl::Status RowValidator::CheckMeta(Meta meta, absl::string_view value) const {
+  value = SdmxId(absl::StripAsciiWhitespace(value));
+  const std::string expected = absl::StrCat("LMX:", SdmxDataflowOf(dataset_), "(1.0)");
+  switch (meta) {
+    case Meta::kStructure:
+      if (!absl::EqualsIgnoreCase(value, "dataflow")) {
+        return Invalid(absl::StrCat("'", value, "' is not dataflow; lmx publishes the data of its ",
+                                    "dataflows (", expected, ")"));
+      }
+      break;
+    case Meta::kStructureId:
+      if (value != expected && value != absl::StrCat("LMX:", SdmxDataflowOf(dataset_), "(1.0.0)")) {
+        return Invalid(absl::StrCat("'", value, "' is not ", expected,
+                                    ", the dataflow of this dataset; publish each dataflow's data "
+                                    "as its own dataset (FLOW as flows, SHORTAGE as shortages)"));
+      }
+      break;
+    case Meta::kAction: {
+      const std::string action = absl::AsciiStrToUpper(value);
+      if (action == "D" || action == "DELETE") {
+        return Invalid(
+            "is D (delete): lmx keeps every revision and publishes no deletions; publish the "
+            "corrected observations instead");
+      }
+      if (action != "I" && action != "A" && action != "M" && action != "R" && !action.empty()) {
+        return Invalid(absl::StrCat("'", value, "' is not an SDMX action (I, A, M, R)"));
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
 
 RowValidator::RowValidator(const IngestContext& context, v1::Dataset dataset,
                            const std::vector<std::string>& columns, uint64_t header_line,
@@ -344,8 +435,56 @@ RowValidator::RowValidator(const IngestContext& context, v1::Dataset dataset,
   std::vector<std::string> valid;
   for (const Column& column : *spec) valid.push_back(column.name);
   std::vector<bool> present(spec->size(), false);
+  // An SDMX-CSV message is recognized by its first column.
+  if (!columns.empty()) {
+    std::string first = absl::AsciiStrToUpper(SdmxId(absl::StripAsciiWhitespace(columns[0])));
+    sdmx_ = first == "STRUCTURE" || first == "DATAFLOW";
+  }
+  if (sdmx_ && SdmxDataflowOf(dataset) == nullptr) {
+    fail(dataset == v1::DATASET_VACANCY
+             ? "an SDMX-CSV message: VACANCY_AGG is the aggregate of vacancies, which are "
+               "published one by one, not as SDMX"
+             : "an SDMX-CSV message of a dataset with no dataflow");
+    return;
+  }
   for (const std::string& raw : columns) {
     std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(raw));
+    Meta meta = Meta::kNone;
+    if (sdmx_) {
+      // SDMX's component ids name the dataset's columns; errors name them
+      // as the file does.
+      std::string id = absl::AsciiStrToUpper(SdmxId(absl::StripAsciiWhitespace(raw)));
+      name = "";
+      if (id == "STRUCTURE") meta = Meta::kStructure;
+      if (id == "STRUCTURE_ID" || id == "DATAFLOW") meta = Meta::kStructureId;
+      if (id == "ACTION") meta = Meta::kAction;
+      if (id == "STRUCTURE_NAME" || id == "VALID_FROM" || id == "VALID_TO" ||
+          id == "SERIES_KEY" || id == "OBS_KEY") {
+        meta = Meta::kIgnored;
+      }
+      for (const SdmxColumn& column : SdmxColumns(dataset)) {
+        if (id == column.component) name = column.column;
+      }
+      error_names_.push_back(id);
+      meta_.push_back(meta);
+      if (meta != Meta::kNone) {
+        names_.push_back(id);
+        columns_.push_back(nullptr);
+        continue;
+      }
+      if (name.empty()) {
+        std::vector<std::string> ids;
+        for (const SdmxColumn& column : SdmxColumns(dataset)) ids.push_back(column.component);
+        fail(absl::StrCat("unknown SDMX component '", raw, "' (LMX:", SdmxDataflowOf(dataset),
+                          "(1.0) has ", absl::StrJoin(ids, ", "), ")"));
+        names_.push_back(id);
+        columns_.push_back(nullptr);
+        continue;
+      }
+    } else {
+      error_names_.push_back(name);
+      meta_.push_back(meta);
+    }
     names_.push_back(name);
     const Column* match = nullptr;
     for (size_t i = 0; i < spec->size(); ++i) {
@@ -361,7 +500,11 @@ RowValidator::RowValidator(const IngestContext& context, v1::Dataset dataset,
   }
   for (size_t i = 0; i < spec->size(); ++i) {
     if ((*spec)[i].required && !present[i]) {
-      fail(absl::StrCat("required column '", (*spec)[i].name, "' is missing"));
+      std::string missing = (*spec)[i].name;
+      for (const SdmxColumn& column : SdmxColumns(dataset)) {
+        if (sdmx_ && missing == column.column) missing = column.component;
+      }
+      fail(absl::StrCat("required column '", missing, "' is missing"));
     }
   }
 }
@@ -381,22 +524,30 @@ bool RowValidator::Validate(const v1::Row& row, Observation* observation,
   SetDefaults(dataset_, context_.country, observation);
   for (int i = 0; i < fields.size(); ++i) {
     const Column* column = columns_[i];
-    if (column == nullptr) continue;
+    const std::string& name = error_names_[i];
     // A client may bypass `lmx` and send anything: every field is checked
     // for size and encoding before it is read.
     if (absl::Status checked = CheckFieldBytes(fields[i]); !checked.ok()) {
-      errors->push_back(MakeError(line, column->name, checked.message()));
+      errors->push_back(MakeError(line, name, checked.message()));
+      continue;
+    }
+    if (column == nullptr) {
+      if (absl::Status meta = CheckMeta(meta_[i], fields[i]); !meta.ok()) {
+        errors->push_back(MakeError(line, name, meta.message()));
+      }
       continue;
     }
     // Titles keep their spaces; codes and numbers are trimmed.
     absl::string_view value = fields[i];
     if (std::string_view(column->name) != "title") value = absl::StripAsciiWhitespace(value);
+    // SDMX-CSV with labels=both: "KEN: Kenya" is KEN.
+    if (sdmx_) value = SdmxId(value);
     if (value.empty()) {
-      if (column->required) errors->push_back(MakeError(line, column->name, "is required"));
+      if (column->required) errors->push_back(MakeError(line, name, "is required"));
       continue;
     }
     absl::Status status = column->set(context_, value, observation);
-    if (!status.ok()) errors->push_back(MakeError(line, column->name, status.message()));
+    if (!status.ok()) errors->push_back(MakeError(line, name, status.message()));
   }
   if (errors->size() != before) return false;
   std::string column;

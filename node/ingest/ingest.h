@@ -65,7 +65,10 @@ inline constexpr size_t kMaxListedErrors = 10000;
 class RowValidator {
  public:
   // Maps the header to the dataset's columns. Unknown, repeated or missing
-  // required columns are reported in `errors` (column "header").
+  // required columns are reported in `errors` (column "header"). A header
+  // starting STRUCTURE (SDMX-CSV 2.0.0) or DATAFLOW (1.0.0) is an SDMX-CSV
+  // message of the dataset's dataflow (LMX:FLOW, LMX:SHORTAGE): its
+  // components are the dataset's columns, and errors name them.
   // With `context.crosswalk`, occupation codes are national codes of it.
   RowValidator(const IngestContext& context, v1::Dataset dataset,
                const std::vector<std::string>& columns, uint64_t header_line,
@@ -81,10 +84,21 @@ class RowValidator {
   struct Column;  // internal
 
  private:
+  enum class Meta;
+  absl::Status CheckMeta(Meta meta, absl::string_view value) const;
+
   const IngestContext& context_;
   v1::Dataset dataset_;
   std::vector<const Column*> columns_;  // per header position; null for ignored
   std::vector<std::string> names_;
+  // Per header position: the column's name in errors (the SDMX component's
+  // id in an SDMX-CSV message), and what an SDMX-CSV column without a
+  // dataset column says.
+  std::vector<std::string> error_names_;
+  std::vector<Meta> meta_;
+  // An SDMX-CSV data message (SDMX-CSV 2.0.0 or 1.0.0) of the dataset's
+  // dataflow, recognized by its first column.
+  bool sdmx_ = false;
   bool header_ok_ = true;
 };
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -422,6 +423,93 @@ TEST_F(SdmxConformanceTest, Sdmx21PathsMapOntoTheSameEngine) {
                            "/sdmx/2.1/datastructure/LMX/DSD_FLOW"}) {
     EXPECT_EQ(Fetch(path).status, 200) << path;
   }
+}
+
+}  // namespace
+}  // namespace lmx::testing
+
+namespace lmx::testing {
+namespace {
+
+// A ministry that reports in SDMX publishes the same file to lmx: what the
+// node's SDMX endpoint served publishes unchanged at its origin, with the
+// same numbers, through the same checks and atomicity as plain CSV.
+TEST_F(SdmxConformanceTest, SdmxCsvServedByTheNodePublishesUnchangedAtItsOrigin) {
+  auto numbers = [&] {
+    return absl::StrCat(
+        Lmx("analyst", {"aggregate", "flows", "--by=counterpart,period", "--format=csv"}).out,
+        Lmx("analyst", {"query", "shortages", "--format=csv"}).out.size());
+  };
+  const std::string before = numbers();
+  const std::string flows_before = Get("FLOW/1.0/*").body;
+  const std::string shortages_before = Get("SHORTAGE/1.0/*", "reader").body;
+  for (const auto& [dataset, query, accept] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"flows", "FLOW/1.0/*", ""},
+           {"flows", "FLOW/1.0/*?labels=both", ""},
+           {"flows", "FLOW/1.0/*", "application/vnd.sdmx.data+csv;version=1.0.0"},
+           {"shortages", "SHORTAGE/1.0/*", ""}}) {
+    Got served = Get(query, "analyst", accept);
+    ASSERT_EQ(served.status, 200) << served.body;
+    const std::string file = absl::StrCat(dir_, "/served-", ++checked_, ".csv");
+    WriteFile(file, served.body);
+    CliResult published = Lmx("publisher", {"publish", dataset, file});
+    EXPECT_EQ(published.exit_code, 0) << query << " " << accept << ": " << published.err;
+    EXPECT_THAT(published.out, HasSubstr(absl::StrCat("accepted ", CsvAnswer(served.body).size(),
+                                                      ", rejected 0")));
+  }
+  // Every observation was written again, as a new revision with the same
+  // values: the numbers and the SDMX answers are identical.
+  EXPECT_EQ(numbers(), before);
+  EXPECT_EQ(Get("FLOW/1.0/*").body, flows_before);
+  EXPECT_EQ(Get("SHORTAGE/1.0/*", "reader").body, shortages_before);
+  EXPECT_EQ(CsvAnswer(Get("FLOW/1.0/*?includeHistory=true").body).size(), 4u * 4);
+}
+
+TEST_F(SdmxConformanceTest, BadSdmxCsvIsRefusedWholeWithTheFileLineAndComponent) {
+  const std::string before = Get("FLOW/1.0/*").body;
+  const std::string head =
+      "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,DIRECTION,COUNTERPART_AREA,OCCUPATION,SEX,AGE,"
+      "CHANNEL,TIME_PERIOD,OBS_VALUE,CONF_STATUS\n";
+  struct Case {
+    std::string dataset;
+    std::string text;
+    std::string error;  // what stderr must say, after the file's name
+  };
+  for (const Case& c : std::vector<Case>{
+           {"flows", head + "dataflow,LMX:FLOW(1.0),I,KEN,OUTFLOW,SAU,7212,M,_T,_T,2025,40,F\n"
+                           "dataflow,LMX:FLOW(1.0),I,KEN,OUTFLOW,ARE,7212,M,_T,_T,2025,-3,F\n",
+            ":3: OBS_VALUE: "},
+           {"flows", head + "dataflow,LMX:FLOW(1.0),I,UGA,OUTFLOW,SAU,7212,M,_T,_T,2025,40,F\n",
+            ":2: REF_AREA: 'UGA' is not this node's country"},
+           {"flows", head + "dataflow,LMX:FLOW(1.0),D,KEN,OUTFLOW,SAU,7212,M,_T,_T,2025,40,F\n",
+            ":2: ACTION: is D (delete)"},
+           {"flows", head + "dataflow,LMX:FLOW(1.0),I,KEN,OUTFLOW,SAU,7212,M,_T,_T,2025,40,C\n",
+            ":2: CONF_STATUS: 'C' is not F"},
+           {"shortages", head + "dataflow,LMX:FLOW(1.0),I,KEN,OUTFLOW,SAU,7212,M,_T,_T,2025,40,F\n",
+            ":1: header: unknown SDMX component 'DIRECTION'"},
+           {"flows",
+            "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,OCCUPATION,REGION,ACTIVITY,TIME_PERIOD,"
+            "OBS_VALUE,SHORTAGE_STATUS,HARD_TO_FILL\n"
+            "dataflow,LMX:SHORTAGE(1.0),I,KEN,2221,_T,_T,2025-Q1,0.5,SHORTAGE,40\n",
+            ":1: header: unknown SDMX component 'REGION'"},
+           {"flows",
+            "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,DIRECTION,COUNTERPART_AREA,TIME_PERIOD,"
+            "OBS_VALUE\n"
+            "dataflow,LMX:SHORTAGE(1.0),I,KEN,OUTFLOW,SAU,2025,4\n",
+            ":2: STRUCTURE_ID: 'LMX:SHORTAGE(1.0)' is not LMX:FLOW(1.0)"},
+           {"flows", "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,DIRECTION,TIME_PERIOD\n",
+            ":1: header: required column 'COUNTERPART_AREA' is missing"},
+           {"vacancies", head, ":1: header: an SDMX-CSV message: VACANCY_AGG is the aggregate"}}) {
+    const std::string file = absl::StrCat(dir_, "/bad-", ++checked_, ".csv");
+    WriteFile(file, c.text);
+    CliResult published = Lmx("publisher", {"publish", c.dataset, file});
+    EXPECT_NE(published.exit_code, 0) << c.text;
+    EXPECT_THAT(published.err, HasSubstr(file + c.error)) << published.err;
+  }
+  // Nothing of any of them was written: the good first row of the first
+  // file is held back with its bad second row.
+  EXPECT_EQ(Get("FLOW/1.0/*").body, before);
 }
 
 }  // namespace
