@@ -30,6 +30,9 @@ ABSL_FLAG(int64_t, disclosure_threshold, lmx::kDefaultDisclosureThreshold,
           "flow counts in 1..threshold-1 are suppressed before they leave the node");
 ABSL_FLAG(std::string, http_listen, "",
           "HTTP address (/metrics for Prometheus); port 0 picks a free port; off when empty");
+ABSL_FLAG(std::vector<std::string>, sdmx_cors_origins, {},
+          "web origins (https://stat.example.org, comma-separated; * for any) whose pages may "
+          "read /sdmx/ from a browser (CORS); none when empty");
 ABSL_FLAG(std::string, http_ready_file, "",
           "once the HTTP endpoint serves, its HOST:PORT is written to this file");
 ABSL_FLAG(std::string, iso_codes_dir, std::string(lmx::kDefaultIsoCodesDir),
@@ -90,6 +93,7 @@ lmx::NodeOptions OptionsFromFlags() {
   options.region = absl::GetFlag(FLAGS_region);
   options.disclosure_threshold = absl::GetFlag(FLAGS_disclosure_threshold);
   options.http_listen = absl::GetFlag(FLAGS_http_listen);
+  options.sdmx_cors_origins = absl::GetFlag(FLAGS_sdmx_cors_origins);
   options.iso_codes_dir = absl::GetFlag(FLAGS_iso_codes_dir);
   options.config = absl::GetFlag(FLAGS_config);
   options.insecure = absl::GetFlag(FLAGS_insecure);

@@ -419,6 +419,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
                                 parts->metrics->Render(*parts->store, parts->replication.get()),
                                 nullptr, {}};
     });
+    p->http->AllowCrossOrigin("/sdmx/", options.sdmx_cors_origins);
     p->http->Get("/sdmx/3.0/data/(.*)",
                  SdmxDataHandler(p->engine.get(), p->access.get(), codelists->get()));
     p->http->Get("/sdmx/2.1/data/(.*)", SdmxDataHandler(p->engine.get(), p->access.get(),
@@ -427,6 +428,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     p->http->Get("/sdmx/2.1/((?:codelist|conceptscheme|datastructure|dataflow)(?:/.*)?)",
                  SdmxStructureHandler(codelists->get()));
     p->http->Get("/sdmx/3.0/schema/(.*)", SdmxSchemaHandler());
+    p->http->Get("/sdmx/3.0/availability/(.*)",
+                 SdmxAvailabilityHandler(p->engine.get(), p->access.get()));
     ServeDashboard(p->http.get(), p->engine.get(), p->policy.get(), p->store.get(), replication,
                    p->access.get());
     ServeWebApp(p->http.get());

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -37,6 +38,8 @@ struct NodeOptions {
   std::string region;    // the region manifest's path
   int64_t disclosure_threshold = kDefaultDisclosureThreshold;
   std::string http_listen;  // off when empty
+  // Origins whose browser pages may read /sdmx/ (CORS); none when empty.
+  std::vector<std::string> sdmx_cors_origins;
   std::string iso_codes_dir = std::string(kDefaultIsoCodesDir);
   std::string config;  // default DATA_DIR/config.json
   bool insecure = false;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -14,6 +15,19 @@ namespace lmx {
 
 struct HttpServer::Impl {
   httplib::Server server;
+  // Cross-origin reads (AllowCrossOrigin).
+  std::string cors_prefix;
+  std::vector<std::string> cors_origins;
+
+  bool CrossOriginAllowed(const httplib::Request& in) const {
+    if (cors_origins.empty() || !absl::StartsWith(in.path, cors_prefix)) return false;
+    const std::string origin = in.get_header_value("Origin");
+    if (origin.empty()) return false;
+    for (const std::string& allowed : cors_origins) {
+      if (allowed == "*" || allowed == origin) return true;
+    }
+    return false;
+  }
 };
 
 HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {
@@ -33,7 +47,15 @@ HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {
   impl_->server.set_payload_max_length(std::numeric_limits<size_t>::max());
   // Other requests carry no body worth reading: one is refused before it is
   // read, so that it cannot fill memory.
-  impl_->server.set_pre_routing_handler([](const httplib::Request& in, httplib::Response& out) {
+  impl_->server.set_post_routing_handler([impl = impl_.get()](const httplib::Request& in,
+                                                               httplib::Response& out) {
+    if (in.method == "OPTIONS" || !impl->CrossOriginAllowed(in)) return;
+    out.set_header("Access-Control-Allow-Origin", in.get_header_value("Origin"));
+    out.set_header("Access-Control-Expose-Headers", "Content-Type, Vary");
+    out.set_header("Vary", "Origin, Accept");
+  });
+  impl_->server.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& in,
+                                                             httplib::Response& out) {
     uint64_t length = 0;
     const bool chunked = in.get_header_value("Transfer-Encoding").find("chunked") !=
                          std::string::npos;
@@ -42,6 +64,24 @@ HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {
                      length > (64 << 10)))) {
       out.status = 413;
       out.set_content("a request body of more than 64 KiB is taken only by POST\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // A browser's preflight of a cross-origin read: answered here, for
+    // the origins allowed; the read itself then carries the headers below.
+    if (in.method == "OPTIONS" && !impl->cors_origins.empty() &&
+        absl::StartsWith(in.path, impl->cors_prefix)) {
+      if (!impl->CrossOriginAllowed(in)) {
+        out.status = 403;
+        out.set_content("this origin may not read this node's SDMX endpoint\n", "text/plain");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      out.status = 204;
+      out.set_header("Access-Control-Allow-Origin", in.get_header_value("Origin"));
+      out.set_header("Access-Control-Allow-Methods", "GET, OPTIONS");
+      out.set_header("Access-Control-Allow-Headers",
+                     "Authorization, Accept, Accept-Language, Content-Type");
+      out.set_header("Access-Control-Max-Age", "600");
+      out.set_header("Vary", "Origin");
       return httplib::Server::HandlerResponse::Handled;
     }
     // Debian's httplib compresses every answer a caller accepts in brotli
@@ -61,6 +101,12 @@ HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {
 }
 
 HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::AllowCrossOrigin(const std::string& path_prefix,
+                                  std::vector<std::string> origins) {
+  impl_->cors_prefix = path_prefix;
+  impl_->cors_origins = std::move(origins);
+}
 
 std::optional<std::string> HttpServer::Request::Header(const std::string& name) const {
   auto it = headers.find(name);

@@ -69,6 +69,13 @@ class HttpServer {
   // Request::read_body, as it arrives, so a body may be larger than memory.
   void Post(const std::string& pattern, Handler handler);
 
+  // Lets pages of `origins` ("https://stat.example.org", or "*" for any)
+  // read paths starting with `path_prefix` from a browser: OPTIONS
+  // preflights are answered (Authorization may be sent, so tokens work),
+  // and answers to those origins carry Access-Control-Allow-Origin. No
+  // origin is allowed unless given. Before Start only.
+  void AllowCrossOrigin(const std::string& path_prefix, std::vector<std::string> origins);
+
   // Listens on `address` ("host:port"; port 0 picks a free one) and serves
   // in the background. Returns the address bound.
   absl::StatusOr<std::string> Start(const std::string& address);

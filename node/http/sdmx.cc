@@ -155,6 +155,7 @@ bool Holds(const SdmxCondition& c, const std::string& value, bool time) {
   if (op == "sw") return absl::StartsWith(value, c.value);
   if (op == "ew") return absl::EndsWith(value, c.value);
   if (op == "co") return absl::StrContains(value, c.value);
+  if (op == "nc") return !absl::StrContains(value, c.value);
   int order = 0;  // value <=> c.value
   if (time) {
     auto a = Months(value), b = Months(c.value);
@@ -178,13 +179,27 @@ bool Holds(const SdmxCondition& c, const std::string& value, bool time) {
   return false;
 }
 
-bool Matches(const SdmxDataQuery& query, const Row& row) {
+// Which of `query`'s constraints `row` fails: kNone, the one component
+// whose constraints it fails (the key's dimensions, TIME_PERIOD, then the
+// values, as SdmxDataflow::Component numbers them), or kSeveral.
+constexpr int kNone = -1, kSeveral = -2;
+
+int FailedComponent(const SdmxDataQuery& query, const Row& row) {
+  if (query.updated_after && row.published_at <= *query.updated_after) return kSeveral;
+  int failed = kNone;
+  auto fail = [&](size_t component) {
+    if (failed == kNone || failed == static_cast<int>(component)) {
+      failed = static_cast<int>(component);
+    } else {
+      failed = kSeveral;
+    }
+  };
   for (size_t i = 0; i < query.key.size(); ++i) {
-    if (!query.key[i].empty() && query.key[i].count(row.key[i]) == 0) return false;
+    if (!query.key[i].empty() && query.key[i].count(row.key[i]) == 0) fail(i);
   }
-  if (!query.periods.empty() && query.periods.count(row.period) == 0) return false;
-  if (query.updated_after && row.published_at <= *query.updated_after) return false;
+  if (!query.periods.empty() && query.periods.count(row.period) == 0) fail(query.key.size());
   for (const SdmxComponentFilter& filter : query.conditions) {
+    if (failed == kSeveral) break;
     const std::string& value = row.Component(filter.component);
     const bool time = filter.component == query.key.size();
     bool any = false;
@@ -193,9 +208,13 @@ bool Matches(const SdmxDataQuery& query, const Row& row) {
                         [&](const SdmxCondition& c) { return Holds(c, value, time); });
       if (any) break;
     }
-    if (!any) return false;
+    if (!any) fail(filter.component);
   }
-  return true;
+  return failed;
+}
+
+bool Matches(const SdmxDataQuery& query, const Row& row) {
+  return FailedComponent(query, row) == kNone;
 }
 
 std::string Now() {
@@ -975,6 +994,197 @@ HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* acc
       } catch (const std::exception&) {
       }
     };
+    return answer;
+  };
+}
+
+
+namespace {
+
+// What an availability query found: per component (the key's dimensions,
+// then TIME_PERIOD) the values, and the matching observations' count and
+// time range.
+struct Availability {
+  std::vector<std::set<std::string>> values;
+  uint64_t observations = 0;
+  std::optional<std::pair<std::string, std::string>> range;  // earliest, latest period
+};
+
+// mode=exact: the values the data query's answer holds. mode=available:
+// for each dimension, the values that a query keeping the other
+// dimensions' selections would find data for (the choices still open).
+absl::StatusOr<Availability> FindAvailability(const SdmxDataQuery& query,
+                                              const QueryEngine& engine, bool available) {
+  Availability found;
+  const size_t time = query.key.size();
+  found.values.resize(time + 1);
+  SdmxDataQuery scan = query;
+  if (available) {
+    // Every dimension's own selection is left out for it: scan them all.
+    for (auto& codes : scan.key) codes.clear();
+    scan.periods.clear();
+    scan.from.clear();
+    scan.to.clear();
+  }
+  auto earlier = [](const std::string& a, const std::string& b) {
+    auto x = TimePeriod::Parse(a), y = TimePeriod::Parse(b);
+    return x.ok() && y.ok() ? *x < *y : a < b;
+  };
+  RETURN_IF_ERROR(ForEachRow(scan, engine, nullptr, [&](Row&& row) {
+    const int failed = FailedComponent(query, row);
+    if (failed == kSeveral) return true;
+    if (failed == kNone) {
+      ++found.observations;
+      if (!found.range) found.range = {row.period, row.period};
+      if (earlier(row.period, found.range->first)) found.range->first = row.period;
+      if (earlier(found.range->second, row.period)) found.range->second = row.period;
+    }
+    for (size_t i = 0; i <= time; ++i) {
+      // A row failing only dimension i's selection is a choice open for i.
+      const bool counts = failed == kNone || (available && failed == static_cast<int>(i));
+      if (counts) found.values[i].insert(i < time ? row.key[i] : row.period);
+    }
+    return true;
+  }));
+  return found;
+}
+
+// The availability as an SDMX-ML 2.1 structure message: an actual
+// ContentConstraint attached to the dataflow, whose cube region lists the
+// values, with the observation count as an annotation (as .Stat does).
+std::string AvailabilityXml(const SdmxDataflow& flow, const Availability& found,
+                            const std::string& component, bool available) {
+  std::string region;
+  for (size_t i = 0; i < found.values.size(); ++i) {
+    const char* id = flow.ComponentId(i);
+    if (!component.empty() && component != id) continue;
+    if (i + 1 == found.values.size()) {
+      if (!found.range) continue;
+      absl::StrAppend(&region, "<common:KeyValue id=\"TIME_PERIOD\"><common:TimeRange>"
+                               "<common:StartPeriod isInclusive=\"true\">",
+                      XmlText(found.range->first), "</common:StartPeriod>"
+                      "<common:EndPeriod isInclusive=\"true\">",
+                      XmlText(found.range->second),
+                      "</common:EndPeriod></common:TimeRange></common:KeyValue>");
+      continue;
+    }
+    if (found.values[i].empty()) continue;
+    absl::StrAppend(&region, "<common:KeyValue id=\"", id, "\">");
+    for (const std::string& value : found.values[i]) {
+      absl::StrAppend(&region, "<common:Value>", XmlText(value), "</common:Value>");
+    }
+    region += "</common:KeyValue>";
+  }
+  const std::string id = absl::StrCat("CC_", flow.id);
+  return absl::StrCat(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<message:Structure xmlns:message=\"", kMessageNs,
+      "\" xmlns:structure=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure\" "
+      "xmlns:common=\"",
+      kCommonNs,
+      "\">\n<message:Header><message:ID>LMX_AVAILABILITY</message:ID><message:Test>false"
+      "</message:Test><message:Prepared>",
+      Now(),
+      "</message:Prepared><message:Sender id=\"LMX\"/></message:Header>\n<message:Structures>"
+      "<structure:Constraints><structure:ContentConstraint id=\"",
+      id, "\" agencyID=\"LMX\" version=\"1.0\" urn=\"urn:sdmx:org.sdmx.infomodel.registry."
+      "ContentConstraint=LMX:",
+      id, "(1.0)\" type=\"Actual\"><common:Annotations><common:Annotation><common:AnnotationTitle>",
+      found.observations,
+      "</common:AnnotationTitle><common:AnnotationType>obs_count</common:AnnotationType>"
+      "</common:Annotation><common:Annotation><common:AnnotationTitle>",
+      available ? "available" : "exact",
+      "</common:AnnotationTitle><common:AnnotationType>mode</common:AnnotationType>"
+      "</common:Annotation></common:Annotations><common:Name xml:lang=\"en\">Availability of ",
+      XmlText(SdmxDataflowName(flow)),
+      "</common:Name><structure:ConstraintAttachment><structure:Dataflow><Ref id=\"", flow.id,
+      "\" version=\"1.0\" agencyID=\"LMX\" package=\"datastructure\" class=\"Dataflow\"/>"
+      "</structure:Dataflow></structure:ConstraintAttachment><structure:CubeRegion "
+      "include=\"true\">",
+      region,
+      "</structure:CubeRegion></structure:ContentConstraint></structure:Constraints>"
+      "</message:Structures></message:Structure>\n");
+}
+
+}  // namespace
+
+HttpServer::Handler SdmxAvailabilityHandler(const QueryEngine* engine, const Access* access) {
+  return [engine, access](const HttpServer::Request& request) -> HttpServer::Answer {
+    const Wanted wanted = WantedFormat(request) == Wanted::kJson ? Wanted::kJson : Wanted::kXml;
+    auto Refusal = [wanted](const absl::Status& status) { return Refuse(status, wanted); };
+    // {context}/{agency}/{id}/{version}/{key}/{componentId}: the data
+    // query's path, then the one dimension to report on.
+    std::vector<std::string> parts =
+        absl::StrSplit(request.matches.empty() ? "" : request.matches[0], '/');
+    while (!parts.empty() && parts.back().empty()) parts.pop_back();
+    std::string component;
+    if (parts.size() == 6) {
+      component = parts.back() == "*" || parts.back() == "all" ? "" : parts.back();
+      parts.pop_back();
+    }
+    std::multimap<std::string, std::string> parameters;
+    bool available = false;
+    for (const auto& [name, value] : request.parameters) {
+      if (name == "mode") {
+        if (value != "exact" && value != "available") {
+          return Refusal(absl::InvalidArgumentError(
+              absl::StrCat("mode: '", value, "' is not exact or available")));
+        }
+        available = value == "available";
+      } else if (name == "references") {
+        if (value != "none") {
+          return Refusal(absl::UnimplementedError(
+              "references: the availability comes alone; ask /sdmx/3.0/structure/ for the "
+              "dataflow with references=descendants"));
+        }
+      } else if (absl::StartsWith(name, "c[") || name == "updatedAfter") {
+        parameters.emplace(name, value);
+      } else {
+        return Refusal(absl::InvalidArgumentError(absl::StrCat(
+            "unknown parameter '", name, "' (availability takes c[], updatedAfter, mode, "
+                                         "references)")));
+      }
+    }
+    const std::string accept = request.Header("accept").value_or("");
+    if (!accept.empty()) {
+      bool served = false;
+      for (const SdmxMediaRange& range : ParseSdmxAccept(accept)) {
+        const std::string& t = range.type;
+        served = t == "*/*" || t == "application/*" || t == "application/xml" ||
+                 t == "text/xml" ||
+                 (t == "application/vnd.sdmx.structure+xml" && range.Version({"2.1"}));
+        if (served) break;
+      }
+      if (!served) {
+        return Refusal(absl::FailedPreconditionError(absl::StrCat(
+            "Accept: ", accept, ": lmx serves availability as SDMX-ML 2.1 "
+                                "(application/vnd.sdmx.structure+xml;version=2.1) (406)")));
+      }
+    }
+    auto query = ParseSdmxDataQuery(absl::StrJoin(parts, "/"), parameters);
+    if (!query.ok()) return Refusal(query.status());
+    if (!component.empty()) {
+      int index = query->flow->Component(component);
+      if (index < 0 || static_cast<size_t>(index) > query->flow->dimensions.size()) {
+        return Refusal(absl::NotFoundError(
+            absl::StrCat(query->flow->id, " has no dimension ", component, " (",
+                         absl::StrJoin(query->flow->dimensions, ", "), ", TIME_PERIOD)")));
+      }
+    }
+    Access::Caller caller;
+    caller.address = request.remote;
+    caller.authorization = request.Header("authorization");
+    auto who =
+        access->Authorize(caller, SdmxAction(*query->flow), absl::StrCat("HTTP ", request.path));
+    if (!who.ok()) return Refusal(who.status());
+    auto found = FindAvailability(*query, *engine, available);
+    if (!found.ok()) return Refusal(found.status());
+    if (found->observations == 0 && !available) {
+      return Refusal(absl::NotFoundError("no data for this query"));
+    }
+    HttpServer::Answer answer{200, "application/vnd.sdmx.structure+xml; version=2.1",
+                              AvailabilityXml(*query->flow, *found, component, available),
+                              nullptr};
+    answer.headers.push_back({"Vary", "Accept"});
     return answer;
   };
 }

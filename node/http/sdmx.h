@@ -124,6 +124,14 @@ absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine
 HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access,
                                     const Codelists* codelists, bool v21 = false);
 
+// The handler of /sdmx/3.0/availability/(.*): {context}/{agency}/{id}/
+// {version}/{key}/{componentId} with c[], updatedAfter and mode=exact
+// (the values the data query's answer holds) or available (for each
+// dimension, the values still open beside the other selections). The
+// answer is an SDMX-ML 2.1 actual ContentConstraint with the observation
+// count (annotation obs_count) and the time range.
+HttpServer::Handler SdmxAvailabilityHandler(const QueryEngine* engine, const Access* access);
+
 // An SDMX error answer: the HTTP status of `status`, plain text, or an
 // SDMX-JSON error message for a caller that asked for JSON.
 HttpServer::Answer SdmxRefusal(const absl::Status& status, bool json);

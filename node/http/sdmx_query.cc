@@ -179,7 +179,7 @@ absl::Status ReadCount(absl::string_view name, absl::string_view value, int* cou
 
 const std::set<std::string>& Operators() {
   static const auto* operators =
-      new std::set<std::string>{"eq", "ne", "gt", "ge", "lt", "le", "sw", "ew", "co"};
+      new std::set<std::string>{"eq", "ne", "gt", "ge", "lt", "le", "sw", "ew", "co", "nc"};
   return *operators;
 }
 
@@ -200,7 +200,7 @@ absl::StatusOr<std::vector<std::vector<SdmxCondition>>> ParseConditions(absl::st
                  absl::ascii_isalpha(static_cast<unsigned char>(term[1])) &&
                  !absl::ascii_isupper(static_cast<unsigned char>(term[0]))) {
         return BadSyntax(absl::StrCat(name, ": unknown operator '", term.substr(0, 2),
-                                      "'; SDMX's are eq, ne, gt, ge, lt, le, sw, ew and co"));
+                                      "'; SDMX's are eq, ne, gt, ge, lt, le, sw, ew, co and nc"));
       }
       if (term.empty()) return BadSyntax(absl::StrCat(name, ": an empty value"));
       condition.value = std::string(term);

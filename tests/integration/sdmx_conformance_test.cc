@@ -514,3 +514,140 @@ TEST_F(SdmxConformanceTest, BadSdmxCsvIsRefusedWholeWithTheFileLineAndComponent)
 
 }  // namespace
 }  // namespace lmx::testing
+
+namespace lmx::testing {
+namespace {
+
+// The values of each KeyValue of an availability answer's cube region.
+std::map<std::string, std::vector<std::string>> CubeRegion(const std::string& xml) {
+  std::map<std::string, std::vector<std::string>> region;
+  const std::string open = "<common:KeyValue id=\"";
+  for (size_t at = xml.find(open); at != std::string::npos; at = xml.find(open, at + 1)) {
+    size_t id_end = xml.find('"', at + open.size());
+    std::string id = xml.substr(at + open.size(), id_end - at - open.size());
+    size_t end = xml.find("</common:KeyValue>", at);
+    std::string body = xml.substr(id_end, end - id_end);
+    auto& values = region[id];
+    for (const char* tag : {"<common:Value>", "<common:StartPeriod isInclusive=\"true\">",
+                            "<common:EndPeriod isInclusive=\"true\">"}) {
+      for (size_t v = body.find(tag); v != std::string::npos; v = body.find(tag, v + 1)) {
+        size_t start = v + std::string(tag).size();
+        values.push_back(body.substr(start, body.find('<', start) - start));
+      }
+    }
+  }
+  return region;
+}
+
+// What the .Stat Data Explorer asks first: the codes with data under a
+// key, exactly those `lmx aggregate` finds.
+TEST_F(SdmxConformanceTest, AvailabilityHasExactlyTheCodesWithDataUnderTheKey) {
+  httplib::Headers headers = {{"Authorization", "Bearer " + tokens_["analyst"]}};
+  auto availability = [&](const std::string& path) {
+    Got got = Fetch("/sdmx/3.0/availability/dataflow/LMX/" + path, headers);
+    EXPECT_EQ(got.status, 200) << path << ": " << got.body;
+    EXPECT_THAT(got.content_type, HasSubstr("application/vnd.sdmx.structure+xml"));
+    ValidateXml(path, got);
+    return got.body;
+  };
+  auto codes = [&](const std::vector<std::string>& filters) {
+    std::vector<std::string> args = {"aggregate", "flows", "--by=counterpart", "--format=csv"};
+    args.insert(args.end(), filters.begin(), filters.end());
+    std::vector<std::string> out;
+    for (auto& row : CsvAnswer(Lmx("analyst", args).out)) out.push_back(row["counterpart"]);
+    return out;
+  };
+  std::string exact = availability("FLOW/1.0/KEN.OUTFLOW.....");
+  auto region = CubeRegion(exact);
+  EXPECT_EQ(region["COUNTERPART_AREA"], codes({"--direction=OUTFLOW"}));
+  EXPECT_THAT(region["COUNTERPART_AREA"], ElementsAre("ARE", "SAU"));
+  EXPECT_THAT(region["DIRECTION"], ElementsAre("OUTFLOW"));
+  EXPECT_THAT(region["TIME_PERIOD"], ElementsAre("2024", "2025"));
+  EXPECT_THAT(exact, HasSubstr("<common:AnnotationTitle>3</common:AnnotationTitle>"
+                               "<common:AnnotationType>obs_count</common:AnnotationType>"));
+  // mode=available: each dimension's choices beside the others'
+  // selections: INFLOW too has data for KEN.
+  auto open = CubeRegion(availability("FLOW/1.0/KEN.OUTFLOW.....?mode=available"));
+  EXPECT_THAT(open["DIRECTION"], ElementsAre("INFLOW", "OUTFLOW"));
+  EXPECT_EQ(open["COUNTERPART_AREA"], codes({"--direction=OUTFLOW"}));
+  auto in_2024 = CubeRegion(availability("FLOW/1.0/*?c[TIME_PERIOD]=2024"));
+  EXPECT_EQ(in_2024["COUNTERPART_AREA"], codes({"--period=2024"}));
+  EXPECT_THAT(in_2024["COUNTERPART_AREA"], ElementsAre("SAU"));
+  auto one = CubeRegion(availability("FLOW/1.0/*/COUNTERPART_AREA"));
+  EXPECT_EQ(one.size(), 1u);
+  EXPECT_EQ(one["COUNTERPART_AREA"], codes({}));
+  EXPECT_EQ(Fetch("/sdmx/3.0/availability/dataflow/LMX/FLOW/1.0/KEN.RETURN.....", headers).status,
+            404);
+  EXPECT_EQ(Fetch("/sdmx/3.0/availability/dataflow/LMX/FLOW/1.0/*?mode=some", headers).status, 400);
+  EXPECT_EQ(Fetch("/sdmx/3.0/availability/dataflow/LMX/FLOW/1.0/*").status, 401);
+}
+
+}  // namespace
+}  // namespace lmx::testing
+
+namespace lmx::testing {
+namespace {
+
+// Browser-based SDMX tools read the endpoint from their own origin: only
+// the origins the node is started with may, preflight included, with
+// their tokens.
+TEST_F(SdmxConformanceTest, CorsLetsTheConfiguredOriginsReadWithTheirTokens) {
+  const std::string allowed = "https://stat.example.org";
+  auto client = [&] {
+    std::vector<std::string> parts = absl::StrSplit(http_, ':');
+    return std::make_unique<httplib::Client>(parts[0], std::stoi(parts[1]));
+  };
+  const std::string path = "/sdmx/3.0/data/dataflow/LMX/FLOW/1.0/*";
+  // Off by default: no answer names an origin.
+  auto plain = client()->Get(path, {{"Origin", allowed},
+                                    {"Authorization", "Bearer " + tokens_["analyst"]}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 200);
+  EXPECT_FALSE(plain->has_header("Access-Control-Allow-Origin"));
+  // Restarted with one allowed origin.
+  node_.reset();
+  node_ = std::make_unique<NodeProcess>("KEN", dir_ + "/data");
+  std::string error;
+  ASSERT_TRUE(node_->Start(&error, {"--http_listen=127.0.0.1:0",
+                                    "--http_ready_file=" + dir_ + "/http",
+                                    "--sdmx_cors_origins=" + allowed}))
+      << error;
+  http_ = std::string(absl::StripTrailingAsciiWhitespace(ReadFile(dir_ + "/http")));
+  auto preflight = client()->Options(path, {{"Origin", allowed},
+                                            {"Access-Control-Request-Method", "GET"},
+                                            {"Access-Control-Request-Headers", "authorization"}});
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Origin"), allowed);
+  EXPECT_THAT(preflight->get_header_value("Access-Control-Allow-Headers"),
+              HasSubstr("Authorization"));
+  auto read = client()->Get(path, {{"Origin", allowed},
+                                   {"Authorization", "Bearer " + tokens_["analyst"]}});
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 200);
+  EXPECT_EQ(read->get_header_value("Access-Control-Allow-Origin"), allowed);
+  EXPECT_EQ(CsvAnswer(read->body).size(), 4u);
+  // Without a token the read is refused as any other; the browser still
+  // sees why.
+  auto anonymous = client()->Get(path, {{"Origin", allowed}});
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  EXPECT_EQ(anonymous->get_header_value("Access-Control-Allow-Origin"), allowed);
+  // Another origin: no preflight, no header.
+  auto other = client()->Options(path, {{"Origin", "https://evil.example"},
+                                        {"Access-Control-Request-Method", "GET"}});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403);
+  auto other_read = client()->Get(path, {{"Origin", "https://evil.example"},
+                                         {"Authorization", "Bearer " + tokens_["analyst"]}});
+  ASSERT_TRUE(other_read);
+  EXPECT_FALSE(other_read->has_header("Access-Control-Allow-Origin"));
+  // Only the SDMX endpoint: the JSON API keeps its own origin rules.
+  auto api = client()->Options("/api/v1/describe", {{"Origin", allowed},
+                                                    {"Access-Control-Request-Method", "GET"}});
+  ASSERT_TRUE(api);
+  EXPECT_FALSE(api->has_header("Access-Control-Allow-Origin"));
+}
+
+}  // namespace
+}  // namespace lmx::testing
