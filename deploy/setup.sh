@@ -12,6 +12,7 @@ packages=(
   python3-grpcio python3-protobuf  # the Python client (client/python) and its CI test
   libcpp-httplib-dev  # the node's HTTP endpoint (/metrics, SDMX)
   r-cran-rsdmx  # R's SDMX reader, which a test reads lmx's SDMX-ML with
+  libxml2-dev  # lmx publish reads SDMX-ML data messages with libxml2
   libxml2-utils  # xmllint, which checks lmx's SDMX-ML against the official XSDs
   chromium  # headless, for the web application's and the dashboard's tests
   clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for tests/fuzz

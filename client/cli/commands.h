@@ -22,7 +22,8 @@ void ReportFreshness(Format format,
                      const google::protobuf::RepeatedPtrField<v1::OriginState>& origins);
 absl::StatusOr<std::unique_ptr<NodeClient>> Connect(const Arguments& args);
 // publish_commands.cc
-int SendFile(const Arguments& args, const std::string& path, PublishOptions options);
+int SendFile(const Arguments& args, const std::string& path, PublishOptions options,
+             bool sdmx_ml = false);
 int Publish(const Arguments& args);
 // query_commands.cc
 int Query(const Arguments& args);

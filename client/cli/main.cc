@@ -17,6 +17,7 @@ constexpr char kUsageText[] = R"(usage: lmx [--node=HOST:PORT] [--token=T] <comm
 commands:
   publish shortages|vacancies|flows FILE|- [--partial] [--dry_run] [--classification=ID]
                                  [--release_at=2026-12-01T09:00:00Z]   (embargo)
+                                 [--format=csv|sdmx-ml]   (SDMX-CSV is read as CSV)
   query shortages|vacancies|flows [--country=] [--occupation=] [--period=|--from= --to=]
                                   [--DIM=CODE,...] [--as_of=] [--format=table|csv|json]
   aggregate shortages|vacancies|flows --by=DIM[:LEVEL],... [filters] [--format=]

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "client/node_client.h"
 #include "client/output.h"
+#include "client/sdmx/sdmx_ml_reader.h"
 #include "federation/classifications/datasets.h"
 
 namespace lmx::cli {
@@ -44,13 +45,29 @@ class ProgressBar {
 };
 
 // Sends one CSV file (a dataset, or a crosswalk) and reports the node's
-// answer: each rejected row on stderr, the counts on stdout.
-int SendFile(const Arguments& args, const std::string& path, PublishOptions options) {
-  auto reader = CsvReader::Open(path);
+// answer: each rejected row on stderr, the counts on stdout. An SDMX-ML
+// file (`sdmx_ml`) is sent as the SDMX-CSV it reads as, and its errors name
+// the lines of its elements.
+int SendFile(const Arguments& args, const std::string& path, PublishOptions options,
+             bool sdmx_ml) {
+  absl::StatusOr<std::unique_ptr<CsvReader>> reader;
+  SdmxMlAsCsv xml;
+  if (sdmx_ml) {
+    auto read = ReadSdmxMl(path);
+    if (!read.ok()) {
+      std::cerr << "lmx: " << read.status().message() << "\n";
+      return kFailed;
+    }
+    xml = *std::move(read);
+    reader = CsvReader::FromString(xml.text);
+  } else {
+    reader = CsvReader::Open(path);
+  }
   if (!reader.ok()) {
     std::cerr << "lmx: " << reader.status().message() << "\n";
     return kFailed;
   }
+  auto line_of = [&](uint64_t line) { return sdmx_ml ? xml.XmlLine(line) : line; };
   ASSIGN_OR_EXIT(auto client, Connect(args));
   ProgressBar progress;
   options.source = path == "-" ? "stdin" : path;
@@ -76,8 +93,8 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
   }
   const std::string& source = options.source;
   for (const auto& error : result->errors()) {
-    std::cerr << source << ":" << error.line() << ": " << error.column() << ": " << error.reason()
-              << "\n";
+    std::cerr << source << ":" << line_of(error.line()) << ": " << error.column() << ": "
+              << error.reason() << "\n";
   }
   if (result->errors_omitted() > 0) {
     std::cerr << source << ": " << result->errors_omitted() << " more errors not listed\n";
@@ -114,7 +131,8 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
 }
 
 int Publish(const Arguments& args) {
-  RETURN_IF_USAGE_ERROR(args.Allow({"partial", "dry_run", "classification", "release_at"}));
+  RETURN_IF_USAGE_ERROR(
+      args.Allow({"partial", "dry_run", "classification", "release_at", "format"}));
   ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
   if (args.positional().size() != 3)
     return Report(UsageError("publish takes a dataset and one FILE"));
@@ -133,7 +151,20 @@ int Publish(const Arguments& args) {
     }
     options.release_at = release_at;
   }
-  return SendFile(args, args.positional()[2], std::move(options));
+  // CSV (lmx's own, or an SDMX-CSV message, which the node recognizes by
+  // its header) or SDMX-ML 2.1 data, by --format or by the file's first
+  // character.
+  const std::string& path = args.positional()[2];
+  const std::string format = args.Get("format");
+  if (!format.empty() && format != "csv" && format != "sdmx-csv" && format != "sdmx-ml") {
+    return Report(UsageError(
+        absl::StrCat("--format '", format, "' is not csv, sdmx-csv or sdmx-ml")));
+  }
+  const bool sdmx_ml = format == "sdmx-ml" || (format.empty() && path != "-" && LooksLikeXml(path));
+  if (sdmx_ml && path == "-") {
+    return Report(UsageError("--format=sdmx-ml reads a file, not standard input"));
+  }
+  return SendFile(args, path, std::move(options), sdmx_ml);
 }
 
 }  // namespace lmx::cli

@@ -401,7 +401,10 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
       ASSIGN_OR_RETURN(query.updated_after, ParseDateTime(name, value));
     } else if (name == "asOf") {
       ASSIGN_OR_RETURN(absl::Time time, ParseDateTime(name, value));
-      query.as_of = absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
+      // A date alone reads as `lmx --as_of` reads it: the end of that day.
+      const bool date = value.size() == 10 && value[4] == '-' && value[7] == '-';
+      query.as_of =
+          date ? value : absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
     } else if (name == "includeHistory") {
       if (value != "true" && value != "false") {
         return BadSyntax(absl::StrCat("includeHistory: '", value, "' is not true or false"));
@@ -485,7 +488,10 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
   if (query.updated_after && !query.as_of.empty()) {
     absl::Time as_of;
     std::string error;
-    absl::ParseTime(absl::RFC3339_full, query.as_of, &as_of, &error);
+    if (!absl::ParseTime(absl::RFC3339_full, query.as_of, &as_of, &error) &&
+        absl::ParseTime("%Y-%m-%d", query.as_of, absl::UTCTimeZone(), &as_of, &error)) {
+      as_of += absl::Hours(24);
+    }
     if (*query.updated_after > as_of) {
       return BadSyntax("updatedAfter is after asOf: nothing can have changed in between");
     }

@@ -20,7 +20,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1
-for target in csv_reader parsers log_entry sdmx_query; do
+for target in csv_reader parsers log_entry sdmx_query sdmx_ml; do
   mkdir -p "$work/$target"
   echo "fuzzing $target for ${seconds}s"
   # New inputs go to the scratch copy; the kept corpus is only read. A

@@ -5,6 +5,7 @@
 // attributes, measures, asOf, includeHistory) shape the answer, SDMX 2.1
 // paths reach the same engine, and R's rsdmx reads every SDMX-ML message.
 #include <algorithm>
+#include <map>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "tests/integration/sdmx_fixture.h"
 
 namespace lmx::testing {
@@ -360,6 +363,16 @@ TEST_F(SdmxConformanceTest, AsOfAndIncludeHistoryGiveWhatLmxQueryAsOfGives) {
   ASSERT_EQ(recent.status, 200) << recent.body;
   for (auto& row : CsvAnswer(recent.body)) EXPECT_GT(row["VALID_FROM"], *later);
   EXPECT_EQ(Get("FLOW/1.0/*?asOf=2000-01-01T00:00:00Z").status, 404);
+  // A date alone is the end of that day, as for `lmx --as_of`.
+  const std::string today = absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone());
+  std::vector<std::string> on_date;
+  for (auto& row : CsvAnswer(Get("FLOW/1.0/*?asOf=" + today).body)) {
+    on_date.push_back(
+        absl::StrCat(row["COUNTERPART_AREA"], " ", row["TIME_PERIOD"], " ", row["OBS_VALUE"]));
+  }
+  std::sort(on_date.begin(), on_date.end());
+  EXPECT_EQ(on_date, lmx_at(today));
+  EXPECT_EQ(on_date, lmx_at(""));
   EXPECT_EQ(Get("FLOW/1.0/*?asOf=2025-01-01T00:00:00Z&updatedAfter=2025-06-01T00:00:00Z").status,
             400);
 }
@@ -438,7 +451,7 @@ TEST_F(SdmxConformanceTest, SdmxCsvServedByTheNodePublishesUnchangedAtItsOrigin)
   auto numbers = [&] {
     return absl::StrCat(
         Lmx("analyst", {"aggregate", "flows", "--by=counterpart,period", "--format=csv"}).out,
-        Lmx("analyst", {"query", "shortages", "--format=csv"}).out.size());
+        Lmx("analyst", {"aggregate", "shortages", "--by=occupation", "--format=csv"}).out);
   };
   const std::string before = numbers();
   const std::string flows_before = Get("FLOW/1.0/*").body;
@@ -647,6 +660,79 @@ TEST_F(SdmxConformanceTest, CorsLetsTheConfiguredOriginsReadWithTheirTokens) {
                                                     {"Access-Control-Request-Method", "GET"}});
   ASSERT_TRUE(api);
   EXPECT_FALSE(api->has_header("Access-Control-Allow-Origin"));
+}
+
+}  // namespace
+}  // namespace lmx::testing
+
+namespace lmx::testing {
+namespace {
+
+// A ministry's SDMX-ML 2.1 data, generic or structure-specific, publishes
+// as it is: what the node served publishes back with the same numbers.
+TEST_F(SdmxConformanceTest, SdmxMlDataPublishesWithTheSameNumbers) {
+  auto numbers = [&] {
+    return Lmx("analyst", {"aggregate", "flows", "--by=counterpart,period", "--format=csv"}).out;
+  };
+  const std::string before = numbers();
+  const std::string flows_before = Get("FLOW/1.0/*").body;
+  const std::string shortages_before = Get("SHORTAGE/1.0/*", "reader").body;
+  int files = 0;
+  for (const char* flow : {"FLOW", "SHORTAGE"}) {
+    for (const std::string& variant :
+         {std::string(kGeneric), std::string(kGeneric) + "|AllDimensions", std::string(kGenericTs),
+          std::string(kSpecific), std::string(kSpecific) + "|AllDimensions",
+          std::string(kSpecificTs)}) {
+      const std::string accept = variant.substr(0, variant.find('|'));
+      const std::string query = absl::StrCat(
+          flow, "/1.0/*", absl::StrContains(variant, "|") ? "?dimensionAtObservation=AllDimensions" : "");
+      Got served = Get(query, "analyst", accept);
+      ASSERT_EQ(served.status, 200) << served.body;
+      const std::string file = absl::StrCat(dir_, "/served-", ++files, ".xml");
+      WriteFile(file, served.body);
+      std::vector<std::string> args = {"publish", std::string(flow) == "FLOW" ? "flows" : "shortages",
+                                       file};
+      // The format is named, or known from the file's first character.
+      if (files % 2 == 1) args.push_back("--format=sdmx-ml");
+      CliResult published = Lmx("publisher", args);
+      EXPECT_EQ(published.exit_code, 0) << query << " " << accept << ": " << published.err;
+      EXPECT_THAT(published.out,
+                  HasSubstr(std::string(flow) == "FLOW" ? "accepted 4, rejected 0"
+                                                        : "accepted 2, rejected 0"))
+          << query << " " << accept << ": " << published.err;
+    }
+  }
+  EXPECT_EQ(numbers(), before);
+  EXPECT_EQ(Get("FLOW/1.0/*").body, flows_before);
+  EXPECT_EQ(Get("SHORTAGE/1.0/*", "reader").body, shortages_before);
+
+  // A bad value names the file, the line of its element and the
+  // component, and nothing of the file is written.
+  Got served = Get("FLOW/1.0/*?dimensionAtObservation=AllDimensions", "analyst", kGeneric);
+  std::string text = served.body;
+  const size_t obs = text.rfind("<generic:ObsValue value=\"");
+  ASSERT_NE(obs, std::string::npos);
+  const size_t value = obs + std::string("<generic:ObsValue value=\"").size();
+  text.replace(value, text.find('"', value) - value, "-3");
+  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + obs, '\n'));
+  const std::string bad = dir_ + "/bad.xml";
+  WriteFile(bad, text);
+  CliResult refused = Lmx("publisher", {"publish", "flows", bad, "--format=sdmx-ml"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr(absl::StrCat(bad, ":", line, ": OBS_VALUE: ")));
+  EXPECT_EQ(Get("FLOW/1.0/*").body, flows_before);
+  // A Delete data set, broken XML, and a message of no LMX dataflow.
+  std::string deleting = served.body;
+  deleting.replace(deleting.find("action=\"Information\""), 20, "action=\"Delete\"");
+  WriteFile(bad, deleting);
+  EXPECT_THAT(Lmx("publisher", {"publish", "flows", bad}).err,
+              HasSubstr("action=\"Delete\">: lmx keeps every revision"));
+  WriteFile(bad, served.body.substr(0, served.body.size() / 2));
+  EXPECT_THAT(Lmx("publisher", {"publish", "flows", bad}).err, HasSubstr("not well-formed XML"));
+  WriteFile(bad, "<?xml version=\"1.0\"?>\n<message:Structure xmlns:message=\"x\"/>\n");
+  EXPECT_THAT(Lmx("publisher", {"publish", "flows", bad}).err,
+              HasSubstr(bad + ":2: <Structure> is not an SDMX-ML 2.1 data message"));
+  EXPECT_EQ(Get("FLOW/1.0/*").body, flows_before);
 }
 
 }  // namespace

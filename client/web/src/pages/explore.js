@@ -56,8 +56,10 @@ export function sdmxUrl(view) {
     if (view[dim]) key[at] = view[dim].split(',').map((c) => c.trim()).filter(Boolean).join('+');
   }
   const params = [];
-  if (view.period) params.push(`c[TIME_PERIOD]=${view.period}`);
+  // lmx's --period is the periods within it, as SDMX's ge:+le: reads.
+  if (view.period) params.push(`c[TIME_PERIOD]=ge:${view.period}+le:${view.period}`);
   else if (view.from || view.to) params.push(`c[TIME_PERIOD]=${[view.from && `ge:${view.from}`, view.to && `le:${view.to}`].filter(Boolean).join('+')}`);
+  if (view.as_of && !/^\d+$/.test(view.as_of)) params.push(`asOf=${encodeURIComponent(view.as_of)}`);
   return `${location.origin}/sdmx/3.0/data/dataflow/LMX/${flow}/1.0/${key.join('.')}${params.length ? `?${params.join('&')}` : ''}`;
 }
 
@@ -65,7 +67,7 @@ export function sdmxUrl(view) {
 function sdmxGaps(view) {
   const gaps = [];
   if (view.occupation && !/^\d{4}$/.test(view.occupation)) gaps.push(`occupation ${view.occupation} (a group: SDMX keys take unit groups)`);
-  if (view.as_of) gaps.push(`as of ${view.as_of}`);
+  if (view.as_of && /^\d+$/.test(view.as_of)) gaps.push(`as of version ${view.as_of}`);
   if (view.education) gaps.push(`education ${view.education}`);
   if (view.activity && /[A-Za-z]/.test(view.activity)) gaps.push(`activity section ${view.activity}`);
   return gaps;
