@@ -16,6 +16,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/integration/sdmx_fixture.h"
+#include "tests/support/region_test_base.h"
+#include "tests/support/wait.h"
 
 namespace lmx::testing {
 namespace {
@@ -235,6 +237,32 @@ TEST_F(SdmxConformanceTest, ContentNegotiationAnswersWhatWasAskedOr406) {
   EXPECT_EQ(Fetch("/sdmx/3.0/structure/codelist/LMX/CL_SEX/+", ml30).status, 406);
   httplib::Headers ml21 = {{"Accept", "application/vnd.sdmx.structure+xml;version=2.1"}};
   EXPECT_EQ(Fetch("/sdmx/3.0/structure/codelist/LMX/CL_SEX/+", ml21).status, 200);
+  // SDMX-JSON 2.0.0 structures: the same artefacts, references and names.
+  httplib::Headers json20 = {{"Accept", "application/vnd.sdmx.structure+json;version=2.0.0"}};
+  Got json = Fetch("/sdmx/3.0/structure/dataflow/LMX/FLOW/+?references=descendants", json20);
+  ASSERT_EQ(json.status, 200) << json.body;
+  EXPECT_THAT(json.content_type, HasSubstr("application/vnd.sdmx.structure+json; version=2.0.0"));
+  const std::string file = dir_ + "/structure.json";
+  WriteFile(file, json.body);
+  CliResult read = RunProgram(
+      "/usr/bin/python3",
+      {"-c",
+       "import json, sys\n"
+       "d = json.load(open(sys.argv[1]))['data']\n"
+       "print(sorted(d), [f['id'] for f in d['dataflows']], len(d['codelists']),\n"
+       "      next(c['name'] for l in d['codelists'] if l['id'] == 'CL_AREA' for c in l['codes']\n"
+       "           if c['id'] == 'KEN'),\n"
+       "      [m['id'] for m in d['dataStructures'][0]['dataStructureComponents']['measureList']"
+       "['measures']])",
+       file});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_EQ(read.out,
+            "['codelists', 'conceptSchemes', 'dataStructures', 'dataflows'] ['FLOW'] 6 Kenya "
+            "['OBS_VALUE']\n");
+  Got stubs = Fetch("/sdmx/3.0/structure/codelist/LMX/CL_SEX,CL_AGE/1.0?detail=allstubs", json20);
+  ASSERT_EQ(stubs.status, 200);
+  EXPECT_THAT(stubs.body, HasSubstr("\"isExternalReference\":true"));
+  EXPECT_THAT(stubs.body, Not(HasSubstr("\"codes\"")));
 }
 
 TEST_F(SdmxConformanceTest, DetailFirstNAttributesAndMeasuresShapeTheAnswer) {
@@ -733,6 +761,79 @@ TEST_F(SdmxConformanceTest, SdmxMlDataPublishesWithTheSameNumbers) {
   EXPECT_THAT(Lmx("publisher", {"publish", "flows", bad}).err,
               HasSubstr(bad + ":2: <Structure> is not an SDMX-ML 2.1 data message"));
   EXPECT_EQ(Get("FLOW/1.0/*").body, flows_before);
+}
+
+}  // namespace
+}  // namespace lmx::testing
+
+namespace lmx::testing {
+namespace {
+
+// The round trip across the region: what another node's SDMX endpoint
+// serves of KEN's data, KEN publishes back unchanged, with identical
+// numbers at both nodes.
+// (Counts below the disclosure threshold leave KEN suppressed, CONF_STATUS
+// C with no count: such a cell does not publish back, docs/sdmx.md.)
+class SdmxRegionTest : public RegionTestBase {};
+
+constexpr char kRegionFlows[] =
+    "period,direction,counterpart,count,occupation,sex\n"
+    "2024,OUTFLOW,SAU,13,7212,M\n"
+    "2025,OUTFLOW,SAU,14,7212,M\n"
+    "2025,INFLOW,UGA,15,2221,F\n"
+    "2025,OUTFLOW,ARE,16,5322,F\n";
+
+TEST_F(SdmxRegionTest, WhatAPeerServesPublishesUnchangedAtTheOrigin) {
+  Start("KEN", {});
+  Start("UGA", {"--peers=KEN=" + nodes_["KEN"]->address(), "--http_listen=127.0.0.1:0",
+                "--http_ready_file=" + dir_ + "/uga-http"});
+  const std::string http =
+      std::string(absl::StripTrailingAsciiWhitespace(ReadFile(dir_ + "/uga-http")));
+  std::vector<std::string> parts = absl::StrSplit(http, ':');
+  auto fetch = [&](const std::string& query, const std::string& accept = "") {
+    httplib::Client client(parts[0], std::stoi(parts[1]));
+    httplib::Headers headers;
+    if (!accept.empty()) headers.emplace("Accept", accept);
+    auto answer = client.Get("/sdmx/3.0/data/dataflow/LMX/" + query, headers);
+    return answer ? std::make_pair(answer->status, answer->body) : std::make_pair(0, std::string());
+  };
+  Publish("KEN", "flows", kRegionFlows);
+  Publish("KEN", "shortages", kShortages);
+  ASSERT_TRUE(WaitUntil([&] {
+    return CsvAnswer(fetch("FLOW/1.0/KEN......").second).size() == 4 &&
+           CsvAnswer(fetch("SHORTAGE/1.0/KEN...").second).size() == 2;
+  }));
+  auto numbers = [&](const std::string& id) {
+    return absl::StrCat(
+        Lmx(id, {"aggregate", "flows", "--by=counterpart,period,sex", "--format=csv"}).out,
+        Lmx(id, {"aggregate", "shortages", "--by=occupation,period", "--format=csv"}).out);
+  };
+  const std::string before = numbers("KEN");
+  const auto flows = fetch("FLOW/1.0/KEN......");
+  const auto shortages = fetch("SHORTAGE/1.0/KEN...");
+  const auto flows_xml = fetch("FLOW/1.0/KEN......", kSpecific);
+  ASSERT_EQ(flows_xml.first, 200);
+  int file = 0;
+  for (const auto& [dataset, body, name] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"flows", flows.second, "csv"},
+           {"shortages", shortages.second, "csv"},
+           {"flows", flows_xml.second, "xml"}}) {
+    const std::string path = absl::StrCat(dir_, "/from-uga-", ++file, ".", name);
+    WriteFile(path, body);
+    CliResult published = Lmx("KEN", {"publish", dataset, path});
+    EXPECT_EQ(published.exit_code, 0) << published.err;
+    EXPECT_THAT(published.out, HasSubstr("rejected 0"));
+  }
+  EXPECT_EQ(numbers("KEN"), before);
+  // UGA pulls the new revisions and still serves the same.
+  ASSERT_TRUE(WaitUntil([&] {
+    auto history = fetch("FLOW/1.0/KEN......?includeHistory=true");
+    return CsvAnswer(history.second).size() == 4u * 3;
+  }));
+  EXPECT_EQ(fetch("FLOW/1.0/KEN......").second, flows.second);
+  EXPECT_EQ(fetch("SHORTAGE/1.0/KEN...").second, shortages.second);
+  EXPECT_EQ(numbers("UGA"), before);
 }
 
 }  // namespace
