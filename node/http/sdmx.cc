@@ -656,47 +656,93 @@ std::unique_ptr<Writer> MakeWriter(const SdmxDataQuery& query, const SdmxLabels*
   }
 }
 
-// Period order within a series: by first month, then frequency.
-bool EarlierPeriod(const Row& a, const Row& b) {
-  auto x = TimePeriod::Parse(a.period), y = TimePeriod::Parse(b.period);
-  if (x.ok() && y.ok()) return *x < *y;
-  return a.period < b.period;
-}
-
 // Series of one country (the engine reads country by country), each in
-// period order, cut to the first and last N observations.
+// period order, cut to the first and last N observations. Kept compact: a
+// series' key once, and per observation its period and values packed in
+// one string (no allocation for most) with its sort key and validity, so
+// that a country of a million observations holds tens of MB, not GB.
 class SeriesBuffer {
  public:
   explicit SeriesBuffer(const SdmxDataQuery& query) : query_(query) {}
   void Add(Row&& row) {
-    auto& rows = series_[row.key];
-    rows.push_back(std::move(row));
+    auto [it, added] = ids_.emplace(std::move(row.key), static_cast<uint32_t>(ids_.size()));
+    Observation obs;
+    obs.series = it->second;
+    auto period = TimePeriod::Parse(row.period);
+    obs.order = period.ok() ? period->first_month() * 4 + static_cast<int>(period->frequency()) : 0;
+    obs.packed = std::move(row.period);
+    for (const std::string& value : row.values) {
+      obs.packed.push_back('\0');
+      obs.packed += value;
+    }
+    obs.valid_from = row.valid_from;
+    obs.valid_to = row.valid_to;
+    observations_.push_back(std::move(obs));
   }
-  bool empty() const { return series_.empty(); }
+  bool empty() const { return observations_.empty(); }
   // Hands each series and its kept observations to `emit`, then forgets
   // them; false when `emit` did.
   bool Flush(const std::function<bool(const std::vector<Row>&)>& emit) {
-    bool open = true;
-    for (auto& [key, rows] : series_) {
-      std::stable_sort(rows.begin(), rows.end(), EarlierPeriod);
-      const size_t n = rows.size();
-      const size_t first = query_.first_observations, last = query_.last_observations;
-      if ((first || last) && !query_.include_history) {
-        std::vector<Row> kept;
-        for (size_t i = 0; i < n; ++i) {
-          if ((first && i < first) || (last && i + last >= n)) kept.push_back(std::move(rows[i]));
-        }
-        rows = std::move(kept);
-      }
-      if (!(open = emit(rows))) break;
+    // Series in key order; within one, periods in order (ties keep the
+    // order read).
+    std::vector<uint32_t> rank(ids_.size());
+    std::vector<const std::vector<std::string>*> keys(ids_.size());
+    uint32_t next = 0;
+    for (const auto& [key, id] : ids_) {
+      rank[id] = next++;
+      keys[id] = &key;
     }
-    series_.clear();
+    std::stable_sort(observations_.begin(), observations_.end(),
+                     [&](const Observation& a, const Observation& b) {
+                       return std::make_pair(rank[a.series], a.order) <
+                              std::make_pair(rank[b.series], b.order);
+                     });
+    bool open = true;
+    std::vector<Row> rows;
+    const size_t first = query_.first_observations, last = query_.last_observations;
+    for (size_t start = 0; start < observations_.size() && open;) {
+      size_t end = start;
+      while (end < observations_.size() && observations_[end].series == observations_[start].series) {
+        ++end;
+      }
+      rows.clear();
+      const size_t n = end - start;
+      for (size_t i = 0; i < n; ++i) {
+        const bool kept = query_.include_history || (first == 0 && last == 0) ||
+                          (first && i < first) || (last && i + last >= n);
+        if (kept) rows.push_back(Unpack(*keys[observations_[start].series], observations_[start + i]));
+      }
+      open = emit(rows);
+      start = end;
+    }
+    ids_.clear();
+    observations_.clear();
     return open;
   }
 
  private:
+  struct Observation {
+    uint32_t series;
+    int order;           // the period's months and frequency
+    std::string packed;  // period, then each value, separated by NUL
+    absl::Time valid_from, valid_to;
+  };
+
+  static Row Unpack(const std::vector<std::string>& key, const Observation& obs) {
+    Row row;
+    row.key = key;
+    std::vector<std::string> parts = absl::StrSplit(obs.packed, '\0');
+    row.period = std::move(parts[0]);
+    row.values.assign(std::make_move_iterator(parts.begin() + 1),
+                      std::make_move_iterator(parts.end()));
+    row.valid_from = obs.valid_from;
+    row.valid_to = obs.valid_to;
+    return row;
+  }
+
   const SdmxDataQuery& query_;
-  std::map<std::vector<std::string>, std::vector<Row>> series_;
+  std::map<std::vector<std::string>, uint32_t> ids_;
+  std::vector<Observation> observations_;
 };
 
 // includeHistory: every revision of every matching observation, grouped
@@ -806,7 +852,10 @@ absl::Status WriteSdmxData(const SdmxDataQuery& query, const QueryEngine& engine
   } else {
     DataSetInfo info;
     writer->BeginDataSet(info, &out);
-    const bool grouped = query.series || keys_only || query.first_observations > 0 ||
+    // SDMX-CSV is flat, whatever dimensionAtObservation says: it streams
+    // unless observations are counted per series.
+    const bool csv = query.format == SdmxFormat::kCsv || query.format == SdmxFormat::kCsv1;
+    const bool grouped = (query.series && !csv) || keys_only || query.first_observations > 0 ||
                          query.last_observations > 0;
     if (!grouped) {
       status = ForEachRow(query, engine, nullptr, [&](Row&& row) {

@@ -29,6 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (query->flow == nullptr || query->key.size() != query->flow->dimensions.size())) {
     std::abort();
   }
+  (void)lmx::Sdmx21DataPath(lines[0]);
   if (codelists.ok()) (void)lmx::SdmxStructure(**codelists, lines[0]);
   return 0;
 }
