@@ -900,73 +900,14 @@ Action SdmxAction(const SdmxDataflow& flow) {
 
 namespace {
 
-// The format a caller asked for, read leniently: an error is answered in
-// that format even when the request is malformed.
-enum class Wanted { kText, kJson, kXml };
+using Wanted = SdmxErrorFormat;
 
 Wanted WantedFormat(const HttpServer::Request& request) {
-  std::string asked;
-  auto format = request.parameters.find("format");
-  if (format != request.parameters.end()) {
-    asked = absl::AsciiStrToLower(format->second);
-  } else {
-    asked = absl::AsciiStrToLower(request.Header("accept").value_or(""));
-    // The first type named decides.
-    asked = asked.substr(0, asked.find(','));
-  }
-  if (absl::StrContains(asked, "json")) return Wanted::kJson;
-  if (absl::StrContains(asked, "xml") || absl::StrContains(asked, "data") ||
-      absl::StrContains(asked, "sdmx-ml")) {
-    return absl::StrContains(asked, "csv") ? Wanted::kText : Wanted::kXml;
-  }
-  return Wanted::kText;
+  return SdmxErrorFormatOf(request, SdmxErrorFormat::kText);
 }
 
 HttpServer::Answer Refuse(const absl::Status& status, Wanted wanted) {
-  int code = 500, sdmx_code = 500;
-  const char* title = "Internal server error";
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-      code = 400, sdmx_code = 140, title = "Syntax error";
-      break;
-    case absl::StatusCode::kUnauthenticated:
-      code = 401, sdmx_code = 110, title = "Unauthorized";
-      break;
-    case absl::StatusCode::kPermissionDenied:
-      code = 403, sdmx_code = 110, title = "Unauthorized";
-      break;
-    case absl::StatusCode::kNotFound:
-      code = 404, sdmx_code = 100, title = "No results found";
-      break;
-    case absl::StatusCode::kFailedPrecondition:
-      code = 406, sdmx_code = 406, title = "Not acceptable";
-      break;
-    case absl::StatusCode::kUnimplemented:
-      code = 501, sdmx_code = 501, title = "Not implemented";
-      break;
-    default:
-      break;
-  }
-  if (wanted == Wanted::kJson) {
-    return {code, "application/vnd.sdmx.data+json; version=2.0.0",
-            absl::StrCat("{\"meta\":{\"id\":\"LMX_ERROR_", absl::ToUnixMicros(absl::Now()),
-                         "\",\"test\":false,\"prepared\":\"", Now(),
-                         "\",\"sender\":{\"id\":\"LMX\"}},\"errors\":[{\"code\":", sdmx_code,
-                         ",\"title\":", JsonString(title), ",\"detail\":",
-                         JsonString(status.message()), "}]}\n"),
-            nullptr};
-  }
-  if (wanted == Wanted::kXml) {
-    return {code, "application/vnd.sdmx.error+xml; version=2.1",
-            absl::StrCat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<message:Error xmlns:message=\"",
-                         kMessageNs, "\" xmlns:common=\"", kCommonNs,
-                         "\"><message:ErrorMessage code=\"", sdmx_code,
-                         "\"><common:Text xml:lang=\"en\">", XmlText(title), ": ",
-                         XmlText(status.message()),
-                         "</common:Text></message:ErrorMessage></message:Error>\n"),
-            nullptr};
-  }
-  return {code, "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n"), nullptr};
+  return SdmxError(status, wanted);
 }
 
 const char* ContentType(const SdmxDataQuery& query) {

@@ -1,5 +1,12 @@
 #include "node/http/sdmx_dataflows.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "federation/base/text_formats.h"
+
 namespace lmx {
 namespace {
 
@@ -49,6 +56,75 @@ const char* SdmxDataflowName(const SdmxDataflow& flow) {
     default:
       return "Job vacancies by month of posting";
   }
+}
+
+SdmxErrorFormat SdmxErrorFormatOf(const HttpServer::Request& request, SdmxErrorFormat fallback) {
+  std::string asked;
+  auto format = request.parameters.find("format");
+  if (format != request.parameters.end()) {
+    asked = absl::AsciiStrToLower(format->second);
+  } else {
+    asked = absl::AsciiStrToLower(request.Header("accept").value_or(""));
+    // The first type named decides.
+    asked = asked.substr(0, asked.find(','));
+  }
+  if (absl::StrContains(asked, "json")) return SdmxErrorFormat::kJson;
+  if (absl::StrContains(asked, "csv") || absl::StrContains(asked, "text/plain")) {
+    return SdmxErrorFormat::kText;
+  }
+  if (absl::StrContains(asked, "xml") || absl::StrContains(asked, "data") ||
+      absl::StrContains(asked, "sdmx-ml") || absl::StrContains(asked, "structure")) {
+    return SdmxErrorFormat::kXml;
+  }
+  return fallback;
+}
+
+HttpServer::Answer SdmxError(const absl::Status& status, SdmxErrorFormat wanted) {
+  int code = 500, sdmx_code = 500;
+  const char* title = "Internal server error";
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      code = 400, sdmx_code = 140, title = "Syntax error";
+      break;
+    case absl::StatusCode::kUnauthenticated:
+      code = 401, sdmx_code = 110, title = "Unauthorized";
+      break;
+    case absl::StatusCode::kPermissionDenied:
+      code = 403, sdmx_code = 110, title = "Unauthorized";
+      break;
+    case absl::StatusCode::kNotFound:
+      code = 404, sdmx_code = 100, title = "No results found";
+      break;
+    case absl::StatusCode::kFailedPrecondition:
+      code = 406, sdmx_code = 406, title = "Not acceptable";
+      break;
+    case absl::StatusCode::kUnimplemented:
+      code = 501, sdmx_code = 501, title = "Not implemented";
+      break;
+    default:
+      break;
+  }
+  if (wanted == SdmxErrorFormat::kJson) {
+    return {code, "application/vnd.sdmx.data+json; version=2.0.0",
+            absl::StrCat("{\"meta\":{\"id\":\"LMX_ERROR_", absl::ToUnixMicros(absl::Now()),
+                         "\",\"test\":false,\"prepared\":\"", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()),
+                         "\",\"sender\":{\"id\":\"LMX\"}},\"errors\":[{\"code\":", sdmx_code,
+                         ",\"title\":", JsonString(title), ",\"detail\":",
+                         JsonString(status.message()), "}]}\n"),
+            nullptr};
+  }
+  if (wanted == SdmxErrorFormat::kXml) {
+    return {code, "application/vnd.sdmx.error+xml; version=2.1",
+            absl::StrCat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<message:Error xmlns:message=\"",
+                         "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message", "\" xmlns:common=\"",
+                         "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common",
+                         "\"><message:ErrorMessage code=\"", sdmx_code,
+                         "\"><common:Text xml:lang=\"en\">", XmlText(title), ": ",
+                         XmlText(status.message()),
+                         "</common:Text></message:ErrorMessage></message:Error>\n"),
+            nullptr};
+  }
+  return {code, "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n"), nullptr};
 }
 
 }  // namespace lmx

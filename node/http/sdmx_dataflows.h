@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "node/http/http_server.h"
 #include "lmx/v1/query.pb.h"
 
 namespace lmx {
@@ -55,6 +57,18 @@ struct SdmxMediaRange {
 // An Accept header's media ranges, most preferred first (quality, then
 // order); those of quality 0 left out.
 std::vector<SdmxMediaRange> ParseSdmxAccept(absl::string_view accept);
+
+// The form of an SDMX error answer: that of what the caller asked for
+// (format=, or the first type of Accept), read leniently, so that even a
+// malformed request gets its error in its format; `fallback` otherwise.
+enum class SdmxErrorFormat { kText, kJson, kXml };
+SdmxErrorFormat SdmxErrorFormatOf(const HttpServer::Request& request, SdmxErrorFormat fallback);
+
+// An SDMX error answer: the HTTP status of `status`, and an SDMX-JSON
+// message (`errors`), an SDMX-ML 2.1 Error message or plain text, with the
+// SDMX web-service codes (100 no results, 110 unauthorized, 140 syntax
+// error, 406 not acceptable, 500, 501 not implemented).
+HttpServer::Answer SdmxError(const absl::Status& status, SdmxErrorFormat format);
 
 // FLOW, SHORTAGE and VACANCY_AGG; null for another id.
 const SdmxDataflow* FindSdmxDataflow(absl::string_view id);

@@ -698,29 +698,29 @@ std::string SdmxStructureSpecificSchema(const SdmxDataflow& flow, bool series) {
 
 HttpServer::Handler SdmxSchemaHandler() {
   return [](const HttpServer::Request& request) -> HttpServer::Answer {
-    auto text = [](int status, absl::string_view message) {
-      return HttpServer::Answer{status, "text/plain; charset=utf-8", absl::StrCat(message, "\n"),
-                                nullptr};
+    auto refuse = [&](const absl::Status& status) {
+      return SdmxError(status, SdmxErrorFormatOf(request, SdmxErrorFormat::kXml));
     };
     std::vector<std::string> parts =
         absl::StrSplit(request.matches.empty() ? "" : request.matches[0], '/');
     while (!parts.empty() && parts.back().empty()) parts.pop_back();
     if (parts.size() < 3 || parts.size() > 4) {
-      return text(400, "expected /sdmx/3.0/schema/{datastructure|dataflow}/LMX/{id}/1.0");
+      return refuse(
+          absl::InvalidArgumentError("expected /sdmx/3.0/schema/{datastructure|dataflow}/LMX/{id}/1.0"));
     }
     std::string id = parts[2];
     if (parts[0] == "datastructure" && absl::StartsWith(id, "DSD_")) id = id.substr(4);
     const SdmxDataflow* flow = FindSdmxDataflow(id);
     if ((parts[0] != "datastructure" && parts[0] != "dataflow") || parts[1] != kAgency ||
         flow == nullptr || (parts[0] == "datastructure" && id == parts[2])) {
-      return text(404, absl::StrCat("no ", parts[0], " ", parts[1], ":", parts[2]));
+      return refuse(absl::NotFoundError(absl::StrCat("no ", parts[0], " ", parts[1], ":", parts[2])));
     }
     bool series = true;
     for (const auto& [name, value] : request.parameters) {
       if (name == "dimensionAtObservation" && (value == "TIME_PERIOD" || value == "AllDimensions")) {
         series = value == "TIME_PERIOD";
       } else if (name != "explicitMeasure" || value != "false") {
-        return text(501, absl::StrCat(name, "=", value, " is not served"));
+        return refuse(absl::UnimplementedError(absl::StrCat(name, "=", value, " is not served")));
       }
     }
     return {200, "application/xml; charset=utf-8", SdmxStructureSpecificSchema(*flow, series),
@@ -730,9 +730,8 @@ HttpServer::Handler SdmxSchemaHandler() {
 
 HttpServer::Handler SdmxStructureHandler(const Codelists* codelists) {
   return [codelists](const HttpServer::Request& request) -> HttpServer::Answer {
-    auto text = [](int status, absl::string_view message) {
-      return HttpServer::Answer{status, "text/plain; charset=utf-8", absl::StrCat(message, "\n"),
-                                nullptr};
+    auto refuse = [&](const absl::Status& status) {
+      return SdmxError(status, SdmxErrorFormatOf(request, SdmxErrorFormat::kXml));
     };
     StructureOptions options;
     bool format_given = false;
@@ -746,7 +745,7 @@ HttpServer::Handler SdmxStructureHandler(const Codelists* codelists) {
         options.json = absl::StrContains(value, "json");
         format_given = true;
       } else {
-        return text(501, absl::StrCat(name, "=", value, " is not served"));
+        return refuse(absl::UnimplementedError(absl::StrCat(name, "=", value, " is not served")));
       }
     }
     // SDMX-ML 2.1 or SDMX-JSON 2.0.0 structures, as asked; another version
@@ -766,18 +765,16 @@ HttpServer::Handler SdmxStructureHandler(const Codelists* codelists) {
         if (served) break;
       }
       if (!served) {
-        return text(406, absl::StrCat("Accept: ", accept,
+        return refuse(absl::FailedPreconditionError(absl::StrCat("Accept: ", accept,
                                       " names no format lmx serves structures in (406); it serves "
                                       "SDMX-ML 2.1 (application/vnd.sdmx.structure+xml;"
                                       "version=2.1) and SDMX-JSON 2.0.0 (application/vnd.sdmx."
-                                      "structure+json;version=2.0.0)"));
+                                      "structure+json;version=2.0.0)")));
       }
     }
     auto answer =
         Structure(*codelists, request.matches.empty() ? "" : request.matches[0], options);
-    if (!answer.ok()) {
-      return text(absl::IsNotFound(answer.status()) ? 404 : 400, answer.status().message());
-    }
+    if (!answer.ok()) return refuse(answer.status());
     HttpServer::Answer ok{200,
                           options.json ? "application/vnd.sdmx.structure+json; version=2.0.0"
                                        : "application/vnd.sdmx.structure+xml; version=2.1",

@@ -181,6 +181,17 @@ TEST_F(SdmxConformanceTest, EveryMessageValidatesAgainstTheOfficialSchemas) {
   Got denied = Get("FLOW/1.0/*", "", kGeneric);
   EXPECT_EQ(denied.status, 401);
   ValidateXml("unauthenticated", denied);
+  // Structure, schema and availability errors are SDMX-ML Error messages.
+  for (const char* path : {"/sdmx/3.0/structure/codelist/LMX/CL_NOPE/1.0",
+                           "/sdmx/3.0/structure/codelist/LMX/*/1.0?references=everything",
+                           "/sdmx/3.0/structure/codelist/LMX/*/1.0?colour=red",
+                           "/sdmx/3.0/schema/datastructure/LMX/DSD_NOPE/1.0",
+                           "/sdmx/3.0/availability/dataflow/LMX/FLOW/1.0/KEN.RETURN....."}) {
+    Got error = Fetch(path, {{"Authorization", "Bearer " + tokens_["analyst"]}});
+    EXPECT_GE(error.status, 400) << path;
+    EXPECT_THAT(error.content_type, HasSubstr("application/vnd.sdmx.error+xml")) << path;
+    ValidateXml(path, error);
+  }
   ValidateJson();
 }
 
