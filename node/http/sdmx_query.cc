@@ -485,6 +485,11 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
         "includeHistory: VACANCY_AGG is computed from the latest vacancies; its history is that "
         "of the vacancies, which stay national");
   }
+  if (query.include_history && (query.first_observations || query.last_observations)) {
+    return absl::UnimplementedError(
+        "includeHistory with firstNObservations or lastNObservations is not served: ask for the "
+        "history of the periods you want with c[TIME_PERIOD]");
+  }
   if (query.updated_after && !query.as_of.empty()) {
     absl::Time as_of;
     std::string error;

@@ -76,5 +76,52 @@ TEST(SdmxQueryTest, HostileQueriesAreRefusedNotCrashedOn) {
   }
 }
 
+// SDMX REST 3.0: in c[], ',' is OR and '+' (or the space a form-encoded
+// '+' becomes) is AND.
+TEST(SdmxQueryTest, ComponentFiltersReadCommaAsOrAndPlusAsAnd) {
+  const std::string path = "dataflow/LMX/FLOW/1.0/*";
+  auto plain = ParseSdmxDataQuery(path, Parameters({{"c[OCCUPATION]", "7321,7111"}}));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_THAT(plain->key[3], ElementsAre("7111", "7321"));
+  EXPECT_THAT(plain->conditions, IsEmpty());
+  for (const char* value : {"ge:3+le:5,gt:10", "ge:3 le:5,gt:10"}) {
+    auto ranged = ParseSdmxDataQuery(path, Parameters({{"c[OBS_VALUE]", value}}));
+    ASSERT_TRUE(ranged.ok()) << ranged.status();
+    ASSERT_EQ(ranged->conditions.size(), 1u);
+    const auto& any = ranged->conditions[0].any;
+    ASSERT_EQ(any.size(), 2u);
+    ASSERT_EQ(any[0].size(), 2u);
+    EXPECT_EQ(any[0][0].op, "ge");
+    EXPECT_EQ(any[0][1].value, "5");
+    EXPECT_EQ(any[1][0].op, "gt");
+  }
+  EXPECT_EQ(ParseSdmxDataQuery(path, Parameters({{"c[OBS_VALUE]", "zz:3"}})).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseSdmxDataQuery(path, Parameters({{"includeHistory", "true"},
+                                                 {"lastNObservations", "1"}}))
+                .status()
+                .code(),
+            absl::StatusCode::kUnimplemented);
+}
+
+TEST(SdmxQueryTest, NegotiatesOrRefusesWith406) {
+  const std::string path = "dataflow/LMX/FLOW/1.0/*";
+  for (const char* accept : {"application/vnd.sdmx.data+json;version=1.0.0",
+                             "application/vnd.sdmx.data+xml;version=3.0.0",
+                             "application/vnd.sdmx.genericdata+xml;version=2.0",
+                             "text/csv;q=0, application/pdf"}) {
+    EXPECT_EQ(ParseSdmxDataQuery(path, {}, accept).status().code(),
+              absl::StatusCode::kFailedPrecondition)
+        << accept;
+  }
+  auto preferred = ParseSdmxDataQuery(
+      path, {}, "text/csv;q=0.2, application/vnd.sdmx.structurespecificdata+xml;version=2.1");
+  ASSERT_TRUE(preferred.ok());
+  EXPECT_EQ(preferred->format, SdmxFormat::kStructureSpecificXml);
+  auto labelled = ParseSdmxDataQuery(path, {}, "application/vnd.sdmx.data+csv;version=2.0.0;labels=both");
+  ASSERT_TRUE(labelled.ok());
+  EXPECT_TRUE(labelled->labels);
+}
+
 }  // namespace
 }  // namespace lmx
