@@ -59,6 +59,15 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
       return kFailed;
     }
     xml = *std::move(read);
+    const char* expected = options.dataset == v1::DATASET_FLOW       ? "FLOW"
+                           : options.dataset == v1::DATASET_SHORTAGE ? "SHORTAGE"
+                                                                     : "";
+    if (xml.flow != expected) {
+      std::cerr << path << ":" << xml.XmlLine(1) << ": the message is data of LMX:" << xml.flow
+                << "(1.0), not of " << (*expected ? absl::StrCat("LMX:", expected, "(1.0)") : "a dataflow")
+                << "; publish FLOW as flows and SHORTAGE as shortages\n";
+      return kFailed;
+    }
     reader = CsvReader::FromString(xml.text);
   } else {
     reader = CsvReader::Open(path);
@@ -67,7 +76,17 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
     std::cerr << "lmx: " << reader.status().message() << "\n";
     return kFailed;
   }
-  auto line_of = [&](uint64_t line) { return sdmx_ml ? xml.XmlLine(line) : line; };
+  // An SDMX-ML file's errors name its elements' lines: a column's (the
+  // header's) is the line of the first element giving that component.
+  auto line_of = [&](const v1::RowError& error) -> uint64_t {
+    if (!sdmx_ml) return error.line();
+    if (error.line() == 1) {
+      for (const auto& [component, line] : xml.first_lines) {
+        if (absl::StrContains(error.reason(), absl::StrCat("'", component, "'"))) return line;
+      }
+    }
+    return xml.XmlLine(error.line());
+  };
   ASSIGN_OR_EXIT(auto client, Connect(args));
   ProgressBar progress;
   options.source = path == "-" ? "stdin" : path;
@@ -93,7 +112,7 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
   }
   const std::string& source = options.source;
   for (const auto& error : result->errors()) {
-    std::cerr << source << ":" << line_of(error.line()) << ": " << error.column() << ": "
+    std::cerr << source << ":" << line_of(error) << ": " << error.column() << ": "
               << error.reason() << "\n";
   }
   if (result->errors_omitted() > 0) {

@@ -96,6 +96,7 @@ absl::StatusOr<SdmxMlAsCsv> ReadSdmxMl(const std::string& path) {
   std::vector<std::pair<uint64_t, Values>> rows;
   std::vector<std::string> columns;  // in order of first appearance
   std::map<std::string, bool> seen;
+  std::map<std::string, uint64_t> first_lines;
   auto emit = [&] {
     Values all = series;
     for (const auto& [id, value] : obs) Set(&all, id, value);
@@ -103,6 +104,7 @@ absl::StatusOr<SdmxMlAsCsv> ReadSdmxMl(const std::string& path) {
       if (!seen[id]) {
         seen[id] = true;
         columns.push_back(id);
+        first_lines[id] = obs_line;
       }
     }
     rows.push_back({obs_line, std::move(all)});
@@ -216,6 +218,8 @@ absl::StatusOr<SdmxMlAsCsv> ReadSdmxMl(const std::string& path) {
   }
   SdmxMlAsCsv csv;
   csv.observations = rows.size();
+  csv.flow = flow;
+  csv.first_lines = std::move(first_lines);
   csv.text = "STRUCTURE,STRUCTURE_ID,ACTION";
   for (const std::string& column : columns) absl::StrAppend(&csv.text, ",", CsvField(column));
   csv.text += "\n";

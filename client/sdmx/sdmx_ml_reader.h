@@ -17,6 +17,7 @@
 #define LMX_CLIENT_SDMX_SDMX_ML_READER_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct SdmxMlAsCsv {
   std::string text;                // SDMX-CSV 2.0.0, header first
   std::vector<uint64_t> xml_lines;  // per CSV line (from 1), its element's line
   uint64_t observations = 0;
+  std::string flow;                 // the dataflow the header names: FLOW
+  // Each component's first element's line, for errors about a column.
+  std::map<std::string, uint64_t> first_lines;
 
   // The XML line CSV line `line` came from; `line` itself past the end.
   uint64_t XmlLine(uint64_t line) const {

@@ -430,6 +430,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
     p->http->Get("/sdmx/3.0/schema/(.*)", SdmxSchemaHandler());
     p->http->Get("/sdmx/3.0/availability/(.*)",
                  SdmxAvailabilityHandler(p->engine.get(), p->access.get()));
+    // Any other SDMX path: a 404 in the form asked for, naming what is.
+    p->http->Get("/sdmx/(.*)", [](const HttpServer::Request& request) {
+      return SdmxError(
+          absl::NotFoundError(absl::StrCat(
+              request.path, ": lmx serves /sdmx/3.0/{data,structure,availability,schema}/, "
+                            "/sdmx/2.1/data/ and /sdmx/2.1/{codelist,conceptscheme,datastructure,"
+                            "dataflow}/ (docs/sdmx.md)")),
+          SdmxErrorFormatOf(request, SdmxErrorFormat::kXml));
+    });
     ServeDashboard(p->http.get(), p->engine.get(), p->policy.get(), p->store.get(), replication,
                    p->access.get());
     ServeWebApp(p->http.get());

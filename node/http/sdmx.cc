@@ -52,7 +52,10 @@ Row FromObservation(const v1::Observation& observation) {
                f.sex(),         f.age(),
                f.channel()};
     row.period = f.period();
-    row.values = {Number(f.count()), v1::ConfStatus_Name(f.conf_status())};
+    // A suppressed cell (C, D) has no count: its OBS_VALUE is missing, not
+    // the 0 it is stored with.
+    row.values = {f.conf_status() == v1::C || f.conf_status() == v1::D ? "" : Number(f.count()),
+                  v1::ConfStatus_Name(f.conf_status())};
     provenance = &f.provenance();
   } else if (observation.has_shortage()) {
     const v1::Shortage& s = observation.shortage();
@@ -149,8 +152,10 @@ std::optional<std::pair<int, int>> Months(const std::string& text) {
 // at or after; le: ends at or before), numbers as numbers, the rest as text.
 bool Holds(const SdmxCondition& c, const std::string& value, bool time) {
   const std::string& op = c.op;
-  if (op == "eq") return value == c.value;
-  if (op == "ne") return value != c.value;
+  double x = 0, y = 0;
+  const bool numbers = !time && absl::SimpleAtod(value, &x) && absl::SimpleAtod(c.value, &y);
+  if (op == "eq") return numbers ? x == y : value == c.value;
+  if (op == "ne") return numbers ? x != y : value != c.value;
   if (value.empty()) return false;
   if (op == "sw") return absl::StartsWith(value, c.value);
   if (op == "ew") return absl::EndsWith(value, c.value);
@@ -166,8 +171,7 @@ bool Holds(const SdmxCondition& c, const std::string& value, bool time) {
     if (op == "lt") return a->second < b->first;
     return false;
   }
-  double x = 0, y = 0;
-  if (absl::SimpleAtod(value, &x) && absl::SimpleAtod(c.value, &y)) {
+  if (numbers) {
     order = x < y ? -1 : x > y ? 1 : 0;
   } else {
     order = value.compare(c.value) < 0 ? -1 : value.compare(c.value) > 0 ? 1 : 0;
@@ -962,7 +966,13 @@ HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* acc
       if (!converted.ok()) return Refusal(converted.status());
       path = *std::move(converted);
     }
-    auto query = ParseSdmxDataQuery(path, request.parameters, request.Header("accept").value_or(""));
+    std::string accept = request.Header("accept").value_or("");
+    // SDMX REST 2.1 answers SDMX-ML generic data by default.
+    if (v21 && request.parameters.count("format") == 0 &&
+        (accept.empty() || absl::StripAsciiWhitespace(accept) == "*/*")) {
+      accept = "application/vnd.sdmx.genericdata+xml;version=2.1";
+    }
+    auto query = ParseSdmxDataQuery(path, request.parameters, accept);
     if (!query.ok()) return Refusal(query.status());
     Access::Caller caller;
     caller.address = request.remote;
@@ -992,12 +1002,10 @@ HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* acc
 namespace {
 
 // What an availability query found: per component (the key's dimensions,
-// then TIME_PERIOD) the values, and the matching observations' count and
-// time range.
+// then TIME_PERIOD) the values, and the matching observations' count.
 struct Availability {
   std::vector<std::set<std::string>> values;
   uint64_t observations = 0;
-  std::optional<std::pair<std::string, std::string>> range;  // earliest, latest period
 };
 
 // mode=exact: the values the data query's answer holds. mode=available:
@@ -1016,18 +1024,11 @@ absl::StatusOr<Availability> FindAvailability(const SdmxDataQuery& query,
     scan.from.clear();
     scan.to.clear();
   }
-  auto earlier = [](const std::string& a, const std::string& b) {
-    auto x = TimePeriod::Parse(a), y = TimePeriod::Parse(b);
-    return x.ok() && y.ok() ? *x < *y : a < b;
-  };
   RETURN_IF_ERROR(ForEachRow(scan, engine, nullptr, [&](Row&& row) {
     const int failed = FailedComponent(query, row);
     if (failed == kSeveral) return true;
     if (failed == kNone) {
       ++found.observations;
-      if (!found.range) found.range = {row.period, row.period};
-      if (earlier(row.period, found.range->first)) found.range->first = row.period;
-      if (earlier(found.range->second, row.period)) found.range->second = row.period;
     }
     for (size_t i = 0; i <= time; ++i) {
       // A row failing only dimension i's selection is a choice open for i.
@@ -1043,18 +1044,28 @@ absl::StatusOr<Availability> FindAvailability(const SdmxDataQuery& query,
 // ContentConstraint attached to the dataflow, whose cube region lists the
 // values, with the observation count as an annotation (as .Stat does).
 std::string AvailabilityXml(const SdmxDataflow& flow, const Availability& found,
-                            const std::string& component, bool available) {
+                            const std::set<std::string>& components, bool available) {
   std::string region;
   for (size_t i = 0; i < found.values.size(); ++i) {
     const char* id = flow.ComponentId(i);
-    if (!component.empty() && component != id) continue;
+    if (!components.empty() && components.count(id) == 0) continue;
     if (i + 1 == found.values.size()) {
-      if (!found.range) continue;
+      // The span of the periods: those the answer holds (exact) or those
+      // still open (available).
+      std::optional<std::pair<std::string, std::string>> span;
+      for (const std::string& period : found.values[i]) {
+        auto p = TimePeriod::Parse(period);
+        if (!span) span = {period, period};
+        auto a = TimePeriod::Parse(span->first), b = TimePeriod::Parse(span->second);
+        if (p.ok() && a.ok() && *p < *a) span->first = period;
+        if (p.ok() && b.ok() && *b < *p) span->second = period;
+      }
+      if (!span) continue;
       absl::StrAppend(&region, "<common:KeyValue id=\"TIME_PERIOD\"><common:TimeRange>"
                                "<common:StartPeriod isInclusive=\"true\">",
-                      XmlText(found.range->first), "</common:StartPeriod>"
+                      XmlText(span->first), "</common:StartPeriod>"
                       "<common:EndPeriod isInclusive=\"true\">",
-                      XmlText(found.range->second),
+                      XmlText(span->second),
                       "</common:EndPeriod></common:TimeRange></common:KeyValue>");
       continue;
     }
@@ -1106,9 +1117,11 @@ HttpServer::Handler SdmxAvailabilityHandler(const QueryEngine* engine, const Acc
     std::vector<std::string> parts =
         absl::StrSplit(request.matches.empty() ? "" : request.matches[0], '/');
     while (!parts.empty() && parts.back().empty()) parts.pop_back();
-    std::string component;
+    std::set<std::string> components;  // empty for all
     if (parts.size() == 6) {
-      component = parts.back() == "*" || parts.back() == "all" ? "" : parts.back();
+      if (parts.back() != "*" && parts.back() != "all") {
+        for (absl::string_view id : absl::StrSplit(parts.back(), ',')) components.emplace(id);
+      }
       parts.pop_back();
     }
     std::multimap<std::string, std::string> parameters;
@@ -1135,27 +1148,17 @@ HttpServer::Handler SdmxAvailabilityHandler(const QueryEngine* engine, const Acc
       }
     }
     const std::string accept = request.Header("accept").value_or("");
-    if (!accept.empty()) {
-      bool served = false;
-      for (const SdmxMediaRange& range : ParseSdmxAccept(accept)) {
-        const std::string& t = range.type;
-        served = t == "*/*" || t == "application/*" || t == "application/xml" ||
-                 t == "text/xml" ||
-                 (t == "application/vnd.sdmx.structure+xml" && range.Version({"2.1"}));
-        if (served) break;
-      }
-      if (!served) {
-        return Refusal(absl::FailedPreconditionError(absl::StrCat(
-            "Accept: ", accept, ": lmx serves availability as SDMX-ML 2.1 "
-                                "(application/vnd.sdmx.structure+xml;version=2.1) (406)")));
-      }
+    if (!SdmxAcceptsXml(accept, "application/vnd.sdmx.structure+xml")) {
+      return Refusal(absl::FailedPreconditionError(absl::StrCat(
+          "Accept: ", accept, ": lmx serves availability as SDMX-ML 2.1 "
+                              "(application/vnd.sdmx.structure+xml;version=2.1) (406)")));
     }
     auto query = ParseSdmxDataQuery(absl::StrJoin(parts, "/"), parameters);
     if (!query.ok()) return Refusal(query.status());
-    if (!component.empty()) {
+    for (const std::string& component : components) {
       int index = query->flow->Component(component);
       if (index < 0 || static_cast<size_t>(index) > query->flow->dimensions.size()) {
-        return Refusal(absl::NotFoundError(
+        return Refusal(absl::InvalidArgumentError(
             absl::StrCat(query->flow->id, " has no dimension ", component, " (",
                          absl::StrJoin(query->flow->dimensions, ", "), ", TIME_PERIOD)")));
       }
@@ -1168,11 +1171,17 @@ HttpServer::Handler SdmxAvailabilityHandler(const QueryEngine* engine, const Acc
     if (!who.ok()) return Refusal(who.status());
     auto found = FindAvailability(*query, *engine, available);
     if (!found.ok()) return Refusal(found.status());
-    if (found->observations == 0 && !available) {
-      return Refusal(absl::NotFoundError("no data for this query"));
+    // A dimension with no value left means no data: a cube region without
+    // it would say "any value".
+    bool empty = found->observations == 0 && !available;
+    for (size_t i = 0; i < found->values.size(); ++i) {
+      if (components.empty() || components.count(query->flow->ComponentId(i))) {
+        empty = empty || found->values[i].empty();
+      }
     }
+    if (empty) return Refusal(absl::NotFoundError("no data for this query"));
     HttpServer::Answer answer{200, "application/vnd.sdmx.structure+xml; version=2.1",
-                              AvailabilityXml(*query->flow, *found, component, available),
+                              AvailabilityXml(*query->flow, *found, components, available),
                               nullptr};
     answer.headers.push_back({"Vary", "Accept"});
     return answer;

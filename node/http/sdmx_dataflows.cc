@@ -127,4 +127,16 @@ HttpServer::Answer SdmxError(const absl::Status& status, SdmxErrorFormat wanted)
   return {code, "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n"), nullptr};
 }
 
+bool SdmxAcceptsXml(absl::string_view accept, absl::string_view sdmx_type) {
+  if (accept.empty()) return true;
+  for (const SdmxMediaRange& range : ParseSdmxAccept(accept)) {
+    const std::string& t = range.type;
+    if (t == "*/*" || t == "application/*" || t == "application/xml" || t == "text/xml" ||
+        (t == sdmx_type && range.Version({"2.1"}))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace lmx

@@ -70,6 +70,10 @@ SdmxErrorFormat SdmxErrorFormatOf(const HttpServer::Request& request, SdmxErrorF
 // error, 406 not acceptable, 500, 501 not implemented).
 HttpServer::Answer SdmxError(const absl::Status& status, SdmxErrorFormat format);
 
+// Whether `accept` (empty: anything) takes SDMX-ML 2.1 of `sdmx_type`
+// ("application/vnd.sdmx.structure+xml"), or XML, or anything.
+bool SdmxAcceptsXml(absl::string_view accept, absl::string_view sdmx_type);
+
 // FLOW, SHORTAGE and VACANCY_AGG; null for another id.
 const SdmxDataflow* FindSdmxDataflow(absl::string_view id);
 

@@ -12,7 +12,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "absl/strings/str_format.h"
 #include "federation/base/status_macros.h"
+#include "federation/classifications/time_period.h"
 #include "node/http/sdmx.h"
 
 namespace lmx {
@@ -75,6 +77,11 @@ std::optional<SdmxFormat> Served(const MediaRange& range, SdmxDataQuery* query) 
     return SdmxFormat::kCsv;
   }
   if (t == "application/vnd.sdmx.data+csv") {
+    // SERIES_KEY/OBS_KEY columns and normalized times are not written.
+    auto keys = range.parameters.find("keys");
+    if (keys != range.parameters.end() && keys->second != "none") return std::nullopt;
+    auto time = range.parameters.find("timeformat");
+    if (time != range.parameters.end() && time->second != "original") return std::nullopt;
     auto labels = range.parameters.find("labels");
     if (labels != range.parameters.end()) {
       if (labels->second != "id" && labels->second != "both") return std::nullopt;
@@ -192,6 +199,9 @@ absl::StatusOr<std::vector<std::vector<SdmxCondition>>> ParseConditions(absl::st
     std::vector<SdmxCondition> all;
     for (absl::string_view term : absl::StrSplit(group, absl::ByAnyChar("+ "))) {
       SdmxCondition condition{"eq", ""};
+      if (term.size() == 3 && term[2] == ':' && Operators().count(std::string(term.substr(0, 2)))) {
+        return BadSyntax(absl::StrCat(name, ": '", term, "' has an operator and no value"));
+      }
       if (term.size() > 3 && term[2] == ':' && Operators().count(std::string(term.substr(0, 2)))) {
         condition.op = std::string(term.substr(0, 2));
         term.remove_prefix(3);
@@ -270,6 +280,39 @@ absl::Status Select(const SdmxDataflow& flow, absl::string_view name, absl::stri
   return absl::OkStatus();
 }
 
+// A TIME_PERIOD in a filter as lmx's periods are: YYYY, YYYY-Qn, YYYY-MM,
+// SDMX's reporting forms of them (2025-A1, 2025-M07), or a date, which a
+// ge/gt reads as the first whole month from it and a le/lt as the last
+// whole month up to it. Semesters and weeks are not periods lmx keeps.
+absl::Status NormalizePeriod(absl::string_view name, SdmxCondition* c) {
+  std::string& v = c->value;
+  if (v.size() == 7 && v[4] == '-' && v[5] == 'A' && v[6] == '1') v = v.substr(0, 4);
+  if (v.size() == 8 && v[4] == '-' && v[5] == 'M') v = absl::StrCat(v.substr(0, 4), "-", v.substr(6));
+  if (TimePeriod::Parse(v).ok()) return absl::OkStatus();
+  auto date = Date::Parse(v);
+  if (date.ok() && c->op != "eq" && c->op != "ne") {
+    int year = date->year, month = date->month;
+    const bool first_day = date->day == 1;
+    const bool last_day = !Date::Parse(absl::StrFormat("%04d-%02d-%02d", year, month, date->day + 1)).ok();
+    if ((c->op == "ge" || c->op == "gt") && !first_day) ++month;
+    if ((c->op == "le" || c->op == "lt") && !last_day) --month;
+    if (c->op == "gt" && first_day) c->op = "ge";
+    if (c->op == "lt" && last_day) c->op = "le";
+    if (month == 13) ++year, month = 1;
+    if (month == 0) --year, month = 12;
+    v = absl::StrFormat("%04d-%02d", year, month);
+    return absl::OkStatus();
+  }
+  if (absl::StrContains(v, "-S") || absl::StrContains(v, "-W") || absl::StrContains(v, "-D")) {
+    return absl::UnimplementedError(absl::StrCat(
+        name, ": '", v, "': lmx keeps years, quarters and months; semesters, weeks and days are "
+                        "not periods of its data"));
+  }
+  return BadSyntax(absl::StrCat(name, ": '", v,
+                                "' is not a period (2025, 2025-Q3, 2025-07) or a date "
+                                "(2025-07-01)"));
+}
+
 }  // namespace
 
 bool SdmxMediaRange::Version(std::initializer_list<const char*> served) const {
@@ -315,7 +358,7 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
   std::vector<std::string> parts = absl::StrSplit(path, '/');
   while (!parts.empty() && parts.back().empty()) parts.pop_back();
   if (parts.size() < 3 || parts.size() > 5) {
-    if (parts.size() >= 1 && parts.size() < 3) {
+    if (parts.size() < 3) {
       return absl::UnimplementedError(
           "lmx serves the data of one dataflow at a time: "
           "/sdmx/3.0/data/dataflow/LMX/{FLOW|SHORTAGE|VACANCY_AGG}");
@@ -323,14 +366,27 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
     return BadSyntax("expected /sdmx/3.0/data/dataflow/LMX/{FLOW|SHORTAGE|VACANCY_AGG}/1.0/{key}");
   }
   if (parts[0] != "dataflow" && parts[0] != "*") {
+    if (parts[0] == "datastructure" || parts[0] == "provisionagreement") {
+      return absl::UnimplementedError(
+          absl::StrCat("context '", parts[0], "': lmx serves data by dataflow only"));
+    }
+    return BadSyntax(absl::StrCat("context '", parts[0],
+                                  "' is not dataflow, datastructure, provisionagreement or *"));
+  }
+  // Several dataflows, or any: lmx answers one at a time.
+  if (parts.size() >= 3 && (parts[2] == "*" || absl::StrContains(parts[2], ','))) {
     return absl::UnimplementedError(
-        absl::StrCat("context '", parts[0], "': lmx serves data by dataflow only"));
+        absl::StrCat("dataflow '", parts[2],
+                     "': lmx serves the data of one dataflow at a time (FLOW, SHORTAGE or "
+                     "VACANCY_AGG)"));
   }
   if (parts.size() < 4) parts.push_back("~");
   SdmxDataQuery query;
   query.flow = FindSdmxDataflow(parts[2]);
   static const std::set<std::string> kVersions = {"1.0", "1.0.0", "*", "~", "+", "latest"};
-  if ((parts[1] != "LMX" && parts[1] != "*" && parts[1] != "all") || query.flow == nullptr ||
+  const bool lmx_agency = parts[1] == "LMX" || parts[1] == "*" || parts[1] == "all" ||
+                          absl::StrContains(absl::StrCat(",", parts[1], ","), ",LMX,");
+  if (!lmx_agency || query.flow == nullptr ||
       kVersions.count(parts[3]) == 0) {
     return absl::NotFoundError(absl::StrCat("no dataflow ", parts[1], ":", parts[2], "(", parts[3],
                                             "); lmx has LMX:FLOW, LMX:SHORTAGE and "
@@ -341,8 +397,15 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
   query.key.resize(dimensions.size());
   query.shown.assign(flow.values(), true);
   std::string key = parts.size() == 5 ? parts[4] : "*";
+  if (absl::StrContains(key, ',')) {
+    return absl::UnimplementedError(absl::StrCat(
+        "key '", key, "': several keys in one query are not served; ask for each, or join codes "
+                      "with '+' in one key"));
+  }
   if (key != "*" && key != "all" && !key.empty()) {
     std::vector<std::string> codes = absl::StrSplit(key, '.');
+    // Dimensions left out at the end are wildcards (SDMX REST).
+    if (codes.size() < dimensions.size()) codes.resize(dimensions.size());
     if (codes.size() != dimensions.size()) {
       return BadSyntax(absl::StrCat("key '", key, "' has ", codes.size(), " parts; ", flow.id,
                                     " has ", dimensions.size(), " (",
@@ -358,7 +421,11 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
   }
   bool dimension_at_observation_given = false;
   std::set<std::string> filtered;
+  std::set<std::string> given;
   for (const auto& [name, value] : parameters) {
+    if (!absl::StartsWith(name, "c[") && !given.insert(name).second) {
+      return BadSyntax(absl::StrCat(name, " is given twice"));
+    }
     if (absl::StartsWith(name, "c[") && absl::EndsWith(name, "]")) {
       std::string component = name.substr(2, name.size() - 3);
       int index = flow.Component(component);
@@ -375,6 +442,11 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
       ASSIGN_OR_RETURN(auto any, ParseConditions(name, value));
       const size_t i = static_cast<size_t>(index);
       const bool time = i == dimensions.size();
+      if (time) {
+        for (auto& all : any) {
+          for (SdmxCondition& c : all) RETURN_IF_ERROR(NormalizePeriod(name, &c));
+        }
+      }
       std::set<std::string> codes;
       if (i < dimensions.size() && PlainCodes(any, &codes)) {
         Narrow(std::move(codes), &query.key[i]);
@@ -394,9 +466,10 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
       query.conditions.push_back({i, std::move(any)});
     } else if (name == "startPeriod" || name == "endPeriod") {
       // SDMX 2.1's time range.
-      (name == "startPeriod" ? query.from : query.to) = value;
-      query.conditions.push_back(
-          {dimensions.size(), {{{name == "startPeriod" ? "ge" : "le", value}}}});
+      SdmxCondition c{name == "startPeriod" ? "ge" : "le", value};
+      RETURN_IF_ERROR(NormalizePeriod(name, &c));
+      (name == "startPeriod" ? query.from : query.to) = c.value;
+      query.conditions.push_back({dimensions.size(), {{c}}});
     } else if (name == "updatedAfter") {
       ASSIGN_OR_RETURN(query.updated_after, ParseDateTime(name, value));
     } else if (name == "asOf") {
@@ -406,10 +479,11 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
       query.as_of =
           date ? value : absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
     } else if (name == "includeHistory") {
-      if (value != "true" && value != "false") {
+      // xs:boolean
+      if (value != "true" && value != "false" && value != "1" && value != "0") {
         return BadSyntax(absl::StrCat("includeHistory: '", value, "' is not true or false"));
       }
-      query.include_history = value == "true";
+      query.include_history = value == "true" || value == "1";
     } else if (name == "lastNObservations") {
       RETURN_IF_ERROR(ReadCount(name, value, &query.last_observations));
     } else if (name == "firstNObservations") {
@@ -484,6 +558,11 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
     return absl::UnimplementedError(
         "includeHistory: VACANCY_AGG is computed from the latest vacancies; its history is that "
         "of the vacancies, which stay national");
+  }
+  if (query.include_history && query.format == SdmxFormat::kCsv1) {
+    return absl::FailedPreconditionError(
+        "includeHistory: SDMX-CSV 1.0.0 has no ACTION or validity columns to carry revisions "
+        "(406); ask for SDMX-CSV 2.0.0");
   }
   if (query.include_history && (query.first_observations || query.last_observations)) {
     return absl::UnimplementedError(

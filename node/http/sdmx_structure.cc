@@ -325,6 +325,7 @@ bool Listed(absl::string_view list, absl::string_view id) {
 }
 
 struct StructureOptions {
+  std::string base;  // "http://host:port", for stubs' absolute URLs
   std::string references = "none";
   std::string detail = "full";
   bool json = false;  // SDMX-JSON 2.0.0 structure message
@@ -343,21 +344,22 @@ std::string ArtefactName(const Artefact& artefact, const std::vector<SdmxCodelis
   return SdmxDataflowName(FlowOf(artefact));
 }
 
-std::string StructureUrl(const KindInfo& info, absl::string_view id) {
-  return absl::StrCat("/sdmx/3.0/structure/", info.type, "/", kAgency, "/", id, "/", kVersion);
+std::string StructureUrl(absl::string_view base, const KindInfo& info, absl::string_view id) {
+  return absl::StrCat(base, "/sdmx/3.0/structure/", info.type, "/", kAgency, "/", id, "/",
+                      kVersion);
 }
 
 // The artefact as SDMX-ML 2.1: whole, or as a stub (its identity and name,
 // marked as defined elsewhere: the REST path that has it whole).
 std::string ArtefactXml(const Artefact& artefact, const std::vector<SdmxCodelist>& lists,
-                        bool stub) {
+                        bool stub, absl::string_view base) {
   const KindInfo& info = Kinds()[static_cast<size_t>(artefact.first)];
   if (stub) {
     return absl::StrCat("<structure:", info.item, " id=\"", artefact.second, "\" agencyID=\"",
                         kAgency, "\" version=\"", kVersion, "\" urn=\"",
                         Urn(info.urn, artefact.second),
                         "\" isExternalReference=\"true\" structureURL=\"",
-                        StructureUrl(info, artefact.second), "\">",
+                        StructureUrl(base, info, artefact.second), "\">",
                         Name(ArtefactName(artefact, lists)), "</structure:", info.item, ">\n");
   }
   switch (artefact.first) {
@@ -382,14 +384,14 @@ std::string JsonRef(const KindInfo& info, absl::string_view id) {
 
 // The artefact as SDMX-JSON 2.0.0 structure metadata.
 std::string ArtefactJson(const Artefact& artefact, const std::vector<SdmxCodelist>& lists,
-                         bool stub) {
+                         bool stub, absl::string_view base) {
   const KindInfo& info = Kinds()[static_cast<size_t>(artefact.first)];
   std::string out = absl::StrCat("{\"id\":", JsonString(artefact.second), ",\"agencyID\":\"",
                                  kAgency, "\",\"version\":\"", kVersion, "\",",
                                  JsonName(ArtefactName(artefact, lists)));
   if (stub) {
     return absl::StrCat(out, ",\"isExternalReference\":true,\"links\":[{\"href\":",
-                        JsonString(StructureUrl(info, artefact.second)),
+                        JsonString(StructureUrl(base, info, artefact.second)),
                         ",\"rel\":\"external\"}]}");
   }
   if (artefact.first == Kind::kCodelist) {
@@ -463,9 +465,13 @@ absl::StatusOr<std::string> Structure(const Codelists& codelists, absl::string_v
                                       const StructureOptions& options) {
   std::vector<std::string> parts = absl::StrSplit(path, '/');
   while (!parts.empty() && parts.back().empty()) parts.pop_back();
-  if (parts.empty() || parts.size() > 4) {
+  if (parts.size() == 5 && parts[4] != "*" && parts[4] != "all") {
+    return absl::UnimplementedError(
+        absl::StrCat("item '", parts[4], "': lmx serves whole structures; ask for the scheme"));
+  }
+  if (parts.empty() || parts.size() > 5) {
     return absl::InvalidArgumentError(
-        "expected /sdmx/3.0/structure/{codelist|conceptscheme|datastructure|dataflow}"
+        "expected structure/{codelist|conceptscheme|datastructure|dataflow}"
         "/{agency}/{id}/{version}");
   }
   parts.resize(4);
@@ -514,7 +520,19 @@ absl::StatusOr<std::string> Structure(const Codelists& codelists, absl::string_v
   }
   static const std::set<std::string> kReferences = {
       "none", "parents", "parentsandsiblings", "ancestors", "children", "descendants", "all"};
-  if (kReferences.count(references) == 0 && of_type == nullptr) {
+  // SDMX's other structure types: lmx has none, so none is referenced.
+  static const std::set<std::string> kAbsentTypes = {
+      "categorisation", "categoryscheme", "hierarchicalcodelist", "valuelist",
+      "agencyscheme", "dataproviderscheme", "dataconsumerscheme", "organisationunitscheme",
+      "metadatastructure", "metadataflow", "provisionagreement", "structureset", "process",
+      "reportingtaxonomy", "dataconstraint", "metadataconstraint", "contentconstraint",
+      "actualconstraint", "allowedconstraint", "attachmentconstraint", "transformationscheme",
+      "rulesetscheme", "userdefinedoperatorscheme", "customtypescheme", "namepersonalisationscheme",
+      "vtlmappingscheme", "representationmap", "conceptschememap", "codelistmap",
+      "categoryschememap", "organisationschememap", "metadataproviderscheme",
+      "metadataprovisionagreement", "hierarchy", "hierarchyassociation"};
+  const bool absent_type = kAbsentTypes.count(references) > 0;
+  if (kReferences.count(references) == 0 && of_type == nullptr && !absent_type) {
     return absl::InvalidArgumentError(absl::StrCat(
         "references: '", references,
         "' is not none, parents, parentsandsiblings, ancestors, children, descendants, all or a "
@@ -562,6 +580,7 @@ absl::StatusOr<std::string> Structure(const Codelists& codelists, absl::string_v
     }
     referenced = std::move(kept);
   }
+  if (absent_type) referenced.clear();
   for (const Artefact& artefact : matched) referenced.erase(artefact);
   // detail=: stubs for all, or for the referenced artefacts only.
   const std::string& detail = options.detail;
@@ -586,9 +605,9 @@ absl::StatusOr<std::string> Structure(const Codelists& codelists, absl::string_v
       if (artefact.first != info.kind) continue;
       const bool stub = matched.count(artefact) ? stub_all : stub_references;
       if (options.json) {
-        absl::StrAppend(&elements, elements.empty() ? "" : ",", ArtefactJson(artefact, lists, stub));
+        absl::StrAppend(&elements, elements.empty() ? "" : ",", ArtefactJson(artefact, lists, stub, options.base));
       } else {
-        elements += ArtefactXml(artefact, lists, stub);
+        elements += ArtefactXml(artefact, lists, stub, options.base);
       }
     }
     if (elements.empty()) continue;
@@ -719,12 +738,21 @@ HttpServer::Handler SdmxSchemaHandler() {
     for (const auto& [name, value] : request.parameters) {
       if (name == "dimensionAtObservation" && (value == "TIME_PERIOD" || value == "AllDimensions")) {
         series = value == "TIME_PERIOD";
-      } else if (name != "explicitMeasure" || value != "false") {
+      } else if (name == "explicitMeasure" && value == "false") {
+      } else if (name == "dimensionAtObservation" || name == "explicitMeasure") {
         return refuse(absl::UnimplementedError(absl::StrCat(name, "=", value, " is not served")));
+      } else {
+        return refuse(absl::InvalidArgumentError(absl::StrCat("unknown parameter '", name, "'")));
       }
     }
-    return {200, "application/xml; charset=utf-8", SdmxStructureSpecificSchema(*flow, series),
-            nullptr};
+    const std::string accept = request.Header("accept").value_or("");
+    if (!SdmxAcceptsXml(accept, "application/vnd.sdmx.schema+xml")) {
+      return refuse(absl::FailedPreconditionError(absl::StrCat(
+          "Accept: ", accept,
+          ": the schema is XML Schema (application/vnd.sdmx.schema+xml;version=2.1) (406)")));
+    }
+    return {200, "application/vnd.sdmx.schema+xml; version=2.1",
+            SdmxStructureSpecificSchema(*flow, series), nullptr};
   };
 }
 
@@ -734,16 +762,21 @@ HttpServer::Handler SdmxStructureHandler(const Codelists* codelists) {
       return SdmxError(status, SdmxErrorFormatOf(request, SdmxErrorFormat::kXml));
     };
     StructureOptions options;
+    if (auto host = request.Header("host")) options.base = absl::StrCat("http://", *host);
     bool format_given = false;
     for (const auto& [name, value] : request.parameters) {
       if (name == "references") {
         options.references = value;
       } else if (name == "detail") {
         options.detail = value;
-      } else if (name == "format" && (value == "sdmx-ml" || value == "structure" ||
+      } else if (name == "format" && (value == "sdmx-ml" || value == "structure" || value == "xml" ||
                                       value == "sdmx-json" || value == "json")) {
         options.json = absl::StrContains(value, "json");
         format_given = true;
+      } else if (name == "format") {
+        return refuse(absl::FailedPreconditionError(
+            absl::StrCat("format=", value, " is not served (406); structures come as sdmx-ml or "
+                                           "sdmx-json")));
       } else {
         return refuse(absl::UnimplementedError(absl::StrCat(name, "=", value, " is not served")));
       }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -336,6 +337,9 @@ absl::Status CrossFieldCheck(const Observation& observation, std::string* column
 struct SdmxColumn {
   const char* component;  // OBS_VALUE
   const char* column;     // count
+  // Every dimension of the key must be given: a missing one would read as
+  // the lmx column's default (_T), a total the file never said.
+  bool required = true;
 };
 
 const char* SdmxDataflowOf(v1::Dataset dataset) {
@@ -354,12 +358,12 @@ const std::vector<SdmxColumn>& SdmxColumns(v1::Dataset dataset) {
       {"REF_AREA", "ref_area"},    {"DIRECTION", "direction"}, {"COUNTERPART_AREA", "counterpart"},
       {"OCCUPATION", "occupation"}, {"SEX", "sex"},             {"AGE", "age"},
       {"CHANNEL", "channel"},      {"TIME_PERIOD", "period"},  {"OBS_VALUE", "count"},
-      {"CONF_STATUS", "conf_status"}};
+      {"CONF_STATUS", "conf_status", false}};
   static const auto* shortages = new std::vector<SdmxColumn>{
       {"REF_AREA", "ref_area"},       {"OCCUPATION", "occupation"},
       {"REGION", "region"},           {"ACTIVITY", "activity"},
-      {"TIME_PERIOD", "period"},      {"OBS_VALUE", "shortage_index"},
-      {"SHORTAGE_STATUS", "status"},  {"HARD_TO_FILL", "hard_to_fill"}};
+      {"TIME_PERIOD", "period"},      {"OBS_VALUE", "shortage_index", false},
+      {"SHORTAGE_STATUS", "status"},  {"HARD_TO_FILL", "hard_to_fill", false}};
   static const auto* none = new std::vector<SdmxColumn>{};
   return dataset == v1::DATASET_FLOW       ? *flows
          : dataset == v1::DATASET_SHORTAGE ? *shortages
@@ -447,6 +451,7 @@ RowValidator::RowValidator(const IngestContext& context, v1::Dataset dataset,
              : "an SDMX-CSV message of a dataset with no dataflow");
     return;
   }
+  std::set<std::string> seen_ids;  // SDMX components, each once
   for (const std::string& raw : columns) {
     std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(raw));
     Meta meta = Meta::kNone;
@@ -462,11 +467,17 @@ RowValidator::RowValidator(const IngestContext& context, v1::Dataset dataset,
           id == "SERIES_KEY" || id == "OBS_KEY") {
         meta = Meta::kIgnored;
       }
+      bool required = false;
       for (const SdmxColumn& column : SdmxColumns(dataset)) {
-        if (id == column.component) name = column.column;
+        if (id == column.component) {
+          name = column.column;
+          required = column.required;
+        }
       }
+      if (!seen_ids.insert(id).second) fail(absl::StrCat("column '", id, "' appears twice"));
       error_names_.push_back(id);
       meta_.push_back(meta);
+      sdmx_required_.push_back(required);
       if (meta != Meta::kNone) {
         names_.push_back(id);
         columns_.push_back(nullptr);
@@ -484,12 +495,13 @@ RowValidator::RowValidator(const IngestContext& context, v1::Dataset dataset,
     } else {
       error_names_.push_back(name);
       meta_.push_back(meta);
+      sdmx_required_.push_back(false);
     }
     names_.push_back(name);
     const Column* match = nullptr;
     for (size_t i = 0; i < spec->size(); ++i) {
       if (name != (*spec)[i].name) continue;
-      if (present[i]) fail(absl::StrCat("column '", name, "' appears twice"));
+      if (present[i] && !sdmx_) fail(absl::StrCat("column '", name, "' appears twice"));
       present[i] = true;
       match = &(*spec)[i];
     }
@@ -498,13 +510,24 @@ RowValidator::RowValidator(const IngestContext& context, v1::Dataset dataset,
     }
     columns_.push_back(match);
   }
+  if (sdmx_) {
+    const std::string flow = absl::StrCat("LMX:", SdmxDataflowOf(dataset), "(1.0)");
+    if (!seen_ids.count("STRUCTURE_ID") && !seen_ids.count("DATAFLOW")) {
+      fail(absl::StrCat("required column 'STRUCTURE_ID' is missing: it names the dataflow (", flow,
+                        ")"));
+    }
+    for (const SdmxColumn& column : SdmxColumns(dataset)) {
+      if (column.required && !seen_ids.count(column.component)) {
+        fail(absl::StrCat("required column '", column.component, "' is missing: ", flow,
+                          " needs every dimension of its key, TIME_PERIOD and ",
+                          dataset == v1::DATASET_FLOW ? "OBS_VALUE" : "SHORTAGE_STATUS"));
+      }
+    }
+    return;
+  }
   for (size_t i = 0; i < spec->size(); ++i) {
     if ((*spec)[i].required && !present[i]) {
-      std::string missing = (*spec)[i].name;
-      for (const SdmxColumn& column : SdmxColumns(dataset)) {
-        if (sdmx_ && missing == column.column) missing = column.component;
-      }
-      fail(absl::StrCat("required column '", missing, "' is missing"));
+      fail(absl::StrCat("required column '", (*spec)[i].name, "' is missing"));
     }
   }
 }
@@ -543,7 +566,9 @@ bool RowValidator::Validate(const v1::Row& row, Observation* observation,
     // SDMX-CSV with labels=both: "KEN: Kenya" is KEN.
     if (sdmx_) value = SdmxId(value);
     if (value.empty()) {
-      if (column->required) errors->push_back(MakeError(line, name, "is required"));
+      if (column->required || sdmx_required_[i]) {
+        errors->push_back(MakeError(line, name, "is required"));
+      }
       continue;
     }
     absl::Status status = column->set(context_, value, observation);

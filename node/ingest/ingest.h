@@ -96,6 +96,7 @@ class RowValidator {
   // dataset column says.
   std::vector<std::string> error_names_;
   std::vector<Meta> meta_;
+  std::vector<bool> sdmx_required_;  // an SDMX component that may not be empty
   // An SDMX-CSV data message (SDMX-CSV 2.0.0 or 1.0.0) of the dataset's
   // dataflow, recognized by its first column.
   bool sdmx_ = false;

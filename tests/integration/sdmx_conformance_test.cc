@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/integration/sdmx_fixture.h"
@@ -170,7 +171,8 @@ TEST_F(SdmxConformanceTest, EveryMessageValidatesAgainstTheOfficialSchemas) {
   }
   // Errors, in the format asked for.
   for (const char* query :
-       {"FLOW/1.0/*?updatedAfter=2199-01-01T00:00:00Z", "FLOW/1.0/KEN", "FLOW/1.0/*?sort=x"}) {
+       {"FLOW/1.0/*?updatedAfter=2199-01-01T00:00:00Z", "FLOW/1.0/A.B.C.D.E.F.G.H",
+        "FLOW/1.0/*?sort=x"}) {
     Got xml = Get(query, "analyst", kGeneric);
     EXPECT_GE(xml.status, 400) << query;
     ValidateXml(query, xml);
@@ -456,7 +458,13 @@ TEST_F(SdmxConformanceTest, RsdmxReadsTimeSeriesAndStructureSpecificData) {
 // Most deployed clients speak SDMX REST 2.1: its paths reach the same
 // engine.
 TEST_F(SdmxConformanceTest, Sdmx21PathsMapOntoTheSameEngine) {
-  httplib::Headers headers = {{"Authorization", "Bearer " + tokens_["analyst"]}};
+  // SDMX REST 2.1's default is SDMX-ML generic data.
+  Got generic = Fetch("/sdmx/2.1/data/FLOW/all",
+                      {{"Authorization", "Bearer " + tokens_["analyst"]}, {"Accept", "*/*"}});
+  ASSERT_EQ(generic.status, 200);
+  EXPECT_THAT(generic.content_type, HasSubstr("application/vnd.sdmx.genericdata+xml"));
+  httplib::Headers headers = {{"Authorization", "Bearer " + tokens_["analyst"]},
+                              {"Accept", "application/vnd.sdmx.data+csv;version=2.0.0"}};
   Got v30 = Get("FLOW/1.0/KEN.OUTFLOW.SAU....");
   for (const char* path : {"/sdmx/2.1/data/LMX,FLOW,1.0/KEN.OUTFLOW.SAU..../all",
                            "/sdmx/2.1/data/FLOW/KEN.OUTFLOW.SAU....",
@@ -545,10 +553,7 @@ TEST_F(SdmxConformanceTest, BadSdmxCsvIsRefusedWholeWithTheFileLineAndComponent)
             "OBS_VALUE,SHORTAGE_STATUS,HARD_TO_FILL\n"
             "dataflow,LMX:SHORTAGE(1.0),I,KEN,2221,_T,_T,2025-Q1,0.5,SHORTAGE,40\n",
             ":1: header: unknown SDMX component 'REGION'"},
-           {"flows",
-            "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,DIRECTION,COUNTERPART_AREA,TIME_PERIOD,"
-            "OBS_VALUE\n"
-            "dataflow,LMX:SHORTAGE(1.0),I,KEN,OUTFLOW,SAU,2025,4\n",
+           {"flows", head + "dataflow,LMX:SHORTAGE(1.0),I,KEN,OUTFLOW,SAU,7212,M,_T,_T,2025,40,F\n",
             ":2: STRUCTURE_ID: 'LMX:SHORTAGE(1.0)' is not LMX:FLOW(1.0)"},
            {"flows", "STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,DIRECTION,TIME_PERIOD\n",
             ":1: header: required column 'COUNTERPART_AREA' is missing"},
@@ -845,6 +850,147 @@ TEST_F(SdmxRegionTest, WhatAPeerServesPublishesUnchangedAtTheOrigin) {
   EXPECT_EQ(fetch("FLOW/1.0/KEN......").second, flows.second);
   EXPECT_EQ(fetch("SHORTAGE/1.0/KEN...").second, shortages.second);
   EXPECT_EQ(numbers("UGA"), before);
+  // A count below the disclosure threshold leaves KEN suppressed: UGA
+  // serves it with CONF_STATUS C and no OBS_VALUE, not a 0.
+  Publish("KEN", "flows", "period,direction,counterpart,count,occupation,sex\n"
+                          "2026,OUTFLOW,SAU,2,7212,M\n");
+  ASSERT_TRUE(WaitUntil([&] { return fetch("FLOW/1.0/KEN......?c[TIME_PERIOD]=2026").first == 200; }));
+  auto suppressed = CsvAnswer(fetch("FLOW/1.0/KEN......?c[TIME_PERIOD]=2026").second);
+  ASSERT_EQ(suppressed.size(), 1u);
+  EXPECT_EQ(suppressed[0]["CONF_STATUS"], "C");
+  EXPECT_EQ(suppressed[0]["OBS_VALUE"], "");
+  EXPECT_EQ(fetch("FLOW/1.0/KEN......?c[TIME_PERIOD]=2026&c[OBS_VALUE]=eq:0").first, 404);
+}
+
+}  // namespace
+}  // namespace lmx::testing
+
+namespace lmx::testing {
+namespace {
+
+// What a reviewer trying lmx with SDMX tools found, each held here.
+TEST_F(SdmxConformanceTest, WhatSdmxClientsSendIsAnsweredAsTheSpecificationSays) {
+  httplib::Headers token = {{"Authorization", "Bearer " + tokens_["analyst"]}};
+  auto status = [&](const std::string& path, httplib::Headers headers = {}) {
+    headers.insert(token.begin(), token.end());
+    return Fetch(path, headers).status;
+  };
+  const std::string data = "/sdmx/3.0/data/dataflow/LMX/";
+  // Numbers compare as numbers under eq and ne too.
+  EXPECT_EQ(CsvAnswer(Get("FLOW/1.0/*?c[OBS_VALUE]=eq:4.0").body).size(), 1u);
+  EXPECT_EQ(CsvAnswer(Get("FLOW/1.0/*?c[OBS_VALUE]=ne:4.0").body).size(), 3u);
+  // Several keys, several or any dataflows: 501, not 400 or 404.
+  EXPECT_EQ(status(data + "FLOW/1.0/KEN.OUTFLOW.....,KEN.INFLOW....."), 501);
+  EXPECT_EQ(status(data + "FLOW,SHORTAGE"), 501);
+  EXPECT_EQ(status(data + "*/1.0"), 501);
+  EXPECT_EQ(status("/sdmx/3.0/data/"), 501);
+  EXPECT_EQ(status("/sdmx/3.0/data/DATAFLOW/LMX/FLOW"), 400);
+  // What SDMX-CSV cannot carry is 406.
+  EXPECT_EQ(status(data + "FLOW/1.0/*?includeHistory=true",
+                   {{"Accept", "application/vnd.sdmx.data+csv;version=1.0.0"}}),
+            406);
+  EXPECT_EQ(status(data + "FLOW/1.0/*",
+                   {{"Accept", "application/vnd.sdmx.data+csv;version=2.0.0;keys=both"}}),
+            406);
+  EXPECT_EQ(status(data + "FLOW/1.0/*?includeHistory=1"), 200);
+  EXPECT_EQ(status(data + "FLOW/1.0/*?lastNObservations=1&lastNObservations=2"), 400);
+  // Periods as SDMX writes them, and dates.
+  EXPECT_EQ(CsvAnswer(Get("FLOW/1.0/*?c[TIME_PERIOD]=2025-A1").body).size(), 3u);
+  EXPECT_EQ(CsvAnswer(Get("FLOW/1.0/*?c[TIME_PERIOD]=ge:2024-01-01+le:2024-12-31").body).size(), 1u);
+  EXPECT_EQ(status(data + "FLOW/1.0/*?c[TIME_PERIOD]=ge:2024-01-02"), 200);  // 2025 only
+  EXPECT_EQ(CsvAnswer(Get("FLOW/1.0/*?c[TIME_PERIOD]=ge:2024-01-02").body).size(), 3u);
+  EXPECT_EQ(status("/sdmx/2.1/data/FLOW/all?startPeriod=2025-01-01",
+                   {{"Accept", "text/csv"}}),
+            200);
+  EXPECT_EQ(status(data + "FLOW/1.0/*?c[TIME_PERIOD]=ge:2025-S2"), 501);
+  Got garbage = Get("FLOW/1.0/*?c[TIME_PERIOD]=ge:soon");
+  EXPECT_EQ(garbage.status, 400);
+  EXPECT_THAT(garbage.body, HasSubstr("c[TIME_PERIOD]: 'soon' is not a period"));
+  Got empty = Get("FLOW/1.0/*?c[TIME_PERIOD]=ge:");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_THAT(empty.body, HasSubstr("has an operator and no value"));
+  // Availability: several components; no data under the key is 404 in
+  // both modes (a cube region without a dimension would mean any value).
+  const std::string availability = "/sdmx/3.0/availability/dataflow/LMX/FLOW/1.0/";
+  Got two = Fetch(availability + "*/COUNTERPART_AREA,SEX", token);
+  ASSERT_EQ(two.status, 200) << two.body;
+  EXPECT_EQ(CubeRegion(two.body).size(), 2u);
+  EXPECT_EQ(status(availability + "KEN.OUTFLOW.SAU.2622...?mode=available"), 404);
+  EXPECT_EQ(status(availability + "*/NOPE"), 400);
+  // Structures: items are 501; references to types lmx has none of add
+  // nothing; stubs' URLs are absolute.
+  EXPECT_EQ(Fetch("/sdmx/3.0/structure/codelist/LMX/CL_SEX/1.0/F").status, 501);
+  Got categorised = Fetch("/sdmx/3.0/structure/dataflow/LMX/FLOW/1.0?references=categorisation");
+  EXPECT_EQ(categorised.status, 200);
+  EXPECT_THAT(categorised.body, Not(HasSubstr("<structure:DataStructures>")));
+  EXPECT_EQ(Fetch("/sdmx/3.0/structure/codelist/LMX/CL_SEX/1.0?format=xml").status, 200);
+  Got stubs = Fetch("/sdmx/3.0/structure/codelist/LMX/CL_SEX/1.0?detail=allstubs");
+  EXPECT_THAT(stubs.body, HasSubstr("structureURL=\"http://" + http_ + "/sdmx/3.0/structure/"));
+  // The schema endpoint has its media type, and 406.
+  Got schema = Fetch("/sdmx/3.0/schema/datastructure/LMX/DSD_FLOW/1.0");
+  EXPECT_THAT(schema.content_type, HasSubstr("application/vnd.sdmx.schema+xml"));
+  EXPECT_EQ(Fetch("/sdmx/3.0/schema/datastructure/LMX/DSD_FLOW/1.0",
+                  {{"Accept", "application/json"}})
+                .status,
+            406);
+  // Any other SDMX path: an SDMX-ML 404.
+  Got unknown = Fetch("/sdmx/2.1/availableconstraint/FLOW");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_THAT(unknown.content_type, HasSubstr("application/vnd.sdmx.error+xml"));
+}
+
+// SDMX input with a dimension left out is refused: it would read as a
+// total (_T) the file never said.
+TEST_F(SdmxConformanceTest, SdmxInputMustGiveEveryDimensionOfTheKey) {
+  const std::string before = Get("FLOW/1.0/*").body;
+  const std::string served = Get("FLOW/1.0/*").body;
+  // The AGE column dropped.
+  std::string no_age;
+  for (absl::string_view line : absl::StrSplit(served, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> fields = absl::StrSplit(line, ',');
+    fields.erase(fields.begin() + 8);
+    absl::StrAppend(&no_age, absl::StrJoin(fields, ","), "\n");
+  }
+  const std::string file = dir_ + "/no-age.csv";
+  WriteFile(file, no_age);
+  CliResult refused = Lmx("publisher", {"publish", "flows", file});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr(file + ":1: header: required column 'AGE' is missing"));
+  // An empty AGE, and no STRUCTURE_ID.
+  WriteFile(file, served.substr(0, served.find('\n') + 1) +
+                      "dataflow,LMX:FLOW(1.0),I,KEN,OUTFLOW,SAU,7212,M,,_T,2025,40,F\n");
+  EXPECT_THAT(Lmx("publisher", {"publish", "flows", file}).err, HasSubstr(file + ":2: AGE: is required"));
+  WriteFile(file, "STRUCTURE,ACTION,REF_AREA,DIRECTION,COUNTERPART_AREA,OCCUPATION,SEX,AGE,CHANNEL,"
+                  "TIME_PERIOD,OBS_VALUE\n");
+  EXPECT_THAT(Lmx("publisher", {"publish", "flows", file}).err,
+              HasSubstr("required column 'STRUCTURE_ID' is missing"));
+  WriteFile(file, "STRUCTURE,STRUCTURE_ID,SEX,SEX\n");
+  EXPECT_THAT(Lmx("publisher", {"publish", "flows", file}).err,
+              HasSubstr("column 'SEX' appears twice"));
+  // SDMX-ML: a series key without AGE; an unknown component named at its
+  // element's line; a SHORTAGE message sent as flows, refused once.
+  Got xml = Get("FLOW/1.0/*", "analyst", kGeneric);
+  std::string text = xml.body;
+  const std::string age = "<generic:Value id=\"AGE\" value=\"_T\"/>";
+  for (size_t at = text.find(age); at != std::string::npos; at = text.find(age)) {
+    text.erase(at, age.size());
+  }
+  const std::string bad = dir_ + "/bad.xml";
+  WriteFile(bad, text);
+  EXPECT_THAT(Lmx("publisher", {"publish", "flows", bad}).err,
+              HasSubstr("required column 'AGE' is missing"));
+  text = xml.body;
+  const size_t sex = text.find("<generic:Value id=\"SEX\"");
+  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + sex, '\n'));
+  text.replace(sex, std::string("<generic:Value id=\"SEX\"").size(), "<generic:Value id=\"GENDER\"");
+  WriteFile(bad, text);
+  EXPECT_THAT(Lmx("publisher", {"publish", "flows", bad}).err,
+              HasSubstr(absl::StrCat(bad, ":", line, ": header: unknown SDMX component 'GENDER'")));
+  WriteFile(bad, Get("SHORTAGE/1.0/*", "reader", kGeneric).body);
+  CliResult wrong = Lmx("publisher", {"publish", "flows", bad});
+  EXPECT_THAT(wrong.err, HasSubstr("the message is data of LMX:SHORTAGE(1.0), not of LMX:FLOW(1.0)"));
+  EXPECT_EQ(std::count(wrong.err.begin(), wrong.err.end(), '\n'), 1) << wrong.err;
+  EXPECT_EQ(Get("FLOW/1.0/*").body, before);
 }
 
 }  // namespace

@@ -334,12 +334,15 @@ TEST_F(SdmxTest, ShortagesAndVacancyAggregatesAreServed) {
 }
 
 TEST_F(SdmxTest, ErrorsFollowTheSdmxRestStatusCodes) {
-  Got got = Get("FLOW/1.0/KEN.OUTFLOW");
+  Got got = Get("FLOW/1.0/KEN.OUTFLOW.SAU.7212.M._T._T.X");
   EXPECT_EQ(got.status, 400);
-  EXPECT_THAT(got.body, HasSubstr("key 'KEN.OUTFLOW' has 2 parts; FLOW has 7"));
+  EXPECT_THAT(got.body, HasSubstr("key 'KEN.OUTFLOW.SAU.7212.M._T._T.X' has 8 parts; FLOW has 7"));
+  // Dimensions left out at the end are wildcards.
+  EXPECT_EQ(Get("FLOW/1.0/KEN.OUTFLOW").status, 200);
   EXPECT_EQ(Get("FLOW/1.0/*?c[WIDGET]=1").status, 400);
   EXPECT_EQ(Get("FLOW/1.0/*?colour=red").status, 400);
-  EXPECT_EQ(Get("FLOW/1.0/*?c[TIME_PERIOD]=2025-13").status, 404);  // a code no data has
+  EXPECT_EQ(Get("FLOW/1.0/*?c[TIME_PERIOD]=2026").status, 404);  // a period no data has
+  EXPECT_EQ(Get("FLOW/1.0/*?c[TIME_PERIOD]=2025-13").status, 400);  // no period at all
   EXPECT_EQ(Get("FLOW/1.0/*?c[TIME_PERIOD]=ge:2025-13").status, 400);
   EXPECT_EQ(Get("MIGRANTS/1.0/*").status, 404);
   EXPECT_EQ(Get("FLOW/1.0/KEN.RETURN.....").status, 404);
@@ -356,10 +359,10 @@ TEST_F(SdmxTest, ErrorsFollowTheSdmxRestStatusCodes) {
   got = Get("FLOW/1.0/*?format=jsondata&updatedAfter=2199-01-01T00:00:00Z");
   EXPECT_EQ(got.status, 404);
   EXPECT_THAT(got.body, HasSubstr("\"errors\":[{\"code\":100,\"title\":\"No results found\""));
-  got = Get("FLOW/1.0/KEN?format=jsondata");
+  got = Get("FLOW/1.0/A.B.C.D.E.F.G.H?format=jsondata");
   EXPECT_EQ(got.status, 400);
-  EXPECT_THAT(got.body,
-              HasSubstr("\"code\":140,\"title\":\"Syntax error\",\"detail\":\"key 'KEN'"));
+  EXPECT_THAT(got.body, HasSubstr("\"code\":140,\"title\":\"Syntax error\",\"detail\":\"key "
+                                  "'A.B.C.D.E.F.G.H'"));
 }
 
 TEST_F(SdmxTest, CallersNeedTheRolesTheSameReadNeedsOverGrpc) {

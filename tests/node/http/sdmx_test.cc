@@ -58,7 +58,7 @@ TEST(SdmxQueryTest, ChoosesTheFormatFromTheParameterOrTheAcceptHeader) {
 
 TEST(SdmxQueryTest, HostileQueriesAreRefusedNotCrashedOn) {
   for (const char* path : {"", "dataflow", "dataflow/LMX", "dataflow/LMX/FLOW/1.0/a/b", "dataflow/LMX/FLOW/1.0/KEN.+.....",
-                           "dataflow/LMX/FLOW/1.0/........", "datastructure/LMX/FLOW/1.0/*"}) {
+                           "dataflow/LMX/FLOW/1.0/........", "dataflow/LMX/FLOW/1.0/KEN,UGA", "datastructure/LMX/FLOW/1.0/*"}) {
     EXPECT_FALSE(ParseSdmxDataQuery(path, {}).ok()) << path;
   }
   const std::string path = "dataflow/LMX/FLOW/1.0/*";
