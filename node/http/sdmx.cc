@@ -929,6 +929,7 @@ const char* ContentType(const SdmxDataQuery& query) {
     case SdmxFormat::kJson:
       return "application/vnd.sdmx.data+json; version=2.0.0";
     default:
+      if (query.text_csv) return "text/csv; charset=utf-8";
       return query.labels ? "application/vnd.sdmx.data+csv; version=2.0.0; labels=both; charset=utf-8"
                           : "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8";
   }

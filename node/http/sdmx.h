@@ -71,6 +71,8 @@ struct SdmxDataQuery {
   SdmxFormat format = SdmxFormat::kCsv;
   // labels=both (SDMX-CSV): columns and codes with their names.
   bool labels = false;
+  // Asked for as text/csv: answered as text/csv (the same SDMX-CSV 2.0.0).
+  bool text_csv = false;
   // dimensionAtObservation: TIME_PERIOD (the default, series) or
   // AllDimensions (flat). SDMX-CSV is always flat.
   bool series = true;

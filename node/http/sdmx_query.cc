@@ -74,6 +74,7 @@ std::optional<SdmxFormat> Served(const MediaRange& range, SdmxDataQuery* query) 
   const std::string& t = range.type;
   if (t == "*/*" || t == "application/*" || t == "text/*" || t == "text/csv" ||
       t == "application/csv") {
+    query->text_csv = t == "text/csv" || t == "text/*";
     return SdmxFormat::kCsv;
   }
   if (t == "application/vnd.sdmx.data+csv") {
@@ -445,6 +446,20 @@ absl::StatusOr<SdmxDataQuery> ParseSdmxDataQuery(
       if (time) {
         for (auto& all : any) {
           for (SdmxCondition& c : all) RETURN_IF_ERROR(NormalizePeriod(name, &c));
+        }
+      }
+      // The measure and the counts are numbers: an order against text is
+      // a mistake, not a query matching nothing.
+      const std::string id = flow.ComponentId(i);
+      if (id == "OBS_VALUE" || id == "HARD_TO_FILL" || id == "POSITIONS") {
+        for (const auto& all : any) {
+          for (const SdmxCondition& c : all) {
+            double number = 0;
+            if (c.op != "sw" && c.op != "ew" && c.op != "co" && c.op != "nc" &&
+                !absl::SimpleAtod(c.value, &number)) {
+              return BadSyntax(absl::StrCat(name, ": '", c.value, "' is not a number"));
+            }
+          }
         }
       }
       std::set<std::string> codes;

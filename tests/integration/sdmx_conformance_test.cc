@@ -879,6 +879,9 @@ TEST_F(SdmxConformanceTest, WhatSdmxClientsSendIsAnsweredAsTheSpecificationSays)
   // Numbers compare as numbers under eq and ne too.
   EXPECT_EQ(CsvAnswer(Get("FLOW/1.0/*?c[OBS_VALUE]=eq:4.0").body).size(), 1u);
   EXPECT_EQ(CsvAnswer(Get("FLOW/1.0/*?c[OBS_VALUE]=ne:4.0").body).size(), 3u);
+  EXPECT_EQ(status(data + "FLOW/1.0/*?c[OBS_VALUE]=gt:abc"), 400);
+  // Asked for as text/csv, answered as text/csv.
+  EXPECT_THAT(Get("FLOW/1.0/*", "analyst", "text/csv").content_type, HasSubstr("text/csv"));
   // Several keys, several or any dataflows: 501, not 400 or 404.
   EXPECT_EQ(status(data + "FLOW/1.0/KEN.OUTFLOW.....,KEN.INFLOW....."), 501);
   EXPECT_EQ(status(data + "FLOW,SHORTAGE"), 501);
