@@ -359,13 +359,27 @@ std::string DataSetAttributes(const DataSetInfo& info) {
   return out;
 }
 
+// What the SDMX-ML 2.1 data messages share: the query, the root element,
+// and how data sets and the message end.
+class XmlWriter : public Writer {
+ public:
+  XmlWriter(const SdmxDataQuery& query, const char* root)
+      : query_(query), flow_(*query.flow), root_(root) {}
+  void EndDataSet(std::string* out) override { out->append("</message:DataSet>\n"); }
+  std::string Tail() override { return absl::StrCat("</message:", root_, ">\n"); }
+
+ protected:
+  const SdmxDataQuery& query_;
+  const SdmxDataflow& flow_;
+  const char* root_;
+};
+
 // SDMX-ML 2.1 GenericData (or GenericTimeSeriesData): each value an element
 // naming its component.
-class GenericXmlWriter : public Writer {
+class GenericXmlWriter : public XmlWriter {
  public:
-  explicit GenericXmlWriter(const SdmxDataQuery& query) : query_(query), flow_(*query.flow) {
-    root_ = query.time_series_message ? "GenericTimeSeriesData" : "GenericData";
-  }
+  explicit GenericXmlWriter(const SdmxDataQuery& query)
+      : XmlWriter(query, query.time_series_message ? "GenericTimeSeriesData" : "GenericData") {}
 
   std::string Head() override {
     return absl::StrCat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<message:", root_,
@@ -408,28 +422,21 @@ class GenericXmlWriter : public Writer {
     }
     out->append("</generic:Obs>\n");
   }
-  void EndDataSet(std::string* out) override { out->append("</message:DataSet>\n"); }
-  std::string Tail() override { return absl::StrCat("</message:", root_, ">\n"); }
 
  private:
   static void Value(absl::string_view id, absl::string_view value, std::string* out) {
     absl::StrAppend(out, "<generic:Value id=\"", id, "\" value=\"", XmlText(value), "\"/>");
   }
-
-  const SdmxDataQuery& query_;
-  const SdmxDataflow& flow_;
-  const char* root_;
 };
 
 // SDMX-ML 2.1 StructureSpecificData (or ...TimeSeriesData): each value an
 // XML attribute named by its component, in the DSD's own namespace, whose
 // schema /sdmx/3.0/schema/datastructure/LMX/DSD_{id}/1.0 serves.
-class StructureSpecificXmlWriter : public Writer {
+class StructureSpecificXmlWriter : public XmlWriter {
  public:
   explicit StructureSpecificXmlWriter(const SdmxDataQuery& query)
-      : query_(query), flow_(*query.flow) {
-    root_ = query.time_series_message ? "StructureSpecificTimeSeriesData" : "StructureSpecificData";
-  }
+      : XmlWriter(query, query.time_series_message ? "StructureSpecificTimeSeriesData"
+                                                   : "StructureSpecificData") {}
 
   std::string Head() override {
     const std::string ns = SdmxStructureSpecificNamespace(flow_, query_.series);
@@ -468,17 +475,11 @@ class StructureSpecificXmlWriter : public Writer {
     }
     out->append("/>\n");
   }
-  void EndDataSet(std::string* out) override { out->append("</message:DataSet>\n"); }
-  std::string Tail() override { return absl::StrCat("</message:", root_, ">\n"); }
 
  private:
   static void Attribute(absl::string_view id, absl::string_view value, std::string* out) {
     absl::StrAppend(out, " ", id, "=\"", XmlText(value), "\"");
   }
-
-  const SdmxDataQuery& query_;
-  const SdmxDataflow& flow_;
-  const char* root_;
 };
 
 // An SDMX-JSON 2.0.0 data message, streamed: the data sets' observations
@@ -904,16 +905,6 @@ Action SdmxAction(const SdmxDataflow& flow) {
 
 namespace {
 
-using Wanted = SdmxErrorFormat;
-
-Wanted WantedFormat(const HttpServer::Request& request) {
-  return SdmxErrorFormatOf(request, SdmxErrorFormat::kText);
-}
-
-HttpServer::Answer Refuse(const absl::Status& status, Wanted wanted) {
-  return SdmxError(status, wanted);
-}
-
 const char* ContentType(const SdmxDataQuery& query) {
   switch (query.format) {
     case SdmxFormat::kCsv1:
@@ -951,16 +942,12 @@ absl::StatusOr<bool> AnyMatch(const SdmxDataQuery& query, const QueryEngine& eng
 
 }  // namespace
 
-HttpServer::Answer SdmxRefusal(const absl::Status& status, bool json) {
-  return Refuse(status, json ? Wanted::kJson : Wanted::kText);
-}
-
 HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* access,
                                     const Codelists* codelists, bool v21) {
   auto labels = std::make_shared<const SdmxLabels>(*codelists);
   return [engine, access, labels, v21](const HttpServer::Request& request) -> HttpServer::Answer {
-    const Wanted wanted = WantedFormat(request);
-    auto Refusal = [wanted](const absl::Status& status) { return Refuse(status, wanted); };
+    const SdmxErrorFormat wanted = SdmxErrorFormatOf(request, SdmxErrorFormat::kText);
+    auto Refusal = [wanted](const absl::Status& status) { return SdmxError(status, wanted); };
     std::string path = request.matches.empty() ? "" : request.matches[0];
     if (v21) {
       auto converted = Sdmx21DataPath(path);
@@ -1111,8 +1098,11 @@ std::string AvailabilityXml(const SdmxDataflow& flow, const Availability& found,
 
 HttpServer::Handler SdmxAvailabilityHandler(const QueryEngine* engine, const Access* access) {
   return [engine, access](const HttpServer::Request& request) -> HttpServer::Answer {
-    const Wanted wanted = WantedFormat(request) == Wanted::kJson ? Wanted::kJson : Wanted::kXml;
-    auto Refusal = [wanted](const absl::Status& status) { return Refuse(status, wanted); };
+    const SdmxErrorFormat wanted =
+        SdmxErrorFormatOf(request, SdmxErrorFormat::kText) == SdmxErrorFormat::kJson
+            ? SdmxErrorFormat::kJson
+            : SdmxErrorFormat::kXml;
+    auto Refusal = [wanted](const absl::Status& status) { return SdmxError(status, wanted); };
     // {context}/{agency}/{id}/{version}/{key}/{componentId}: the data
     // query's path, then the one dimension to report on.
     std::vector<std::string> parts =

@@ -134,9 +134,6 @@ HttpServer::Handler SdmxDataHandler(const QueryEngine* engine, const Access* acc
 // count (annotation obs_count) and the time range.
 HttpServer::Handler SdmxAvailabilityHandler(const QueryEngine* engine, const Access* access);
 
-// An SDMX error answer: the HTTP status of `status`, plain text, or an
-// SDMX-JSON error message for a caller that asked for JSON.
-HttpServer::Answer SdmxRefusal(const absl::Status& status, bool json);
 
 }  // namespace lmx
 

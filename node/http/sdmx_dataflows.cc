@@ -1,6 +1,11 @@
 #include "node/http/sdmx_dataflows.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -135,6 +140,44 @@ bool SdmxAcceptsXml(absl::string_view accept, absl::string_view sdmx_type) {
         (t == sdmx_type && range.Version({"2.1"}))) {
       return true;
     }
+  }
+  return false;
+}
+
+std::vector<SdmxMediaRange> ParseSdmxAccept(absl::string_view accept) {
+  std::vector<SdmxMediaRange> ranges;
+  for (absl::string_view part : absl::StrSplit(accept, ',', absl::SkipWhitespace())) {
+    std::vector<absl::string_view> fields = absl::StrSplit(part, ';');
+    SdmxMediaRange range;
+    range.type = absl::AsciiStrToLower(absl::StripAsciiWhitespace(fields[0]));
+    if (range.type.empty()) continue;
+    for (size_t i = 1; i < fields.size(); ++i) {
+      std::pair<std::string, std::string> parameter =
+          absl::StrSplit(absl::StripAsciiWhitespace(fields[i]), absl::MaxSplits('=', 1));
+      std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parameter.first));
+      absl::string_view quoted = absl::StripAsciiWhitespace(parameter.second);
+      absl::ConsumePrefix(&quoted, "\"");
+      absl::ConsumeSuffix(&quoted, "\"");
+      std::string value(quoted);
+      if (name == "q") {
+        if (!absl::SimpleAtod(value, &range.quality)) range.quality = 0;
+      } else {
+        range.parameters[name] = absl::AsciiStrToLower(value);
+      }
+    }
+    if (range.quality > 0) ranges.push_back(std::move(range));
+  }
+  // The most preferred first; among equals, the order given.
+  std::stable_sort(ranges.begin(), ranges.end(),
+                   [](const SdmxMediaRange& a, const SdmxMediaRange& b) { return a.quality > b.quality; });
+  return ranges;
+}
+
+bool SdmxMediaRange::Version(std::initializer_list<const char*> served) const {
+  auto version = parameters.find("version");
+  if (version == parameters.end()) return true;
+  for (const char* v : served) {
+    if (version->second == v) return true;
   }
   return false;
 }

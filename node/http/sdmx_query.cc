@@ -28,49 +28,8 @@ constexpr char kServed[] =
     "structure-specific data (application/vnd.sdmx.genericdata+xml;version=2.1, "
     "application/vnd.sdmx.structurespecificdata+xml;version=2.1)";
 
-using MediaRange = SdmxMediaRange;
-
-}  // namespace
-
-std::vector<SdmxMediaRange> ParseSdmxAccept(absl::string_view accept) {
-  std::vector<MediaRange> ranges;
-  for (absl::string_view part : absl::StrSplit(accept, ',', absl::SkipWhitespace())) {
-    std::vector<absl::string_view> fields = absl::StrSplit(part, ';');
-    MediaRange range;
-    range.type = absl::AsciiStrToLower(absl::StripAsciiWhitespace(fields[0]));
-    if (range.type.empty()) continue;
-    for (size_t i = 1; i < fields.size(); ++i) {
-      std::pair<std::string, std::string> parameter =
-          absl::StrSplit(absl::StripAsciiWhitespace(fields[i]), absl::MaxSplits('=', 1));
-      std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parameter.first));
-      absl::string_view quoted = absl::StripAsciiWhitespace(parameter.second);
-      absl::ConsumePrefix(&quoted, "\"");
-      absl::ConsumeSuffix(&quoted, "\"");
-      std::string value(quoted);
-      if (name == "q") {
-        if (!absl::SimpleAtod(value, &range.quality)) range.quality = 0;
-      } else {
-        range.parameters[name] = absl::AsciiStrToLower(value);
-      }
-    }
-    if (range.quality > 0) ranges.push_back(std::move(range));
-  }
-  // The most preferred first; among equals, the order given.
-  std::stable_sort(ranges.begin(), ranges.end(),
-                   [](const MediaRange& a, const MediaRange& b) { return a.quality > b.quality; });
-  return ranges;
-}
-
-namespace {
-
-// Whether a media type's version parameter (none, or one of `served`) is
-// one lmx writes.
-bool Versioned(const MediaRange& range, std::initializer_list<const char*> served) {
-  return range.Version(served);
-}
-
 // The format one media range asks for, if lmx serves it.
-std::optional<SdmxFormat> Served(const MediaRange& range, SdmxDataQuery* query) {
+std::optional<SdmxFormat> Served(const SdmxMediaRange& range, SdmxDataQuery* query) {
   const std::string& t = range.type;
   if (t == "*/*" || t == "application/*" || t == "text/*" || t == "text/csv" ||
       t == "application/csv") {
@@ -88,12 +47,12 @@ std::optional<SdmxFormat> Served(const MediaRange& range, SdmxDataQuery* query) 
       if (labels->second != "id" && labels->second != "both") return std::nullopt;
       query->labels = labels->second == "both";
     }
-    if (Versioned(range, {"2.0.0", "2.0"})) return SdmxFormat::kCsv;
-    if (Versioned(range, {"1.0.0", "1.0"})) return SdmxFormat::kCsv1;
+    if (range.Version({"2.0.0", "2.0"})) return SdmxFormat::kCsv;
+    if (range.Version({"1.0.0", "1.0"})) return SdmxFormat::kCsv1;
     return std::nullopt;
   }
   if (t == "application/vnd.sdmx.data+json" || t == "application/json") {
-    if (Versioned(range, {"2.0.0", "2.0"})) return SdmxFormat::kJson;
+    if (range.Version({"2.0.0", "2.0"})) return SdmxFormat::kJson;
     return std::nullopt;
   }
   if (t == "application/xml" || t == "text/xml") return SdmxFormat::kGenericXml;
@@ -109,7 +68,7 @@ std::optional<SdmxFormat> Served(const MediaRange& range, SdmxDataQuery* query) 
             false},
         Xml{"application/vnd.sdmx.structurespecifictimeseriesdata+xml",
             SdmxFormat::kStructureSpecificXml, true}}) {
-    if (t == xml.type && Versioned(range, {"2.1"})) {
+    if (t == xml.type && range.Version({"2.1"})) {
       query->time_series_message = xml.time_series;
       return xml.format;
     }
@@ -119,7 +78,7 @@ std::optional<SdmxFormat> Served(const MediaRange& range, SdmxDataQuery* query) 
 }
 
 absl::Status Negotiate(absl::string_view accept, SdmxDataQuery* query) {
-  for (const MediaRange& range : ParseSdmxAccept(accept)) {
+  for (const SdmxMediaRange& range : ParseSdmxAccept(accept)) {
     if (auto format = Served(range, query)) {
       query->format = *format;
       return absl::OkStatus();
@@ -315,15 +274,6 @@ absl::Status NormalizePeriod(absl::string_view name, SdmxCondition* c) {
 }
 
 }  // namespace
-
-bool SdmxMediaRange::Version(std::initializer_list<const char*> served) const {
-  auto version = parameters.find("version");
-  if (version == parameters.end()) return true;
-  for (const char* v : served) {
-    if (version->second == v) return true;
-  }
-  return false;
-}
 
 absl::StatusOr<std::string> Sdmx21DataPath(absl::string_view path) {
   // {flowRef}/{key}/{providerRef}; flowRef is FLOW, LMX,FLOW or

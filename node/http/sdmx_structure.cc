@@ -676,31 +676,24 @@ std::string SdmxStructureSpecificSchema(const SdmxDataflow& flow, bool series) {
   constexpr char kProvider[] =
       "<xs:element name=\"DataProvider\" type=\"common:DataProviderReferenceType\" "
       "form=\"unqualified\" minOccurs=\"0\"/>";
-  std::string types;
+  // Flat data sets hold observations; in series, series hold them.
+  const char* child = series ? "Series" : "Obs";
+  std::string types = restriction(
+      "DataSetType", series ? "TimeSeriesDataSetType" : "DataSetType",
+      absl::StrCat("<xs:sequence>", kAnnotations, kProvider,
+                   "<xs:choice minOccurs=\"0\"><xs:element name=\"", child, "\" type=\"", child,
+                   "Type\" form=\"unqualified\" maxOccurs=\"unbounded\"/></xs:choice></xs:sequence>"));
   if (series) {
-    types = restriction("DataSetType", "TimeSeriesDataSetType",
-                        absl::StrCat("<xs:sequence>", kAnnotations, kProvider,
-                                     "<xs:choice minOccurs=\"0\"><xs:element name=\"Series\" "
-                                     "type=\"SeriesType\" form=\"unqualified\" "
-                                     "maxOccurs=\"unbounded\"/></xs:choice></xs:sequence>")) +
-            restriction("SeriesType", "TimeSeriesType",
-                        absl::StrCat("<xs:sequence>", kAnnotations,
-                                     "<xs:element name=\"Obs\" type=\"ObsType\" "
-                                     "form=\"unqualified\" minOccurs=\"0\" "
-                                     "maxOccurs=\"unbounded\"/></xs:sequence>",
-                                     dimensions)) +
-            restriction("ObsType", "TimeSeriesObsType",
-                        absl::StrCat("<xs:sequence>", kAnnotations, "</xs:sequence>", values));
-  } else {
-    types = restriction("DataSetType", "DataSetType",
-                        absl::StrCat("<xs:sequence>", kAnnotations, kProvider,
-                                     "<xs:choice minOccurs=\"0\"><xs:element name=\"Obs\" "
-                                     "type=\"ObsType\" form=\"unqualified\" "
-                                     "maxOccurs=\"unbounded\"/></xs:choice></xs:sequence>")) +
-            restriction("ObsType", "ObsType",
-                        absl::StrCat("<xs:sequence>", kAnnotations, "</xs:sequence>", dimensions,
-                                     values));
+    types += restriction("SeriesType", "TimeSeriesType",
+                         absl::StrCat("<xs:sequence>", kAnnotations,
+                                      "<xs:element name=\"Obs\" type=\"ObsType\" "
+                                      "form=\"unqualified\" minOccurs=\"0\" "
+                                      "maxOccurs=\"unbounded\"/></xs:sequence>",
+                                      dimensions));
   }
+  types += restriction("ObsType", series ? "TimeSeriesObsType" : "ObsType",
+                       absl::StrCat("<xs:sequence>", kAnnotations, "</xs:sequence>",
+                                    series ? "" : dimensions, values));
   return absl::StrCat(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns=\"",
