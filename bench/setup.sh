@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the benchmarks compare against, from Debian packages:
-# RocksDB's db_bench (rocksdb-tools) and PostgreSQL 15, plus bc.
+# RocksDB's db_bench (rocksdb-tools) and PostgreSQL 15, plus bc; and from
+# npm, DuckDB.
 set -euo pipefail
 missing=()
 for p in rocksdb-tools postgresql bc; do
@@ -8,4 +9,10 @@ for p in rocksdb-tools postgresql bc; do
 done
 if ((${#missing[@]})); then
   apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# DuckDB, the analyst's peer (bench/duckdb.mjs), from npm at the version
+# pinned in bench/package-lock.json.
+here=$(cd "$(dirname "$0")" && pwd)
+if [[ ! -d "$here/node_modules/@duckdb/node-api" ]]; then
+  (cd "$here" && npm ci --no-audit --no-fund)
 fi

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 
@@ -263,7 +264,10 @@ void SortByTime(const std::vector<v1::Grouping>& by, std::vector<v1::AggregateRo
 
 QueryEngine::~QueryEngine() {
   // The listener goes first, so nothing calls the warmer as it stops.
-  if (listened_ != nullptr) listened_->RemoveListener(listener_);
+  if (listened_ != nullptr) {
+    listened_->RemoveListener(listener_);
+    listened_->SetBatchObserver(nullptr);
+  }
 }
 
 void QueryEngine::KeepColumnsWarm(Store* store) {
@@ -271,6 +275,7 @@ void QueryEngine::KeepColumnsWarm(Store* store) {
   warmer_ = std::make_unique<FlowCache::Warmer>(&flow_columns_);
   listened_ = store;
   listener_ = store->AddListener([warmer = warmer_.get()] { warmer->Changed(); });
+  store->SetBatchObserver(flow_columns_.Observer());
   warmer_->Changed();  // what the store already holds
 }
 
@@ -456,9 +461,7 @@ absl::StatusOr<AggregateResult> QueryEngine::Aggregate(const v1::AggregateReques
   std::vector<std::string> keys(by.size());
   FlowCodes flow_codes;
   std::optional<std::vector<FlowGroup>> from_columns;
-  // The flow columns hold no per-dimension filter: a filtered aggregate scans.
-  if (request.dataset() == v1::DATASET_FLOW && request.filter().as_of().empty() &&
-      plan.where.empty()) {
+  if (request.dataset() == v1::DATASET_FLOW) {
     ASSIGN_OR_RETURN(from_columns, AggregateFlowColumns(plan, by));
   }
   if (from_columns) {
@@ -579,62 +582,62 @@ QueryEngine::AggregateFlowColumns(const Plan& plan, const std::vector<v1::Groupi
     parts.push_back(*std::move(columns));
   }
   if (codes.NeedsResolving()) return std::nullopt;
+  // One shape for every origin: the groupings in dimension order (so that
+  // `--by=a,b` and `--by=b,a` share their roll-ups) and the filters.
   std::vector<int> positions = FlowPositions(by);
-  // Group keys as small integers: each distinct text once.
-  absl::flat_hash_map<std::string, uint32_t> text_ids;
-  std::vector<std::string> texts;
-  auto text_id = [&](std::string text) {
-    auto [it, added] = text_ids.emplace(std::move(text), static_cast<uint32_t>(texts.size()));
-    if (added) texts.push_back(it->first);
-    return it->second;
-  };
-  using Key = std::array<uint32_t, kFlowDimensions>;
+  std::vector<size_t> order(by.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return positions[a] < positions[b]; });
+  FlowShape shape;
+  for (size_t i : order) {
+    shape.by.emplace_back(positions[i], by[i].dimension() == "occupation" ? by[i].level() : 0);
+    absl::StrAppend(&shape.id, shape.by.back().first, ":", shape.by.back().second, ",");
+  }
+  absl::StrAppend(&shape.id, "|", plan.occupation, "|", plan.first_month.value_or(-1), "|",
+                  plan.last_month.value_or(-1));
+  std::array<const WhereFilter*, kFlowDimensions> where{};
+  const std::vector<std::string> dimensions = AggregateDimensions(v1::DATASET_FLOW);
+  for (const WhereFilter& w : plan.where) {
+    int d = static_cast<int>(std::find(dimensions.begin(), dimensions.end(), w.dimension.dimension()) -
+                             dimensions.begin());
+    if (d >= kFlowDimensions) return std::nullopt;
+    where[d] = &w;
+    absl::StrAppend(&shape.id, "|", d, "=", absl::StrJoin(w.codes, ","));
+  }
+  if (!plan.occupation.empty() || plan.first_month || plan.last_month || !plan.where.empty()) {
+    shape.keep = [&](int d, const std::string& code) {
+      if (d == 4 && !absl::StartsWith(code, plan.occupation)) return false;
+      if (d == 1 && (plan.first_month || plan.last_month)) {
+        auto period = TimePeriod::Parse(code);
+        if (!period.ok() || period->first_month() < plan.first_month.value_or(0) ||
+            period->last_month() > plan.last_month.value_or(1 << 30)) {
+          return false;
+        }
+      }
+      return where[d] == nullptr || where[d]->codes.count(code) > 0;
+    };
+  }
   struct Group {
     int64_t count = 0;
-    std::vector<uint32_t> parts;  // the origins in it, each once
+    std::vector<std::string> countries;  // each once, in origin order
   };
-  absl::flat_hash_map<Key, Group> groups;
-  for (uint32_t p = 0; p < parts.size(); ++p) {
-    const FlowColumns& columns = *parts[p];
-    // Filters and group keys are decided once per code, not once per row.
-    std::vector<char> period_ok(columns.codes(1).size(), 1);
-    if (plan.first_month || plan.last_month) {
-      for (size_t c = 0; c < period_ok.size(); ++c) {
-        auto period = TimePeriod::Parse(columns.codes(1)[c]);
-        period_ok[c] = period.ok() && period->first_month() >= plan.first_month.value_or(0) &&
-                       period->last_month() <= plan.last_month.value_or(1 << 30);
-      }
-    }
-    std::vector<char> occupation_ok(columns.codes(4).size(), 1);
-    for (size_t c = 0; c < occupation_ok.size(); ++c) {
-      occupation_ok[c] = absl::StartsWith(columns.codes(4)[c], plan.occupation);
-    }
-    std::vector<std::vector<uint32_t>> key_of(by.size());
-    for (size_t i = 0; i < by.size(); ++i) {
-      for (const auto& code : columns.codes(positions[i])) {
-        key_of[i].push_back(text_id(FlowGroupKey(by[i], code)));
-      }
-    }
-    Key key{};
-    for (size_t r = 0; r < columns.rows(); ++r) {
-      if (!period_ok[columns.code(1, r)] || !occupation_ok[columns.code(4, r)]) continue;
-      for (size_t i = 0; i < by.size(); ++i) key[i] = key_of[i][columns.code(positions[i], r)];
-      Group& group = groups[key];
-      group.count += columns.count(r);
-      if (group.parts.empty() || group.parts.back() != p) group.parts.push_back(p);
+  absl::flat_hash_map<std::vector<std::string>, Group> groups;
+  std::vector<std::string> keys(by.size());
+  for (const auto& columns : parts) {
+    if (columns->rows() == 0) continue;
+    std::shared_ptr<const FlowRollUp> rolled = columns->RollUp(shape);
+    const std::string& country = columns->codes(0).front();
+    for (size_t g = 0; g < rolled->counts.size(); ++g) {
+      for (size_t i = 0; i < order.size(); ++i) keys[order[i]] = rolled->keys[g][i];
+      Group& group = groups[keys];
+      group.count += rolled->counts[g];
+      if (group.countries.empty() || group.countries.back() != country) group.countries.push_back(country);
     }
   }
   std::vector<FlowGroup> result;
   result.reserve(groups.size());
-  for (const auto& [key, group] : groups) {
-    FlowGroup out;
-    for (size_t i = 0; i < by.size(); ++i) out.keys.push_back(texts[key[i]]);
-    out.count = group.count;
-    for (uint32_t p : group.parts) {
-      const FlowColumns& columns = *parts[p];
-      if (!columns.codes(0).empty()) out.countries.push_back(columns.codes(0).front());
-    }
-    result.push_back(std::move(out));
+  for (auto& [group_keys, group] : groups) {
+    result.push_back({group_keys, group.count, std::move(group.countries)});
   }
   return result;
 }

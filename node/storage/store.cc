@@ -108,10 +108,13 @@ class RocksStore;
 
 class RocksBatch : public Store::Batch {
  public:
-  RocksBatch(RocksStore* store, std::string origin, std::string spool_path);
+  RocksBatch(RocksStore* store, std::string origin, std::string spool_path,
+             std::unique_ptr<Store::BatchObserver> observer);
 
   absl::Status Put(absl::string_view key, absl::string_view value) override {
-    return Add(key, value, 0);
+    RETURN_IF_ERROR(Add(key, value, 0));
+    if (observer_ != nullptr) observer_->Put(key, value);
+    return absl::OkStatus();
   }
   absl::Status PutLog(uint32_t chunk, absl::string_view signed_chunk) override {
     return Add(ChunkNumber(chunk), signed_chunk, kLogRecord);
@@ -119,6 +122,7 @@ class RocksBatch : public Store::Batch {
   absl::StatusOr<BatchInfo> Commit(const BatchInfo& meta) override;
 
   const std::string& origin() const { return origin_; }
+  Store::BatchObserver* observer() const { return observer_.get(); }
   // Records put: rows and log chunks.
   uint64_t rows() const { return spool_.rows(); }
   // Bytes put, keys and values.
@@ -139,6 +143,7 @@ class RocksBatch : public Store::Batch {
   RocksStore* store_;
   std::string origin_;
   Spool spool_;
+  std::unique_ptr<Store::BatchObserver> observer_;
   bool committed_ = false;
 };
 
@@ -197,7 +202,13 @@ class RocksStore : public Store {
       if (!broken_.ok()) return broken_;
       path = absl::StrCat(spool_dir_, "/", origin, "-", ++spool_counter_, ".tmp");
     }
-    return std::unique_ptr<Batch>(new RocksBatch(this, std::string(origin), path));
+    std::unique_ptr<BatchObserver> observer;
+    {
+      absl::ReaderMutexLock lock(&listeners_mu_);
+      if (make_observer_) observer = make_observer_(origin);
+    }
+    return std::unique_ptr<Batch>(
+        new RocksBatch(this, std::string(origin), path, std::move(observer)));
   }
 
   std::shared_ptr<const BatchCatalog> Catalog() const override {
@@ -245,6 +256,10 @@ class RocksStore : public Store {
     VersionLimits heads;
     for (const auto& [origin, hashes] : hashes_) heads[origin] = hashes.size();
     return heads;
+  }
+  void SetBatchObserver(ObserverFactory make) override {
+    absl::WriterMutexLock lock(&listeners_mu_);
+    make_observer_ = std::move(make);
   }
   int AddListener(std::function<void()> listener) override {
     absl::WriterMutexLock lock(&listeners_mu_);
@@ -433,14 +448,17 @@ class RocksStore : public Store {
   mutable absl::Mutex listeners_mu_;
   std::vector<std::pair<int, std::function<void()>>> listeners_ ABSL_GUARDED_BY(listeners_mu_);
   int listener_ids_ ABSL_GUARDED_BY(listeners_mu_) = 0;
+  ObserverFactory make_observer_ ABSL_GUARDED_BY(listeners_mu_);
   // Set when a failed batch could not be undone; refuses further writes.
   absl::Status broken_ ABSL_GUARDED_BY(mu_);
 };
 
-RocksBatch::RocksBatch(RocksStore* store, std::string origin, std::string spool_path)
+RocksBatch::RocksBatch(RocksStore* store, std::string origin, std::string spool_path,
+                       std::unique_ptr<Store::BatchObserver> observer)
     : store_(store),
       origin_(std::move(origin)),
-      spool_(store->files(), store->guard(), std::move(spool_path), store->spool_threshold()) {}
+      spool_(store->files(), store->guard(), std::move(spool_path), store->spool_threshold()),
+      observer_(std::move(observer)) {}
 
 absl::StatusOr<BatchInfo> RocksBatch::Commit(const BatchInfo& meta) {
   if (committed_) return absl::FailedPreconditionError("batch already committed");
@@ -639,7 +657,9 @@ absl::StatusOr<BatchInfo> RocksStore::CommitBatch(RocksBatch* batch, const Batch
     RETURN_IF_ERROR(status);
   }
 
-  auto catalog = std::make_shared<BatchCatalog>(*Catalog());
+  std::shared_ptr<const BatchCatalog> before = Catalog();
+  if (batch->observer() != nullptr) batch->observer()->Committed(info, *before);
+  auto catalog = std::make_shared<BatchCatalog>(*before);
   catalog->Add(info);
   {
     absl::MutexLock lock(&mu_);

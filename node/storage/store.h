@@ -76,6 +76,20 @@ class Store {
     virtual absl::StatusOr<BatchInfo> Commit(const BatchInfo& meta) = 0;
   };
 
+  // Sees the rows of a batch as they are put, and its commit, so that a
+  // cache beside the store (node/query/flow_cache.h) need not read a batch
+  // back once it commits. Committed runs once the rows are durable and
+  // before the batch is visible, under the store's commit lock: it must
+  // neither block nor call the store. `before` is the catalog without the
+  // batch. A batch dropped uncommitted just destroys its observer.
+  class BatchObserver {
+   public:
+    virtual ~BatchObserver() = default;
+    virtual void Put(absl::string_view key, absl::string_view value) = 0;
+    virtual void Committed(const BatchInfo& info, const BatchCatalog& before) = 0;
+  };
+  using ObserverFactory = std::function<std::unique_ptr<BatchObserver>(absl::string_view origin)>;
+
   // Opens or creates the store in `dir`, undoing any batch a crash left half
   // applied. A store belongs to the node of one country: the first `owner`
   // given is recorded, and opening it for another is FAILED_PRECONDITION.
@@ -128,6 +142,10 @@ class Store {
   virtual absl::StatusOr<std::string> LogHash(absl::string_view origin, uint64_t version) const = 0;
   // Every origin with a log, with its head.
   virtual VersionLimits LogHeads() const = 0;
+
+  // Gives every batch begun from now on an observer from `make` (which
+  // may return nullptr); an empty `make` stops it.
+  virtual void SetBatchObserver(ObserverFactory make) = 0;
 
   // Adds a function called after every commit and log append (outside the
   // locks of the store's data; it must not block, nor add or remove
