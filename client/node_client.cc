@@ -1,16 +1,17 @@
 #include "client/node_client.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "federation/base/status_macros.h"
 
 namespace lmx {
 namespace {
-
-// Rows per publish message and the byte size at which a message is sent
-// early, to keep messages well under gRPC's limits.
-constexpr int kRowsPerMessage = 2000;
-constexpr size_t kBytesPerMessage = 1 << 20;
 
 std::chrono::system_clock::time_point Deadline(absl::Duration timeout) {
   return std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout);
@@ -98,40 +99,17 @@ void NodeClient::Prepare(grpc::ClientContext* context) const {
   }
 }
 
-absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
-                                                        const PublishOptions& options) {
-  CsvRecord record;
-  if (!reader.Next(&record)) {
-    if (!reader.status().ok()) {
-      return absl::DataLossError(absl::StrCat(options.source, ": ", reader.status().message()));
-    }
-    return absl::InvalidArgumentError(
-        absl::StrCat(options.source, ": the file is empty; expected a header row"));
-  }
-  if (!record.error.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(options.source, ":", record.line, ": header: ", record.error,
-                     record.error == "is not valid UTF-8" ? " (save the file as UTF-8 CSV)" : ""));
-  }
-  if (record.fields.size() == 1 && record.fields[0].find(';') != std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        options.source, ":", record.line,
-        ": header: the file seems to use ';' between columns; lmx reads comma-separated "
-        "files (RFC 4180)"));
-  }
+namespace {
 
-  grpc::ClientContext context;
-  Prepare(&context);
-  auto writer = publish_->Publish(&context);
-
+// The header of a publish stream, but for its columns.
+v1::PublishRequest HeaderOf(const PublishOptions& options, uint64_t size) {
   v1::PublishRequest request;
   auto* header = request.mutable_header();
   header->set_dataset(options.dataset);
   header->set_source(options.source);
-  header->set_header_line(record.line);
   header->set_partial(options.partial);
   header->set_dry_run(options.dry_run);
-  header->set_size_hint(reader.size());
+  header->set_size_hint(size);
   if (options.release_at) {
     // Seconds, then the rest: nanoseconds since 1970 overflow after 2262.
     const int64_t seconds = absl::ToUnixSeconds(*options.release_at);
@@ -141,58 +119,107 @@ absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
   }
   header->set_classification(options.classification);
   header->set_target(options.target);
-  // Kept apart from the request, which is cleared for every row batch.
-  const std::vector<std::string> columns = record.fields;
-  for (const auto& column : columns) header->add_columns(column);
-  bool open = writer->Write(request);
+  return request;
+}
 
-  request.Clear();
-  size_t bytes = 0;
-  uint64_t rows_sent = 0;
-  auto flush = [&] {
-    if (open && request.has_rows()) open = writer->Write(request);
-    request.Clear();
-    bytes = 0;
-    if (options.progress) options.progress(reader.bytes_read(), reader.size());
-  };
-  while (open && reader.Next(&record)) {
-    ++rows_sent;
-    auto* row = request.mutable_rows()->add_rows();
-    row->set_line(record.line);
-    if (!record.error.empty()) {
-      auto* malformed = row->mutable_malformed();
-      bool known =
-          record.error_field >= 0 && static_cast<size_t>(record.error_field) < columns.size();
-      malformed->set_column(known ? columns[record.error_field] : "row");
-      malformed->set_reason(record.error);
-    } else {
-      for (auto& field : record.fields) {
-        bytes += field.size() + 2;
-        row->add_fields(std::move(field));
-      }
-    }
-    if (request.rows().rows_size() >= kRowsPerMessage || bytes >= kBytesPerMessage) flush();
-  }
-  flush();
-  // Only a file read to its end is marked complete; otherwise the node
-  // writes nothing.
-  if (open && reader.status().ok()) {
-    request.mutable_end()->set_rows(rows_sent);
-    open = writer->Write(request);
-  }
+// The node answers once all rows are in: error messages, then a summary.
+// A refused batch is an answer, not an error.
+absl::StatusOr<v1::PublishResponse> PublishAnswer(
+    grpc::ClientReaderWriter<v1::PublishRequest, v1::PublishResponse>* writer,
+    const absl::Status& read) {
   writer->WritesDone();
-  // The node answers once all rows are in: error messages, then a summary.
   v1::PublishResponse response, message;
   while (writer->Read(&message)) response.MergeFrom(message);
   grpc::Status status = writer->Finish();
-  if (!reader.status().ok()) {
-    return absl::DataLossError(absl::StrCat(options.source, ": ", reader.status().message()));
-  }
+  if (!read.ok()) return read;
   if (status.ok() ||
       (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT && response.rejected_batch())) {
     return response;
   }
   return FromGrpcStatus(status);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::PublishResponse> NodeClient::Publish(CsvReader& reader,
+                                                        const PublishOptions& options) {
+  ASSIGN_OR_RETURN(CsvRecord record, ReadPublishHeader(reader, options.source));
+  grpc::ClientContext context;
+  Prepare(&context);
+  auto writer = publish_->Publish(&context);
+  v1::PublishRequest request = HeaderOf(options, reader.size());
+  request.mutable_header()->set_header_line(record.line);
+  // Kept apart from the request, which is cleared for every row batch.
+  const std::vector<std::string> columns = record.fields;
+  for (const auto& column : columns) request.mutable_header()->add_columns(column);
+  bool open = writer->Write(request);
+  uint64_t rows_sent = 0;
+  if (open) {
+    rows_sent = ReadRowBatches(
+        reader, columns,
+        [&] {
+          request.Clear();
+          return &request;
+        },
+        [&](v1::PublishRequest* full) {
+          open = writer->Write(*full);
+          if (options.progress) options.progress(reader.bytes_read(), reader.size());
+          return open;
+        });
+  }
+  // Only a file read to its end is marked complete; otherwise the node
+  // writes nothing.
+  if (open && reader.status().ok()) {
+    request.Clear();
+    request.mutable_end()->set_rows(rows_sent);
+    writer->Write(request);
+  }
+  return PublishAnswer(writer.get(), reader.status().ok()
+                                         ? absl::OkStatus()
+                                         : absl::DataLossError(absl::StrCat(
+                                               options.source, ": ", reader.status().message())));
+}
+
+absl::StatusOr<v1::PublishResponse> NodeClient::PublishFile(const std::string& path,
+                                                            const PublishOptions& options) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (file == nullptr) {
+    return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  struct stat info {};
+  const uint64_t size =
+      ::fstat(::fileno(file.get()), &info) == 0 && S_ISREG(info.st_mode) ? info.st_size : 0;
+  grpc::ClientContext context;
+  Prepare(&context);
+  auto writer = publish_->Publish(&context);
+  v1::PublishRequest request = HeaderOf(options, size);
+  request.mutable_header()->set_file(true);
+  bool open = writer->Write(request);
+  uint64_t sent = 0;
+  absl::Status read;
+  std::string piece(kPublishBytesPerMessage, '\0');
+  while (open) {
+    size_t n = std::fread(piece.data(), 1, piece.size(), file.get());
+    if (n == 0) {
+      if (std::ferror(file.get())) {
+        read = absl::DataLossError(absl::StrCat(options.source, ": read error: ", std::strerror(errno)));
+      }
+      break;
+    }
+    request.Clear();
+    request.set_file(piece.data(), n);
+    open = writer->Write(request);
+    sent += n;
+    if (options.progress) options.progress(sent, size);
+  }
+  // Only a file read to its end is marked complete; otherwise the node
+  // writes nothing.
+  if (open && read.ok()) {
+    request.Clear();
+    request.mutable_end()->set_rows(sent);
+    writer->Write(request);
+  }
+  return PublishAnswer(writer.get(), read);
 }
 
 template <typename Stub, typename Request, typename Response, typename Receive>

@@ -23,6 +23,7 @@
 #include "lmx/v1/query.grpc.pb.h"
 #include "federation/base/call_metadata.h"
 #include "federation/base/csv_reader.h"
+#include "federation/base/publish_rows.h"
 
 namespace lmx {
 
@@ -38,6 +39,9 @@ struct PublishOptions {
   std::string target;
   // Embargo: stored now, published at this time (`--release_at`).
   std::optional<absl::Time> release_at;
+  // For the CLI: send the file's bytes for the node to read (PublishFile)
+  // rather than rows.
+  bool send_bytes = false;
   // Called now and then with bytes read so far and the file size (0 when
   // unknown).
   std::function<void(uint64_t done, uint64_t total)> progress;
@@ -81,6 +85,11 @@ class NodeClient {
   // the node's answer. A refused batch comes back as a response with
   // `rejected_batch` set; only transport and server failures are errors.
   absl::StatusOr<v1::PublishResponse> Publish(CsvReader& reader, const PublishOptions& options);
+  // The same, but the file at `path` goes as its bytes (PublishHeader.file)
+  // and the node reads them with the same reader: nothing is encoded into
+  // rows and decoded again. The answer and its errors are Publish's.
+  absl::StatusOr<v1::PublishResponse> PublishFile(const std::string& path,
+                                                  const PublishOptions& options);
 
   absl::Status Query(const v1::QueryRequest& request,
                      const std::function<void(const v1::QueryResponse&)>& receive);

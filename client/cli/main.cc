@@ -18,6 +18,7 @@ commands:
   publish shortages|vacancies|flows FILE|- [--partial] [--dry_run] [--classification=ID]
                                  [--release_at=2026-12-01T09:00:00Z]   (embargo)
                                  [--format=csv|sdmx-ml]   (SDMX-CSV is read as CSV)
+                                 [--send=bytes|rows]   (who reads the file: the node, or lmx)
   query shortages|vacancies|flows [--country=] [--occupation=] [--period=|--from= --to=]
                                   [--DIM=CODE,...] [--as_of=] [--format=table|csv|json]
   aggregate shortages|vacancies|flows --by=DIM[:LEVEL],... [filters] [--format=]

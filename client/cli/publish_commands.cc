@@ -91,7 +91,8 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
   ProgressBar progress;
   options.source = path == "-" ? "stdin" : path;
   options.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
-  auto result = client->Publish(**reader, options);
+  auto result =
+      options.send_bytes ? client->PublishFile(path, options) : client->Publish(**reader, options);
   progress.Clear();
   if (!result.ok()) {
     std::cerr << "lmx: " << result.status().message() << "\n";
@@ -151,7 +152,7 @@ int SendFile(const Arguments& args, const std::string& path, PublishOptions opti
 
 int Publish(const Arguments& args) {
   RETURN_IF_USAGE_ERROR(
-      args.Allow({"partial", "dry_run", "classification", "release_at", "format"}));
+      args.Allow({"partial", "dry_run", "classification", "release_at", "format", "send"}));
   ASSIGN_OR_EXIT(v1::Dataset dataset, ParseDataset(args, 1));
   if (args.positional().size() != 3)
     return Report(UsageError("publish takes a dataset and one FILE"));
@@ -183,6 +184,14 @@ int Publish(const Arguments& args) {
   if (sdmx_ml && path == "-") {
     return Report(UsageError("--format=sdmx-ml reads a file, not standard input"));
   }
+  // A CSV file goes as its bytes, which the node reads as COPY does (the
+  // same reader as here); standard input and SDMX-ML (read here into
+  // SDMX-CSV) go as rows.
+  const std::string send = args.Has("send") ? args.Get("send") : "bytes";
+  if (send != "bytes" && send != "rows") {
+    return Report(UsageError(absl::StrCat("--send '", send, "' is not bytes or rows")));
+  }
+  options.send_bytes = send == "bytes" && !sdmx_ml && path != "-";
   return SendFile(args, path, std::move(options), sdmx_ml);
 }
 

@@ -1,11 +1,16 @@
 #include "node/server/service.h"
 
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "federation/classifications/datasets.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "federation/base/csv_reader.h"
+#include "federation/base/publish_rows.h"
 #include "federation/base/timestamps.h"
 
 namespace lmx {
@@ -170,7 +175,6 @@ grpc::Status PublishServiceImpl::Publish(
           room.code(), absl::StrCat(room.message(), ", or split the file (by period, say)"))));
     }
   }
-  PublishSession session(context_, header);
   uint64_t rows = 0;
   bool ended = false;
   // Each message is read into an arena of its own, which goes with its rows
@@ -178,34 +182,108 @@ grpc::Status PublishServiceImpl::Publish(
   google::protobuf::ArenaOptions arena_options;
   arena_options.start_block_size = 64 << 10;
   arena_options.max_block_size = 1 << 20;
-  while (true) {
-    auto arena = std::make_unique<google::protobuf::Arena>(arena_options);
-    auto& request = *google::protobuf::Arena::CreateMessage<v1::PublishRequest>(arena.get());
-    if (!stream->Read(&request)) break;
-    if (request.has_header() || ended) {
+  auto too_many = [&] {
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat(header.source(), ": more than ", limits_.max_rows,
+                     " rows in one batch (this node's --max_batch_rows); nothing was written; "
+                     "split the file, by period for example"));
+  };
+  std::optional<PublishSession> session;
+  if (header.file()) {
+    // The file's bytes: read here with the reader `lmx publish` uses, into
+    // the same row batches it would have sent.
+    std::string piece;
+    size_t offset = 0;
+    uint64_t received = 0;
+    auto reader = CsvReader::FromSource(
+        [&](char* buffer, size_t capacity) -> absl::StatusOr<size_t> {
+          while (offset == piece.size()) {
+            if (ended) return 0;
+            v1::PublishRequest message;
+            if (!stream->Read(&message)) return 0;  // no end: nothing is written
+            if (message.has_end()) {
+              if (message.end().rows() != received) {
+                return absl::InvalidArgumentError(
+                    absl::StrCat("the stream carried ", received, " bytes but its end says ",
+                                 message.end().rows()));
+              }
+              ended = true;
+              return 0;
+            }
+            if (message.part_case() != v1::PublishRequest::kFile) {
+              return absl::InvalidArgumentError(
+                  "a publish stream of a file's bytes carries pieces of the file and its end, "
+                  "nothing else");
+            }
+            piece = std::move(*message.mutable_file());
+            offset = 0;
+            received += piece.size();
+          }
+          size_t n = std::min(capacity, piece.size() - offset);
+          std::memcpy(buffer, piece.data() + offset, n);
+          offset += n;
+          return n;
+        },
+        header.size_hint());
+    auto read_failed = [&] {
       return finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 ended ? "a publish stream ends with its end message"
-                                       : "a publish stream has exactly one header"));
-    }
-    if (request.has_end()) {
-      if (request.end().rows() != rows) {
-        return finish(grpc::Status(
-            grpc::StatusCode::INVALID_ARGUMENT,
-            absl::StrCat(header.source(), ": the stream carried ", rows, " rows but its end says ",
-                         request.end().rows(), "; nothing was written")));
+                                 absl::StrCat(header.source(), ": ", reader->status().message(),
+                                              "; nothing was written")));
+    };
+    auto header_row = ReadPublishHeader(*reader, header.source());
+    if (!reader->status().ok()) return read_failed();
+    if (!header_row.ok()) return finish(ToGrpcStatus(header_row.status()));
+    header.set_header_line(header_row->line);
+    for (const auto& column : header_row->fields) header.add_columns(column);
+    session.emplace(context_, header);
+    std::unique_ptr<google::protobuf::Arena> arena;
+    bool over = false;
+    ReadRowBatches(
+        *reader, header_row->fields,
+        [&] {
+          arena = std::make_unique<google::protobuf::Arena>(arena_options);
+          return google::protobuf::Arena::CreateMessage<v1::PublishRequest>(arena.get());
+        },
+        [&](v1::PublishRequest* batch) {
+          rows += batch->rows().rows_size();
+          if (rows > limits_.max_rows) {
+            over = true;
+            return false;
+          }
+          session->AddRows(std::move(arena), batch->rows());
+          return !context->IsCancelled();
+        });
+    if (over) return finish(too_many());
+    if (!reader->status().ok()) return read_failed();
+  } else {
+    session.emplace(context_, header);
+    while (true) {
+      auto arena = std::make_unique<google::protobuf::Arena>(arena_options);
+      auto& request = *google::protobuf::Arena::CreateMessage<v1::PublishRequest>(arena.get());
+      if (!stream->Read(&request)) break;
+      if (request.has_header() || ended || request.has_file()) {
+        return finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   ended              ? "a publish stream ends with its end message"
+                                   : request.has_file() ? "a publish stream carries rows or, when "
+                                                          "its header says file, the file's bytes"
+                                                        : "a publish stream has exactly one header"));
       }
-      ended = true;
-      continue;
+      if (request.has_end()) {
+        if (request.end().rows() != rows) {
+          return finish(grpc::Status(
+              grpc::StatusCode::INVALID_ARGUMENT,
+              absl::StrCat(header.source(), ": the stream carried ", rows,
+                           " rows but its end says ", request.end().rows(),
+                           "; nothing was written")));
+        }
+        ended = true;
+        continue;
+      }
+      rows += request.rows().rows_size();
+      if (rows > limits_.max_rows) return finish(too_many());
+      session->AddRows(std::move(arena), request.rows());
     }
-    rows += request.rows().rows_size();
-    if (rows > limits_.max_rows) {
-      return finish(grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          absl::StrCat(header.source(), ": more than ", limits_.max_rows,
-                       " rows in one batch (this node's --max_batch_rows); nothing was written; "
-                       "split the file, by period for example")));
-    }
-    session.AddRows(std::move(arena), request.rows());
   }
   // Past this point the batch may be committed: the watchdog must not
   // cancel a call whose rows are written.
@@ -228,7 +306,7 @@ grpc::Status PublishServiceImpl::Publish(
                      ": the publish stream ended without its end message (the client stopped, or "
                      "sent a message that is not a PublishRequest); nothing was written")));
   }
-  auto result = session.Finish();
+  auto result = session->Finish();
   if (!result.ok()) return finish(ToGrpcStatus(result.status()));
   metrics_->RecordPublish(result->accepted(), result->rejected(), result->written());
 

@@ -4,6 +4,7 @@
 // refused with the option's name.
 #include "node/app/node.h"
 
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -12,7 +13,9 @@
 #include "federation/base/csv_reader.h"
 #include "federation/base/timestamps.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "lmx/v1/publish.grpc.pb.h"
 #include "tests/support/in_process_region.h"
 
 namespace lmx {
@@ -140,6 +143,88 @@ TEST_F(InProcessNodeTest, AStoreBelongsToOneCountryAndAStoppedNodeCanStartAgain)
   ASSERT_FALSE(uga.ok());
   EXPECT_NE(uga.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(Node::Start(Options("KEN")).ok());
+}
+
+// `lmx publish` sends a file's bytes and the node reads them (as COPY
+// does) with the reader the CLI uses: the same rows, the same errors with
+// the same lines, and a stream cut short or miscounted writes nothing.
+TEST_F(InProcessNodeTest, AFileSentAsItsBytesIsReadExactlyAsItsRowsWouldBe) {
+  auto ken = Node::Start(Options("KEN"));
+  ASSERT_TRUE(ken.ok()) << ken.status();
+  auto client = Client(**ken);
+  ASSERT_NE(client, nullptr);
+  const std::string dir = ::testing::TempDir();
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::string path = dir + "/" + name;
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    std::fwrite(text.data(), 1, text.size(), file);
+    std::fclose(file);
+    return path;
+  };
+  // Blank lines, quotes, a bad code, a row cut short and an unclosed quote
+  // at the end, past the 1 MiB a message carries.
+  std::string text = "\n\nperiod,occupation,status,shortage_index\n2026-Q1,2221,SHORTAGE,0.9\n";
+  for (int i = 0; i < 30000; ++i) absl::StrAppend(&text, "\"", 1990 + i % 30, "\",2512,BALANCE,0.", i % 10, "\n");
+  absl::StrAppend(&text, "2026-Q1,99999,SHORTAGE,0.1\n2026-Q1,2221\n\n2026-Q2,\"2221,SHORTAGE\n");
+  const std::string path = write("shortages.csv", text);
+  PublishOptions options;
+  options.dataset = v1::DATASET_SHORTAGE;
+  options.source = "shortages.csv";
+  options.dry_run = true;
+  auto reader = CsvReader::Open(path);
+  ASSERT_TRUE(reader.ok());
+  auto as_rows = client->Publish(**reader, options);
+  auto as_bytes = client->PublishFile(path, options);
+  ASSERT_TRUE(as_rows.ok()) << as_rows.status();
+  ASSERT_TRUE(as_bytes.ok()) << as_bytes.status();
+  EXPECT_GT(as_rows->rejected(), 0u);
+  EXPECT_EQ(as_bytes->DebugString(), as_rows->DebugString());
+
+  // A header that is not comma-separated: the same refusal.
+  const std::string semicolons = write("semicolons.csv", "period;occupation;status\n2026-Q1;2221;SHORTAGE\n");
+  auto semicolon_reader = CsvReader::Open(semicolons);
+  ASSERT_TRUE(semicolon_reader.ok());
+  auto refused_rows = client->Publish(**semicolon_reader, options);
+  auto refused_bytes = client->PublishFile(semicolons, options);
+  ASSERT_FALSE(refused_rows.ok());
+  ASSERT_FALSE(refused_bytes.ok());
+  EXPECT_EQ(refused_bytes.status().message(), refused_rows.status().message());
+
+  // Raw streams: bytes whose end miscounts them, bytes without an end, and
+  // rows after a header that says file.
+  auto channel = grpc::CreateChannel((*ken)->address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::PublishService::NewStub(channel);
+  auto raw = [&](int ending) {
+    grpc::ClientContext context;
+    auto stream = stub->Publish(&context);
+    v1::PublishRequest request;
+    request.mutable_header()->set_dataset(v1::DATASET_SHORTAGE);
+    request.mutable_header()->set_source("raw.csv");
+    request.mutable_header()->set_file(true);
+    stream->Write(request);
+    request.Clear();
+    request.set_file("period,occupation,status\n2026-Q3,2221,SHORTAGE\n");
+    stream->Write(request);
+    request.Clear();
+    if (ending == 0) request.mutable_end()->set_rows(3);  // not the bytes sent
+    if (ending == 1) request.mutable_rows()->add_rows()->set_line(9);
+    if (ending != 2) stream->Write(request);
+    stream->WritesDone();
+    v1::PublishResponse response;
+    while (stream->Read(&response)) {
+    }
+    return stream->Finish();
+  };
+  for (int ending = 0; ending < 3; ++ending) {
+    grpc::Status status = raw(ending);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << ending;
+    EXPECT_THAT(status.error_message(), HasSubstr("nothing was written")) << ending;
+  }
+  v1::QueryRequest query;
+  query.set_dataset(v1::DATASET_SHORTAGE);
+  int found = 0;
+  ASSERT_TRUE(client->Query(query, [&](const v1::QueryResponse& r) { found += r.observations_size(); }).ok());
+  EXPECT_EQ(found, 0);
 }
 
 }  // namespace
