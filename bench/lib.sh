@@ -25,13 +25,15 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 p99() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {i=int(NR*0.99+0.999); if(i<1)i=1; print a[i]}'; }
 
 # start_node NAME COUNTRY [FLAGS...]: a node on a free loopback port, in
-# $work/NAME; sets `address` to where it listens.
+# $work/NAME; sets `address` to where it listens. `node_pin` (say
+# "taskset -c 1") pins it to cores, as `pg_pin` and `psql_pin` do the
+# PostgreSQL server and psql.
 start_node() {
   local name=$1 country=$2; shift 2
   local dir="$work/$name"
   mkdir -p "$dir"
-  "$node" --country="$country" --data_dir="$dir/data" --listen=127.0.0.1:0 \
-    --ready_file="$dir/ready" "$@" 2>"$dir/log" &
+  ${node_pin:-} "$node" --country="$country" --data_dir="$dir/data" --listen=127.0.0.1:0 \
+    --ready_file="$dir/ready" "$@" >/dev/null 2>"$dir/log" &
   pids+=($!)
   for _ in $(seq 1 600); do [[ -s "$dir/ready" ]] && break; sleep 0.05; done
   [[ -s "$dir/ready" ]] || { echo "$name did not start:"; cat "$dir/log"; exit 1; }
@@ -48,14 +50,14 @@ pg_start() {
   chown postgres "$pg_dir" "$work"
   local bin=/usr/lib/postgresql/15/bin
   runuser -u postgres -- "$bin/initdb" -D "$pg_dir/data" -A trust >/dev/null
-  runuser -u postgres -- "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+  ${pg_pin:-} runuser -u postgres -- "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-k $pg_dir -c listen_addresses='' -c shared_buffers=1GB -c work_mem=256MB -c max_wal_size=4GB -c synchronous_commit=on" start >/dev/null
 }
 pg_stop() {
   runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true
   pg_dir=""
 }
-psql_run() { runuser -u postgres -- psql -h "$pg_dir" -d postgres -q -v ON_ERROR_STOP=1 "$@"; }
+psql_run() { ${psql_pin:-} runuser -u postgres -- psql -h "$pg_dir" -d postgres -q -v ON_ERROR_STOP=1 "$@"; }
 # pg_time SQL: the server-side time of one statement, in seconds.
 pg_time() {
   psql_run -c '\timing on' -c "$1" | awk '/^Time:/ {t=$2} END {printf "%.3f", t / 1000}'
