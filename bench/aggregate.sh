@@ -18,7 +18,8 @@ pg_size=${PG_SIZE:-10000000}
 # African Union members: an origin each, as many as the largest size needs.
 countries=(KEN UGA TZA RWA BDI ETH SOM SSD DJI ERI SDN EGY MWI ZMB ZWE MOZ MDG COD NGA GHA
   DZA AGO BEN BWA BFA CPV CMR CAF TCD COM COG CIV GNQ SWZ GAB GMB GIN GNB LSO LBR
-  LBY MLI MRT MUS MAR NAM NER STP SEN SYC SLE ZAF TGO TUN)
+  LBY MLI MRT MUS MAR NAM NER STP SEN SLE ZAF TGO TUN
+  IND PAK BGD NPL LKA PHL IDN VNM THA MYS)
 peers=(); files=(); origins=0; region_n=0
 declare -A table
 pg_loaded=0
@@ -57,7 +58,7 @@ for size in "${sizes[@]}"; do
   done
   catch_up=$(elapsed "$t0" "$(now)")
   echo "catch-up: a new node pulled $total observations from $origins origins in ${catch_up} s = $(echo "$total / $catch_up" | bc) obs/s (node start included; target >= 200,000 obs/s)"
-  echo "region node RSS after catch-up: $(rss_mb "$region_pid") MB"
+  echo "region node RSS after catch-up: $(rss_mb "$region_pid") MB; its store on disk: $(du -sm "$work/REGION$region_n/data" | cut -f1) MB"
   # The columns of each origin are built from its batch as it commits
   # (node/query/flow_cache.h): nothing is left to wait for.
   echo "first aggregate right after the catch-up: $(lmx_time --by=country) s; region node RSS then $(rss_mb "$region_pid") MB"

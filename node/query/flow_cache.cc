@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
 #include <numeric>
 
+#include "absl/base/internal/endian.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -255,16 +258,33 @@ std::shared_ptr<const FlowColumns> FlowCache::Held(const std::string& origin) co
   return it == cached_.end() ? nullptr : it->second;
 }
 
+namespace {
+
+void RollUpCommonShapes(const FlowColumns& columns) {
+  static const std::vector<FlowShape> shapes = CommonShapes();
+  if (columns.rows() == 0) return;
+  for (const FlowShape& shape : shapes) columns.RollUp(shape);
+}
+
+}  // namespace
+
 void FlowCache::Warm() const {
   VersionLimits latest = store_->Catalog()->Latest();
-  static const std::vector<FlowShape> shapes = CommonShapes();
   for (const auto& [origin, version] : latest) {
     // An origin whose columns cannot be built is read from the store by
     // each aggregate, as without the cache.
     auto columns = Get(origin, latest);
-    if (!columns.ok() || (*columns)->rows() == 0) continue;
-    for (const FlowShape& shape : shapes) (*columns)->RollUp(shape);
+    if (columns.ok()) RollUpCommonShapes(**columns);
   }
+}
+
+void FlowCache::RollUpInstalled() const {
+  std::vector<std::shared_ptr<const FlowColumns>> installed;
+  {
+    absl::MutexLock lock(&mu_);
+    installed.swap(installed_);
+  }
+  for (const auto& columns : installed) RollUpCommonShapes(*columns);
 }
 
 FlowCache::Warmer::Warmer(const FlowCache* cache, absl::Duration quiet)
@@ -296,7 +316,13 @@ void FlowCache::Warmer::Run() {
     absl::MutexLock lock(&mu_);
     auto woken = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || changes_ != warmed; };
     mu_.Await(absl::Condition(&woken));
-    // Wait for a quiet moment: no change for `quiet_`.
+    // Columns a committing batch installed are rolled up at once, while a
+    // catch-up goes on: the first aggregate after it finds them ready.
+    mu_.Unlock();
+    cache_->RollUpInstalled();
+    mu_.Lock();
+    // Then wait for a quiet moment (no change for `quiet_`) to build what
+    // is missing.
     while (!stop_) {
       uint64_t seen = changes_;
       auto moved = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || changes_ != seen; };
@@ -319,24 +345,29 @@ class FlowCache::Observed : public Store::BatchObserver {
     prefix_ = std::string(1, static_cast<char>(v1::DATASET_FLOW)) + origin_;
   }
 
+  ~Observed() override { Stop(); }
+
+  // The values are decoded on a thread of this batch's, so that the
+  // commit's own thread (a catch-up's critical path) only copies them.
   void Put(absl::string_view key, absl::string_view value) override {
     // The origin's flows are the keys a scan of them would read.
-    if (!usable_ || !absl::StartsWith(key, prefix_)) return;
+    if (!absl::StartsWith(key, prefix_)) return;
     // Columns are in key order, as a scan reads them; a file's rows come
     // in any order, and are sorted at the commit.
-    if (!last_key_.empty() && !(absl::string_view(last_key_) < key)) in_order_ = false;
+    if (in_order_ && !last_key_.empty() && !(absl::string_view(last_key_) < key)) in_order_ = false;
     last_key_.assign(key.data(), key.size());
-    observation_.Clear();
-    if (!observation_.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
-        !observation_.has_flow()) {
-      usable_ = false;
-      return;
-    }
-    usable_ = AddRow(observation_.flow(), columns_.get(), &index_);
+    char size[4];
+    absl::little_endian::Store32(size, static_cast<uint32_t>(value.size()));
+    chunk_.append(size, 4);
+    chunk_.append(value.data(), value.size());
+    if (++chunk_rows_ == kChunkRows) Hand();
   }
 
   void Committed(const BatchInfo& info, const BatchCatalog& before) override {
-    if (!usable_ || info.dataset != v1::DATASET_FLOW) return;
+    if (info.dataset != v1::DATASET_FLOW) return;
+    Hand();
+    Stop();
+    if (!usable_) return;
     columns_->version_ = info.version;
     columns_->published_at_ = info.published_at;
     if (!in_order_) SortByKey(columns_.get());
@@ -345,15 +376,78 @@ class FlowCache::Observed : public Store::BatchObserver {
   }
 
  private:
+  static constexpr int kChunkRows = 8192;
+  static constexpr size_t kMaxChunksQueued = 32;  // then Put waits
+
+  // Queues the rows put since the last call for the decoding thread.
+  void Hand() {
+    if (chunk_rows_ == 0) return;
+    absl::MutexLock lock(&mu_);
+    auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return queued_.size() < kMaxChunksQueued;
+    };
+    mu_.Await(absl::Condition(&room));
+    queued_.push_back(std::move(chunk_));
+    chunk_.clear();
+    chunk_rows_ = 0;
+    if (!decoder_.joinable()) {
+      try {
+        decoder_ = std::thread([this] { Decode(); });
+      } catch (const std::system_error&) {
+        usable_ = false;  // no thread to spare: the store is read back instead
+        queued_.clear();
+      }
+    }
+  }
+
+  // Waits until every queued chunk is decoded and the thread is gone.
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    if (decoder_.joinable()) decoder_.join();
+  }
+
+  void Decode() {
+    v1::Observation observation;  // reused: its strings keep their buffers
+    while (true) {
+      std::string chunk;
+      {
+        absl::MutexLock lock(&mu_);
+        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return stopping_ || !queued_.empty();
+        };
+        mu_.Await(absl::Condition(&ready));
+        if (queued_.empty()) return;
+        chunk = std::move(queued_.front());
+        queued_.pop_front();
+      }
+      for (size_t at = 0; usable_ && at + 4 <= chunk.size();) {
+        uint32_t size = absl::little_endian::Load32(chunk.data() + at);
+        observation.Clear();
+        usable_ = observation.ParseFromArray(chunk.data() + at + 4, static_cast<int>(size)) &&
+                  observation.has_flow() && AddRow(observation.flow(), columns_.get(), &index_);
+        at += 4 + size;
+      }
+    }
+  }
+
   std::shared_ptr<Link> link_;
   const std::string origin_;
   std::string prefix_;
+  std::string last_key_;
+  bool in_order_ = true;
+  std::string chunk_;  // values put, each after its size
+  int chunk_rows_ = 0;
+  absl::Mutex mu_;
+  std::deque<std::string> queued_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread decoder_;
+  // The decoder's alone until it is joined.
   std::shared_ptr<FlowColumns> columns_;
   CodeIndex index_;
-  std::string last_key_;
-  v1::Observation observation_;  // reused: its strings keep their buffers
-  bool usable_ = true;
-  bool in_order_ = true;
+  std::atomic<bool> usable_{true};
 };
 
 Store::ObserverFactory FlowCache::Observer() {
@@ -378,13 +472,19 @@ bool FlowCache::AddRow(const v1::Flow& f, FlowColumns* columns, CodeIndex* index
                                               &f.counterpart(), &f.occupation(), &f.sex(),
                                               &f.age(),         &f.channel()};
   for (int d = 0; d < kFlowDimensions; ++d) {
-    auto [it, added] =
-        (*index)[d].emplace(*dims[d], static_cast<uint16_t>(columns->codes_[d].size()));
-    if (added) {
+    std::vector<uint16_t>& column = columns->columns_[d];
+    // Codes come in runs (rows are in key order): the row before's first.
+    if (!column.empty() && columns->codes_[d][column.back()] == *dims[d]) {
+      column.push_back(column.back());
+      continue;
+    }
+    auto found = (*index)[d].find(*dims[d]);
+    if (found == (*index)[d].end()) {
       if (columns->codes_[d].size() >= UINT16_MAX) return false;
+      found = (*index)[d].emplace(*dims[d], static_cast<uint16_t>(columns->codes_[d].size())).first;
       columns->codes_[d].push_back(*dims[d]);
     }
-    columns->columns_[d].push_back(it->second);
+    column.push_back(found->second);
   }
   columns->counts_.push_back(f.count());
   return true;
@@ -523,6 +623,7 @@ void FlowCache::Install(const std::string& origin, std::shared_ptr<FlowColumns> 
     columns = Merge(*held->second, *columns);
     if (columns == nullptr) return;
   }
+  installed_.push_back(columns);
   cached_[origin] = std::move(columns);
 }
 

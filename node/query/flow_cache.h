@@ -115,6 +115,11 @@ class FlowCache {
   // without country).
   void Warm() const;
 
+  // Rolls up by the same shapes the columns committing batches installed
+  // since the last call (the Warmer calls it after every change, without
+  // waiting for the store to be quiet).
+  void RollUpInstalled() const;
+
   // Builds an origin's columns from the rows of its flow batch as they are
   // put, so that a batch committed (published here or replicated) has its
   // columns at once, without being read back: the first aggregate after a
@@ -173,6 +178,8 @@ class FlowCache {
   mutable std::map<std::string, std::shared_ptr<const FlowColumns>> cached_ ABSL_GUARDED_BY(mu_);
   // Origins whose columns a thread is building now.
   mutable std::set<std::string> building_ ABSL_GUARDED_BY(mu_);
+  // Columns committing batches installed, not rolled up yet.
+  mutable std::vector<std::shared_ptr<const FlowColumns>> installed_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lmx
