@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/setup.sh"
 bash "$here/../deploy/build.sh"
-for bench in publish http_publish web aggregate point_queries replication security footprint; do
+for bench in publish http_publish web aggregate point_queries replication security footprint continent; do
   echo "== bench/$bench.sh"
   bash "$here/$bench.sh"
 done
