@@ -77,7 +77,8 @@ done
 # "ok MS" or "timeout MS COUNTRY:what-it-lacks ...", MS from T0_MS (epoch
 # ms) to the return of the poll that found the last node holding. NODES:
 # lines "COUNTRY GRPC_ADDR HTTP_ADDR"; WANT: lines "ORIGIN VERSION", or
-# "open" (takes publishes).
+# "open" (takes publishes). Every node is asked at least once, even when the
+# deadline has passed before its turn.
 cat >"$work/poll.py" <<'PY'
 import http.client, json, subprocess, sys, time
 mode, lmx, min_free_mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -137,11 +138,10 @@ def wait(deadline, t0, nodes, want):
         left = []
         for i, node in enumerate(pending):
             left_s = deadline - (time.time() * 1000 - t0) / 1000
-            if left_s <= 0:  # out of time: the rest count as not holding
-                for rest in pending[i:]:
-                    left.append(rest); last.setdefault(rest[0], ["not-asked"])
+            if left_s <= 0 and node[0] in last:  # out of time, and asked before
+                left.extend(pending[i:])
                 break
-            miss = lacks(state(node, left_s + 0.5))
+            miss = lacks(state(node, left_s + 0.5 if left_s > 0 else 10))
             if miss:
                 left.append(node); last[node[0]] = miss
         pending = left
@@ -328,7 +328,7 @@ run() {  # run TOPOLOGY N
     local behind; behind=$(echo "$r_conv" | cut -d' ' -f3-)
     conv_s=">$converge_deadline"
     [[ $r_conv == lowmem* ]] && conv_s="lowmem"
-    conv_txt="NOT CONVERGED ($([[ $r_conv == lowmem* ]] && echo "gave up at $(echo "$r_conv" | cut -d' ' -f2) ms: less than $min_free MB of memory left" || echo "after $converge_deadline s")): $(echo "$behind" | wc -w) of $n nodes lack origins (${behind:0:300})"
+    conv_txt="NOT CONVERGED ($([[ $r_conv == lowmem* ]] && echo "gave up at $(echo "$r_conv" | cut -d' ' -f2) ms: less than $min_free MB of memory left" || echo "after $converge_deadline s; last poll returned at $(ms_to_s "$(echo "$r_conv" | cut -d' ' -f2)") s")): $(echo "$behind" | wc -w) of $n nodes lack origins (${behind:0:300})"
   fi
 
   # Memory and connections after convergence, then idle CPU.
